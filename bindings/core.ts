@@ -1,0 +1,77 @@
+// Typed wrapper over the C ABI in bindings/exports.cpp: the only TypeScript that
+// knows wasm pointers. Pointers are byte offsets into the (possibly shared)
+// linear memory; wasm returns them as i32, so they are read back with `>>> 0`.
+
+/** The raw exports of webjax-simd(-threads).wasm. */
+export interface CoreExports {
+  wj_malloc(size: number): number;
+  wj_free(ptr: number): void;
+  wj_add_f32(a: number, b: number, out: number, n: number): void;
+  wj_set_stack(top: number): void;
+  wj_worker_loop(tid: number): void;
+  wj_set_num_threads(n: number): void;
+  wj_num_threads(): number;
+  wj_last_participants(): number;
+}
+
+/** The thread pool's limit (core-cpp/threads.h kMaxThreads). */
+export const MAX_THREADS = 32;
+
+export class Core {
+  readonly exports: CoreExports;
+
+  constructor(
+    instance: WebAssembly.Instance,
+    readonly memory: WebAssembly.Memory,
+  ) {
+    this.exports = instance.exports as unknown as CoreExports;
+  }
+
+  malloc(bytes: number): number {
+    const ptr = this.exports.wj_malloc(bytes) >>> 0;
+    if (ptr === 0 && bytes > 0) throw new RangeError(`webjax wasm: out of memory allocating ${bytes} bytes`);
+    return ptr;
+  }
+
+  free(ptr: number): void {
+    this.exports.wj_free(ptr);
+  }
+
+  /** A stack region for one worker; returns its top (stacks grow down). */
+  allocStack(bytes: number): number {
+    return (this.malloc(bytes) + bytes) & ~15;
+  }
+
+  setNumThreads(n: number): void {
+    this.exports.wj_set_num_threads(n);
+  }
+
+  /** Thread ids that ran a slice of the last parallel kernel. */
+  lastThreadIds(): number[] {
+    const mask = this.exports.wj_last_participants() >>> 0;
+    const ids: number[] = [];
+    for (let t = 0; t < MAX_THREADS; t++) if (mask & (1 << t)) ids.push(t);
+    return ids;
+  }
+
+  addF32(a: Float32Array, b: Float32Array): Float32Array {
+    if (a.length !== b.length) throw new RangeError(`addF32: lengths differ (${a.length} vs ${b.length})`);
+    const n = a.length;
+    const bytes = n * 4;
+    const pa = this.malloc(bytes);
+    const pb = this.malloc(bytes);
+    const pout = this.malloc(bytes);
+    try {
+      // Views are made after every malloc: memory.grow replaces memory.buffer.
+      const buffer = this.memory.buffer;
+      new Float32Array(buffer, pa, n).set(a);
+      new Float32Array(buffer, pb, n).set(b);
+      this.exports.wj_add_f32(pa, pb, pout, n);
+      return new Float32Array(this.memory.buffer, pout, n).slice();
+    } finally {
+      this.free(pa);
+      this.free(pb);
+      this.free(pout);
+    }
+  }
+}

@@ -1,0 +1,10 @@
+# Sets this instance's __stack_pointer. Every instance of the module over one
+# shared memory starts with the same value, so each worker moves its own stack
+# to a region the main thread allocated for it, before running anything else.
+.globl wj_set_stack
+.globaltype __stack_pointer, i32
+wj_set_stack:
+  .functype wj_set_stack(i32) -> ()
+  local.get 0
+  global.set __stack_pointer
+  end_function

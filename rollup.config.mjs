@@ -1,0 +1,45 @@
+// Bundles the tsc output (build/ts, from `npm run build:ts`) into dist/:
+//   webjax.mjs     ESM for Node, Deno and bundlers
+//   webjax.umd.js  UMD for a plain <script> (global `webjax`) and require()
+//   webjax.d.ts    the public types in one file
+// Node-only modules (node:fs, node:worker_threads, ...) are reached only through dynamic
+// imports behind environment checks, so they stay external and are never loaded in a
+// browser. npm dependencies are bundled in, so dist/ needs no resolver.
+import { nodeResolve } from "@rollup/plugin-node-resolve";
+import { dts } from "rollup-plugin-dts";
+
+const external = (id) => id.startsWith("node:");
+const banner = "/*! webjax | Apache-2.0 */";
+
+function onwarn(warning, warn) {
+  if (warning.code === "CIRCULAR_DEPENDENCY") return;
+  warn(warning);
+}
+
+export default [
+  {
+    input: "build/ts/index.js",
+    external,
+    onwarn,
+    plugins: [nodeResolve()],
+    output: [
+      { file: "dist/webjax.mjs", format: "es", banner, sourcemap: true, inlineDynamicImports: true },
+      {
+        file: "dist/webjax.umd.js",
+        format: "umd",
+        name: "webjax",
+        banner,
+        sourcemap: true,
+        // One file: dynamic imports of our own modules are inlined, node:* ones stay
+        // `import("node:...")`, which a classic script may contain and never runs in a browser.
+        inlineDynamicImports: true,
+      },
+    ],
+  },
+  {
+    input: "build/ts/index.d.ts",
+    external,
+    plugins: [dts()],
+    output: { file: "dist/webjax.d.ts", format: "es" },
+  },
+];

@@ -1,0 +1,116 @@
+// `npm test`: build everything, run the specs in Node (jasmine), headless Chromium
+// (karma) and Deno (smoke), and end with one line `TOTAL: N passed, N failed`.
+// An environment that did not run counts as one failure. Exit status is non-zero on any
+// failure. Flags: --build-only (stop after building), --no-wasm-build (use wasm/ as is).
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const BUILD = join(ROOT, "build");
+const args = new Set(process.argv.slice(2));
+const scripts = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts;
+const steps = []; // { name, seconds, ok, counts? }
+
+function run(cmd, cmdArgs, env = {}) {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, cmdArgs, { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env } });
+  return { ok: r.status === 0, seconds: (performance.now() - t0) / 1000, status: r.status ?? r.signal };
+}
+
+function banner(text) {
+  console.log(`\n=== ${text} ===`);
+}
+
+function finish() {
+  console.log("\n=== summary ===");
+  let passed = 0;
+  let failed = 0;
+  for (const s of steps) {
+    const c = s.counts;
+    const what = c ? `passed=${c.passed} failed=${c.failed} skipped=${c.skipped}` : "";
+    console.log(`${s.name.padEnd(18)} ${s.ok ? "ok  " : "FAIL"} ${what.padEnd(34)} ${s.seconds.toFixed(1)} s${s.note ? `  ${s.note}` : ""}`);
+    if (c) {
+      passed += c.passed;
+      failed += c.failed;
+    }
+    if (!s.ok && (!c || c.failed === 0)) failed += 1; // a build error or an environment that did not run
+  }
+  console.log(`TOTAL: ${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+function build(name, cmd, cmdArgs) {
+  banner(name);
+  const r = run(cmd, cmdArgs);
+  steps.push({ name, ok: r.ok, seconds: r.seconds });
+  if (!r.ok) {
+    console.log(`${name} failed (exit ${r.status}); not running the tests`);
+    finish();
+  }
+}
+
+function hasEmcc() {
+  return spawnSync("emcc", ["--version"], { stdio: "ignore" }).status === 0;
+}
+
+/** Runs one test environment that writes its counts to a JSON file. */
+function testEnv(name, cmd, cmdArgs, resultsVar) {
+  banner(name);
+  const file = join(BUILD, `results-${name}.json`);
+  rmSync(file, { force: true });
+  const r = run(cmd, cmdArgs, { [resultsVar]: file });
+  let counts = null;
+  if (existsSync(file)) {
+    const j = JSON.parse(readFileSync(file, "utf8"));
+    if (j.ran) counts = { passed: j.passed, failed: j.failed + j.errors.length, skipped: j.skipped };
+  }
+  const ran = counts !== null && counts.passed + counts.failed > 0;
+  const note = !ran ? "did not run (no results)" : r.ok ? "" : `exit ${r.status}`;
+  steps.push({ name, ok: r.ok && ran && counts.failed === 0, seconds: r.seconds, counts, note });
+}
+
+// --- build -------------------------------------------------------------------------
+const wasmDir = join(ROOT, "wasm");
+const committedWasm = existsSync(wasmDir) ? readdirSync(wasmDir).filter((f) => f.endsWith(".wasm")) : [];
+if (args.has("--no-wasm-build")) {
+  console.log(`wasm: --no-wasm-build, using wasm/ as is (${committedWasm.join(", ") || "EMPTY"})`);
+} else if (!scripts["build:wasm"]) {
+  console.log(`wasm: package.json has no build:wasm script; using wasm/ as is (${committedWasm.join(", ") || "EMPTY"})`);
+} else if (hasEmcc()) {
+  build("build:wasm", "npm", ["run", "--silent", "build:wasm"]);
+} else {
+  console.log(
+    `wasm: emcc not found, NOT rebuilding: using the committed wasm/ binaries (${committedWasm.join(", ") || "EMPTY"}). ` +
+      "Install emscripten (apt-get install emscripten node-acorn) to rebuild them from core-cpp/.",
+  );
+}
+
+// Stale outputs of deleted sources must not be run, so tsc writes into clean folders.
+for (const d of ["ts", "bindings", "tests", "karma"]) rmSync(join(BUILD, d), { recursive: true, force: true });
+build("build:ts", "npm", ["run", "--silent", "build:ts"]);
+build("build:bundle", "npm", ["run", "--silent", "build:bundle"]);
+if (args.has("--build-only")) {
+  console.log("\nbuilt: build/ (tsc), dist/webjax.mjs, dist/webjax.umd.js, dist/webjax.d.ts");
+  process.exit(0);
+}
+
+// --- test --------------------------------------------------------------------------
+// Node never loads the browser-only specs (build/tests/browser/).
+const jasmineConfig = JSON.parse(readFileSync(join(ROOT, "jasmine.json"), "utf8"));
+if (!jasmineConfig.spec_files.includes("!browser/**")) jasmineConfig.spec_files.push("!browser/**");
+writeFileSync(join(BUILD, "jasmine.node.json"), JSON.stringify(jasmineConfig, null, 2));
+testEnv("node", "npx", ["jasmine", "--config=build/jasmine.node.json", "--reporter=./scripts/jasmine-reporter.mjs"], "WEBJAX_JASMINE_RESULTS");
+
+testEnv("chromium", "npx", ["karma", "start", "karma.conf.cjs"], "WEBJAX_KARMA_RESULTS");
+
+if (!process.env.XDG_RUNTIME_DIR) {
+  // Mesa's Vulkan loader (llvmpipe) wants a runtime dir; a fresh container has none.
+  process.env.XDG_RUNTIME_DIR = join(tmpdir(), `webjax-xdg-${process.getuid?.() ?? 0}`);
+  mkdirSync(process.env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
+}
+testEnv("deno", "npx", ["deno", "run", "-A", "tests/deno/smoke.mjs"], "WEBJAX_DENO_RESULTS");
+
+finish();

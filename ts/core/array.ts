@@ -1,0 +1,286 @@
+// The user-facing Array: concrete arrays (data on a backend) and tracers (values being
+// transformed) share one class, so user code is typed the same inside and outside `jit`/`grad`.
+
+import { ShapedArray, prod } from "./aval.js";
+import { Backend, Buffer, Device, deviceOf } from "./backend.js";
+import { DType, TypedArray, float16Value } from "./dtype.js";
+import { ConcretizationTypeError } from "./errors.js";
+import type { Trace } from "./trace.js";
+
+/** Anything an op accepts as an array operand. */
+export type ArrayLike = Array | number | boolean | TypedArray | NestedArray;
+export interface NestedArray extends ReadonlyArray<number | boolean | NestedArray> {}
+
+/** One index spec of `x.slice(...)` / `x.at(...)`. */
+export type IndexSpec = number | null | [number | null, number | null] | [number | null, number | null, number | null] | Array;
+
+export interface ReduceOptions {
+  axis?: number | number[] | null;
+  keepdims?: boolean;
+}
+
+/** `x.at(...)`: functional updates, JAX's `.at[]`. */
+export interface AtIndexer {
+  get(): Array;
+  set(v: ArrayLike): Array;
+  add(v: ArrayLike): Array;
+  mul(v: ArrayLike): Array;
+  min(v: ArrayLike): Array;
+  max(v: ArrayLike): Array;
+}
+
+/** The numpy-level operations Array methods delegate to (installed by the numpy module). */
+export interface ArrayOps {
+  add(x: ArrayLike, y: ArrayLike): Array;
+  subtract(x: ArrayLike, y: ArrayLike): Array;
+  multiply(x: ArrayLike, y: ArrayLike): Array;
+  divide(x: ArrayLike, y: ArrayLike): Array;
+  power(x: ArrayLike, y: ArrayLike): Array;
+  negative(x: ArrayLike): Array;
+  matmul(x: ArrayLike, y: ArrayLike): Array;
+  less(x: ArrayLike, y: ArrayLike): Array;
+  lessEqual(x: ArrayLike, y: ArrayLike): Array;
+  greater(x: ArrayLike, y: ArrayLike): Array;
+  greaterEqual(x: ArrayLike, y: ArrayLike): Array;
+  equal(x: ArrayLike, y: ArrayLike): Array;
+  notEqual(x: ArrayLike, y: ArrayLike): Array;
+  astype(x: ArrayLike, dtype: DType): Array;
+  reshape(x: ArrayLike, shape: number[]): Array;
+  transpose(x: ArrayLike, axes?: number[]): Array;
+  sum(x: ArrayLike, opts?: ReduceOptions): Array;
+  mean(x: ArrayLike, opts?: ReduceOptions): Array;
+  max(x: ArrayLike, opts?: ReduceOptions): Array;
+  min(x: ArrayLike, opts?: ReduceOptions): Array;
+  prod(x: ArrayLike, opts?: ReduceOptions): Array;
+  argmax(x: ArrayLike, opts?: { axis?: number; keepdims?: boolean }): Array;
+  slice(x: Array, specs: IndexSpec[]): Array;
+  at(x: Array, specs: IndexSpec[]): AtIndexer;
+}
+
+let ops: ArrayOps | undefined;
+
+export function installArrayOps(o: ArrayOps): void {
+  ops = o;
+}
+
+function theOps(): ArrayOps {
+  if (!ops) throw new Error("webjax: numpy operations are not installed (import from the package entry point).");
+  return ops;
+}
+
+export abstract class Array {
+  abstract readonly aval: ShapedArray;
+
+  get shape(): number[] {
+    return this.aval.shape as number[];
+  }
+  get dtype(): DType {
+    return this.aval.dtype;
+  }
+  get ndim(): number {
+    return this.aval.shape.length;
+  }
+  get size(): number {
+    return this.aval.size;
+  }
+  get weakType(): boolean {
+    return this.aval.weakType;
+  }
+
+  /** The concrete array behind this value, or null while it is abstract (traced). */
+  abstract toConcrete(): ConcreteArray | null;
+
+  protected concrete(what: string): ConcreteArray {
+    const c = this.toConcrete();
+    if (!c) throw new ConcretizationTypeError(`${what} on ${this}`);
+    return c;
+  }
+
+  get device(): Device {
+    return deviceOf(this.concrete("the device of a traced value").backend);
+  }
+
+  /** Flat typed array of the values (float16 comes back as float32, bool as Uint8Array). */
+  async data(): Promise<TypedArray> {
+    const c = this.concrete("data()");
+    return userView(await c.read(), c.dtype);
+  }
+  dataSync(): TypedArray {
+    const c = this.concrete("dataSync()");
+    return userView(c.readSync(), c.dtype);
+  }
+  /** Nested JS arrays (a 0-d array gives a plain number). */
+  async tolist(): Promise<any> {
+    const c = this.concrete("tolist()");
+    return nest(toJsValues(await c.read(), c.dtype), c.shape);
+  }
+  tolistSync(): any {
+    const c = this.concrete("tolistSync()");
+    return nest(toJsValues(c.readSync(), c.dtype), c.shape);
+  }
+  /** The single value of a size-1 array. */
+  item(): number | boolean {
+    const c = this.concrete("item()");
+    if (c.size !== 1) throw new TypeError(`item() needs an array of size 1; this one has shape [${c.shape}].`);
+    return toJsValues(c.readSync(), c.dtype)[0] as number | boolean;
+  }
+
+  [Symbol.toPrimitive](hint: string): number | string | boolean {
+    const c = this.toConcrete();
+    if (!c) throw new ConcretizationTypeError(`converting ${this} to a JS ${hint === "string" ? "string" : "number"}`);
+    if (hint === "string") return c.toString();
+    if (c.size !== 1) throw new TypeError(`Only size-1 arrays convert to a JS number; this one has shape [${c.shape}].`);
+    const v = c.item();
+    return typeof v === "boolean" ? Number(v) : v;
+  }
+
+  // ---- arithmetic and comparisons (numpy semantics, broadcasting, weak JS numbers) ----
+  add(y: ArrayLike): Array { return theOps().add(this, y); }
+  sub(y: ArrayLike): Array { return theOps().subtract(this, y); }
+  mul(y: ArrayLike): Array { return theOps().multiply(this, y); }
+  div(y: ArrayLike): Array { return theOps().divide(this, y); }
+  pow(y: ArrayLike): Array { return theOps().power(this, y); }
+  neg(): Array { return theOps().negative(this); }
+  matmul(y: ArrayLike): Array { return theOps().matmul(this, y); }
+  lt(y: ArrayLike): Array { return theOps().less(this, y); }
+  le(y: ArrayLike): Array { return theOps().lessEqual(this, y); }
+  gt(y: ArrayLike): Array { return theOps().greater(this, y); }
+  ge(y: ArrayLike): Array { return theOps().greaterEqual(this, y); }
+  eq(y: ArrayLike): Array { return theOps().equal(this, y); }
+  ne(y: ArrayLike): Array { return theOps().notEqual(this, y); }
+
+  astype(dtype: DType): Array { return theOps().astype(this, dtype); }
+  reshape(shape: number[]): Array { return theOps().reshape(this, shape); }
+  transpose(axes?: number[]): Array { return theOps().transpose(this, axes); }
+  get T(): Array { return theOps().transpose(this); }
+
+  sum(opts?: ReduceOptions): Array { return theOps().sum(this, opts); }
+  mean(opts?: ReduceOptions): Array { return theOps().mean(this, opts); }
+  max(opts?: ReduceOptions): Array { return theOps().max(this, opts); }
+  min(opts?: ReduceOptions): Array { return theOps().min(this, opts); }
+  prod(opts?: ReduceOptions): Array { return theOps().prod(this, opts); }
+  argmax(opts?: { axis?: number; keepdims?: boolean }): Array { return theOps().argmax(this, opts); }
+
+  /** NumPy basic/advanced indexing over leading axes: `x.slice(0, [1, null], idx)`. */
+  slice(...specs: IndexSpec[]): Array { return theOps().slice(this, specs); }
+  /** Functional updates: `x.at(0).set(5)`, `x.at(idx).add(1)`. */
+  at(...specs: IndexSpec[]): AtIndexer { return theOps().at(this, specs); }
+
+  /** Arrays iterate over their leading axis (`const [k1, k2] = random.split(key)`). */
+  *[Symbol.iterator](): Iterator<Array> {
+    if (this.ndim === 0) throw new TypeError("iteration over a 0-d array");
+    for (let i = 0; i < this.shape[0]; i++) yield this.slice(i);
+  }
+
+  /** Releases the data now (otherwise it is released when garbage collected). */
+  dispose(): void {}
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+// Frees backend buffers of arrays the program dropped without dispose().
+const finalizer = new FinalizationRegistry<{ backend: Backend; buf: Buffer }>(({ backend, buf }) => backend.free(buf));
+
+/** An array whose data lives on a backend. */
+export class ConcreteArray extends Array {
+  #buf: Buffer | null;
+  #why = "";
+
+  constructor(
+    readonly aval: ShapedArray,
+    readonly backend: Backend,
+    buf: Buffer,
+  ) {
+    super();
+    this.#buf = buf;
+    finalizer.register(this, { backend, buf }, this);
+  }
+
+  toConcrete(): ConcreteArray {
+    return this;
+  }
+
+  /** The backend buffer; throws if the array was disposed or donated. */
+  get buffer(): Buffer {
+    if (this.#buf === null) {
+      throw new Error(`This array (${this.aval.str()}) was ${this.#why} and can no longer be used. ` +
+        (this.#why === "donated" ? "Do not reuse arguments passed in donateArgnums." : "Do not use an array after dispose()."));
+    }
+    return this.#buf;
+  }
+
+  get isDeleted(): boolean {
+    return this.#buf === null;
+  }
+
+  readSync(): TypedArray {
+    return this.backend.readSync(this.buffer, this.aval);
+  }
+  read(): Promise<TypedArray> {
+    return this.backend.read(this.buffer, this.aval);
+  }
+
+  override dispose(): void {
+    this.release("disposed", true);
+  }
+
+  /** Gives up the buffer: `free` false when a program took it over (donation). */
+  release(why: "disposed" | "donated", free: boolean): void {
+    if (this.#buf === null) return;
+    finalizer.unregister(this);
+    if (free) this.backend.free(this.#buf);
+    this.#buf = null;
+    this.#why = why;
+  }
+
+  override toString(): string {
+    if (this.#buf === null) return `Array(<${this.#why}>, dtype=${this.dtype})`;
+    const v = this.tolistSync();
+    const body = JSON.stringify(v)?.replace(/,/g, ", ");
+    return `Array(${body}, dtype=${this.dtype}${this.weakType ? ", weak_type=True" : ""})`;
+  }
+}
+
+/** A value under transformation: it knows its aval and its trace, not (in general) its data. */
+export abstract class Tracer extends Array {
+  abstract readonly trace: Trace;
+
+  toConcrete(): ConcreteArray | null {
+    return null;
+  }
+
+  /** The simplest value standing for this tracer (e.g. a batch tracer with no batch axis). */
+  fullLower(): Array {
+    return this;
+  }
+
+  override toString(): string {
+    return `Traced<${this.aval}>with<${this.trace.constructor.name}>`;
+  }
+}
+
+function userView(data: TypedArray, dtype: DType): TypedArray {
+  return dtype === "float16" ? Float32Array.from(data, float16Value) : data;
+}
+
+/** Host values for tolist/item: bools as booleans, float16 decoded, complex as [re, im]. */
+function toJsValues(data: TypedArray, dtype: DType): (number | boolean | number[])[] {
+  switch (dtype) {
+    case "bool": return globalThis.Array.from(data, (v) => v !== 0);
+    case "float16": return globalThis.Array.from(data, float16Value);
+    case "complex64": {
+      const out: number[][] = [];
+      for (let i = 0; i < data.length; i += 2) out.push([data[i], data[i + 1]]);
+      return out;
+    }
+    default: return globalThis.Array.from(data);
+  }
+}
+
+function nest(flat: any[], shape: readonly number[]): any {
+  if (shape.length === 0) return flat[0];
+  const [n, ...rest] = shape;
+  const step = prod(rest);
+  return globalThis.Array.from({ length: n }, (_, i) => nest(flat.slice(i * step, (i + 1) * step), rest));
+}

@@ -1,0 +1,89 @@
+// Abstract values: what tracing knows of an array (shape, dtype, weak type), never its data.
+
+import { DType, SHORT_NAME } from "./dtype.js";
+import { ValueError, shapeStr } from "./errors.js";
+
+export class ShapedArray {
+  constructor(
+    readonly shape: readonly number[],
+    readonly dtype: DType,
+    readonly weakType = false,
+  ) {}
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get size(): number {
+    return prod(this.shape);
+  }
+
+  /** JAX's text form: `f32[3,4]`. */
+  str(): string {
+    return `${SHORT_NAME[this.dtype]}[${this.shape.join(",")}]`;
+  }
+
+  toString(): string {
+    return `ShapedArray(${this.dtype}${this.weakType ? ", weak_type=True" : ""}${shapeStr(this.shape)})`;
+  }
+
+  equals(o: ShapedArray): boolean {
+    return this.dtype === o.dtype && this.weakType === o.weakType && sameShape(this.shape, o.shape);
+  }
+
+  /** Equal up to weak type (what jaxpr type checking compares). */
+  sameType(o: ShapedArray): boolean {
+    return this.dtype === o.dtype && sameShape(this.shape, o.shape);
+  }
+
+  withWeak(weakType: boolean): ShapedArray {
+    return weakType === this.weakType ? this : new ShapedArray(this.shape, this.dtype, weakType);
+  }
+
+  /** A hashable key for caches keyed by avals. */
+  key(): string {
+    return `${this.dtype}${this.weakType ? "~" : ""}[${this.shape}]`;
+  }
+}
+
+export const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
+
+export const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** Row-major strides, in elements. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** Normalises a possibly negative axis against `ndim`, with JAX's error when out of range. */
+export function canonicalAxis(axis: number, ndim: number, what = "axis"): number {
+  if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
+    throw new ValueError(`${what} ${axis} is out of bounds for array of dimension ${ndim}.`);
+  }
+  return axis < 0 ? axis + ndim : axis;
+}
+
+/** NumPy broadcasting of shapes; throws naming both shapes when they are incompatible. */
+export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
+  const ndim = Math.max(0, ...shapes.map((s) => s.length));
+  const out = new Array<number>(ndim).fill(1);
+  for (const s of shapes) {
+    for (let i = 0; i < s.length; i++) {
+      const j = ndim - s.length + i;
+      const d = s[i];
+      if (d === out[j] || d === 1) continue;
+      if (out[j] === 1) out[j] = d;
+      else {
+        throw new ValueError(`Incompatible shapes for broadcasting: ${shapes.map(shapeStr).join(", ")}.`);
+      }
+    }
+  }
+  return out;
+}

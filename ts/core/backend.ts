@@ -1,0 +1,80 @@
+// The contract between the core and the backends that hold array data and run programs.
+// Backends see jaxprs (the cpu interpreter) or the bytecode compiled from them (wasm, webgpu).
+
+import type { ShapedArray } from "./aval.js";
+import type { TypedArray } from "./dtype.js";
+import type { Jaxpr } from "./jaxpr.js";
+
+export type BackendName = "cpu" | "wasm" | "webgpu";
+
+/** An opaque handle to array data owned by a backend. */
+export type Buffer = unknown;
+
+export interface Backend {
+  readonly name: BackendName;
+  /** Copies host data into a new buffer (the data is not retained). */
+  put(data: TypedArray, aval: ShapedArray): Buffer;
+  readSync(buf: Buffer, aval: ShapedArray): TypedArray;
+  read(buf: Buffer, aval: ShapedArray): Promise<TypedArray>;
+  free(buf: Buffer): void;
+  /** Runs a jaxpr (constvars first, then invars) on buffers of this backend, in one call. */
+  execute(jaxpr: Jaxpr, args: Buffer[]): Buffer[];
+  /** Buffers allocated and not yet freed, for leak tests. */
+  liveBuffers(): number;
+  /** Resolves when everything dispatched so far has finished. */
+  synchronize(): Promise<void>;
+}
+
+/** A device as `jax.devices()` lists it. */
+export class Device {
+  constructor(readonly platform: BackendName, readonly id: number) {}
+  get deviceKind(): string {
+    return this.platform;
+  }
+  toString(): string {
+    return `${this.platform}:${this.id}`;
+  }
+}
+
+const backends = new Map<BackendName, Backend>();
+const devices = new Map<BackendName, Device>();
+let defaultName: BackendName = "cpu";
+
+export function registerBackend(b: Backend, makeDefault = false): void {
+  backends.set(b.name, b);
+  devices.set(b.name, new Device(b.name, 0));
+  if (makeDefault) defaultName = b.name;
+}
+
+export function getBackend(name?: BackendName | string | null): Backend {
+  const b = backends.get((name ?? defaultName) as BackendName);
+  if (!b) {
+    throw new Error(`Backend '${name}' is not initialised. Available: ${[...backends.keys()].join(", ")}. Call await jax.init() first.`);
+  }
+  return b;
+}
+
+export function deviceOf(b: Backend): Device {
+  return devices.get(b.name)!;
+}
+
+/** `jax.defaultBackend()`: the name of the backend new arrays and computations use. */
+export function defaultBackend(): BackendName {
+  return defaultName;
+}
+
+/** `jax.setDefaultBackend(name)`. */
+export function setDefaultBackend(name: BackendName): void {
+  getBackend(name);
+  defaultName = name;
+}
+
+/** `jax.devices(backend?)`. */
+export function listDevices(backend?: BackendName): Device[] {
+  if (backend) return [deviceOf(getBackend(backend))];
+  return [...devices.values()];
+}
+
+export function registeredBackends(): BackendName[] {
+  return [...backends.keys()];
+}

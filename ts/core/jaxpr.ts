@@ -1,0 +1,273 @@
+// Jaxprs: typed SSA programs (vars, literals, equations with params, sub-jaxprs), a type
+// checker, and a printer whose text matches JAX's `make_jaxpr`.
+
+import type { Array } from "./array.js";
+import { ShapedArray } from "./aval.js";
+import { DType, isFloat } from "./dtype.js";
+import { Params, Primitive } from "./primitive.js";
+import * as pp from "./pretty.js";
+
+export class Var {
+  constructor(readonly aval: ShapedArray) {}
+}
+
+/** A scalar constant written inline in a jaxpr (`2.0:f32[]`). */
+export class Literal {
+  constructor(
+    readonly val: number | boolean,
+    readonly aval: ShapedArray,
+  ) {}
+}
+
+export type Atom = Var | Literal;
+
+export class JaxprEqn {
+  constructor(
+    readonly primitive: Primitive,
+    readonly inputs: Atom[],
+    readonly params: Params,
+    readonly outvars: Var[],
+    /** Scope names active when the equation was traced (`namedScope`), outermost first. */
+    readonly nameStack: readonly string[] = [],
+  ) {}
+}
+
+export class Jaxpr {
+  constructor(
+    readonly constvars: Var[],
+    readonly invars: Var[],
+    readonly eqns: JaxprEqn[],
+    readonly outvars: Atom[],
+  ) {}
+
+  get inAvals(): ShapedArray[] {
+    return this.invars.map((v) => v.aval);
+  }
+  get outAvals(): ShapedArray[] {
+    return this.outvars.map((v) => v.aval);
+  }
+
+  toString(): string {
+    return printJaxpr(this);
+  }
+}
+
+/** A jaxpr with values for its constvars. */
+export class ClosedJaxpr {
+  constructor(
+    readonly jaxpr: Jaxpr,
+    readonly consts: Array[],
+  ) {
+    if (consts.length !== jaxpr.constvars.length) throw new Error("ClosedJaxpr: consts do not match constvars");
+  }
+  get inAvals(): ShapedArray[] {
+    return this.jaxpr.inAvals;
+  }
+  get outAvals(): ShapedArray[] {
+    return this.jaxpr.outAvals;
+  }
+  toString(): string {
+    return printJaxpr(this.jaxpr);
+  }
+  /** JAX's text form; `nameStack: true` annotates equations with their scope names. */
+  prettyPrint(opts: { nameStack?: boolean; width?: number } = {}): string {
+    return printJaxpr(this.jaxpr, opts);
+  }
+}
+
+// ---- cache keys ----
+
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 0;
+
+export function objectId(o: object): number {
+  let id = objectIds.get(o);
+  if (id === undefined) objectIds.set(o, (id = nextObjectId++));
+  return id;
+}
+
+/** A string that identifies params for caching (sub-jaxprs and functions by identity). */
+export function paramsKey(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === "number" || typeof v === "boolean" || typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "function" || v instanceof Jaxpr || v instanceof ClosedJaxpr) return `#${objectId(v as object)}`;
+  if (globalThis.Array.isArray(v)) return `[${v.map(paramsKey).join(",")}]`;
+  if (v instanceof ShapedArray) return v.key();
+  if (typeof v === "object") {
+    if (Object.getPrototypeOf(v) !== Object.prototype) return `#${objectId(v)}`;
+    return `{${Object.keys(v).sort().map((k) => `${k}:${paramsKey((v as any)[k])}`).join(",")}}`;
+  }
+  return String(v);
+}
+
+// ---- type checking ----
+
+/** Checks that every equation's output types follow from its inputs; throws naming the equation. */
+export function typecheckJaxpr(jaxpr: Jaxpr): void {
+  const env = new Set<Var>([...jaxpr.constvars, ...jaxpr.invars]);
+  const read = (a: Atom, where: string): ShapedArray => {
+    if (a instanceof Var && !env.has(a)) throw new TypeError(`jaxpr type error: ${where} reads an undefined variable`);
+    return a.aval;
+  };
+  jaxpr.eqns.forEach((eqn, i) => {
+    const where = `equation ${i} (${eqn.primitive.name})`;
+    const inAvals = eqn.inputs.map((a) => read(a, where));
+    const outAvals = eqn.primitive.rules.abstractEval(inAvals, eqn.params);
+    if (outAvals.length !== eqn.outvars.length || outAvals.some((a, j) => !a.sameType(eqn.outvars[j].aval))) {
+      throw new TypeError(
+        `jaxpr type error: ${where} produces ${outAvals.map((a) => a.str()).join(", ")} but binds ${eqn.outvars.map((v) => v.aval.str()).join(", ")}`,
+      );
+    }
+    for (const v of eqn.outvars) {
+      if (env.has(v)) throw new TypeError(`jaxpr type error: ${where} rebinds a variable`);
+      env.add(v);
+    }
+  });
+  jaxpr.outvars.forEach((a) => read(a, "the output"));
+}
+
+// ---- printing, JAX style ----
+
+/** Names variables a, b, ..., z, ba, bb, ... in order of first appearance. */
+export class PrintContext {
+  private names = new Map<Var, string>();
+  private count = 0;
+  name(v: Var): string {
+    let n = this.names.get(v);
+    if (n === undefined) this.names.set(v, (n = alphabetic(this.count++)));
+    return n;
+  }
+  /** Lets a sub-jaxpr's binders reuse the names of the outer atoms bound to them (JAX's jit printing). */
+  suggest(forVars: readonly Atom[], likeVars: readonly Atom[]): void {
+    if (forVars.length !== likeVars.length) return;
+    const used = new Set<Var>();
+    forVars.forEach((f, i) => {
+      const like = likeVars[i];
+      if (like instanceof Var && !used.has(like) && f instanceof Var && !this.names.has(f) && this.names.has(like)) {
+        this.names.set(f, this.names.get(like)!);
+        used.add(like);
+      }
+    });
+  }
+}
+
+/** JAX's names: a positional base-26 numeral with a = 0 (0 -> a, 25 -> z, 26 -> ba). */
+function alphabetic(i: number): string {
+  let s = "";
+  do {
+    s = String.fromCharCode(97 + (i % 26)) + s;
+    i = Math.floor(i / 26);
+  } while (i > 0);
+  return s;
+}
+
+export interface PrintSettings {
+  nameStack?: boolean;
+  width?: number;
+}
+
+export function printJaxpr(jaxpr: Jaxpr, settings: PrintSettings = {}): string {
+  return pp.format(ppJaxpr(jaxpr, new PrintContext(), settings), settings.width ?? 80);
+}
+
+function ppAtom(a: Atom, ctx: PrintContext): string {
+  if (a instanceof Literal) return `${formatScalar(a.val, a.aval.dtype)}:${a.aval.str()}`;
+  return ctx.name(a);
+}
+
+function ppVars(vs: readonly Atom[], ctx: PrintContext, opts: { sep?: string; types?: boolean } = {}): pp.Doc {
+  const docs = vs.map((v) => pp.text(ppAtom(v, ctx) + (opts.types && v instanceof Var ? `:${v.aval.str()}` : "")));
+  return pp.nest(2, pp.group(pp.join(pp.concat(pp.text(opts.sep ?? ""), pp.group(pp.brk())), docs)));
+}
+
+export function ppJaxpr(jaxpr: Jaxpr, ctx: PrintContext, settings: PrintSettings): pp.Doc {
+  const constvars = ppVars(jaxpr.constvars, ctx, { types: true });
+  const invars = ppVars(jaxpr.invars, ctx, { types: true });
+  const eqns = pp.join(pp.brk("; "), jaxpr.eqns.map((e) => ppEqn(e, ctx, settings)));
+  const outvars = pp.concat(pp.text("("), ppVars(jaxpr.outvars, ctx, { sep: "," }), pp.text(jaxpr.outvars.length === 1 ? ",)" : ")"));
+  return pp.concat(
+    pp.group(
+      pp.nest(2, pp.concat(
+        pp.text("{ lambda "), constvars, pp.text("; "), invars, pp.text(". let"),
+        pp.nest(2, pp.concat(pp.brk(), eqns)), pp.brk(), pp.text("in "), outvars,
+      )),
+    ),
+    pp.text(" }"),
+  );
+}
+
+function ppEqn(eqn: JaxprEqn, ctx: PrintContext, settings: PrintSettings): pp.Doc {
+  const lhs = ppVars(eqn.outvars, ctx, { types: true });
+  const params = eqn.primitive.rules.printParams ? eqn.primitive.rules.printParams(eqn.params) : eqn.params;
+  if (params.jaxpr instanceof Jaxpr || params.jaxpr instanceof ClosedJaxpr) {
+    const inner = params.jaxpr instanceof ClosedJaxpr ? params.jaxpr.jaxpr : params.jaxpr;
+    ctx.suggest(inner.invars, eqn.inputs);
+    ctx.suggest(inner.outvars, eqn.outvars);
+  }
+  // `name` leads, the rest sorted, as JAX prints call-like equations.
+  const keys = Object.keys(params).filter((k) => params[k] !== undefined).sort();
+  const ordered = keys.includes("name") ? ["name", ...keys.filter((k) => k !== "name")] : keys;
+  const kv = ordered.length
+    ? pp.group(pp.concat(
+        pp.nest(2, pp.concat(pp.text("["), pp.brk(""), pp.join(pp.brk(), ordered.map((k) => pp.concat(pp.text(`${k}=`), ppParam(params[k], ctx, settings)))))),
+        pp.brk(""), pp.text("]"),
+      ))
+    : pp.nil;
+  const rhs = pp.concat(pp.text(eqn.primitive.name), kv, pp.text(" "), ppVars(eqn.inputs, ctx));
+  const annotated = settings.nameStack && eqn.nameStack.length ? pp.concat(rhs, pp.text(`  # [${eqn.nameStack.join("/")}]`)) : rhs;
+  return eqn.outvars.length ? pp.concat(lhs, pp.text(" = "), annotated) : annotated;
+}
+
+function ppParam(v: unknown, ctx: PrintContext, settings: PrintSettings): pp.Doc {
+  if (v instanceof Jaxpr) return ppJaxpr(v, ctx, settings);
+  if (v instanceof ClosedJaxpr) return ppJaxpr(v.jaxpr, ctx, settings);
+  if (globalThis.Array.isArray(v) && v.length && v.every((j) => j instanceof Jaxpr || j instanceof ClosedJaxpr)) {
+    return pp.concat(
+      pp.text("("),
+      pp.nest(2, pp.concat(...v.map((j) => pp.concat(pp.brk(""), ppParam(j, ctx, settings))))),
+      pp.brk(""), pp.text(")"),
+    );
+  }
+  return pp.text(pyStr(v));
+}
+
+/** Python's str() of a param value: tuples for JS arrays, None, True/False. */
+export function pyStr(v: unknown): string {
+  if (v === null || v === undefined) return "None";
+  if (typeof v === "boolean") return v ? "True" : "False";
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : formatScalar(v, "float64");
+  if (globalThis.Array.isArray(v)) return `(${v.map(pyStr).join(", ")}${v.length === 1 ? "," : ""})`;
+  if (typeof v === "function") return v.name || "<lambda>";
+  return String(v);
+}
+
+/** A scalar as NumPy prints it: shortest round-trip digits for the dtype, Python's layout. */
+export function formatScalar(x: number | boolean, dtype: DType): string {
+  if (typeof x === "boolean" || dtype === "bool") return x ? "True" : "False";
+  if (!isFloat(dtype) && dtype !== "complex64") return String(x);
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  const single = dtype !== "float64";
+  let digits = "";
+  let exp = 0;
+  for (let p = 1; p <= 17; p++) {
+    const s = x.toExponential(p - 1);
+    const back = Number(s);
+    if (single ? Math.fround(back) === x : back === x) {
+      const [m, e] = s.split("e");
+      digits = m.replace("-", "").replace(".", "");
+      exp = Number(e);
+      break;
+    }
+  }
+  digits = digits.replace(/0+$/, "") || "0";
+  const sign = x < 0 || Object.is(x, -0) ? "-" : "";
+  if (exp >= -4 && exp < 16) {
+    if (exp < 0) return `${sign}0.${"0".repeat(-exp - 1)}${digits}`;
+    const intPart = digits.slice(0, exp + 1).padEnd(exp + 1, "0");
+    const frac = digits.slice(exp + 1);
+    return `${sign}${intPart}.${frac || "0"}`;
+  }
+  const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+  return `${sign}${mant}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+}

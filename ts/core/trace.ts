@@ -1,0 +1,174 @@
+// The interpreter stack (Autodidax's design): each active transformation is a MainTrace at a
+// level; `bind` hands a primitive to the innermost trace that owns one of its arguments.
+
+import { Array, ConcreteArray, Tracer } from "./array.js";
+import { ShapedArray } from "./aval.js";
+import { Backend, getBackend } from "./backend.js";
+import { DType, allocHost, castScalar, float16Bits } from "./dtype.js";
+import { UnexpectedTracerError } from "./errors.js";
+import { Jaxpr, JaxprEqn, Var, paramsKey } from "./jaxpr.js";
+import { Params, Primitive } from "./primitive.js";
+
+export type TraceClass = new (main: MainTrace) => Trace;
+
+export class MainTrace {
+  active = true;
+  constructor(
+    readonly level: number,
+    readonly traceType: TraceClass,
+    readonly globalData: any,
+  ) {}
+}
+
+export abstract class Trace {
+  constructor(readonly main: MainTrace) {}
+  /** Wraps a value from outside any transformation (a concrete array or a JS scalar). */
+  abstract pure(x: Array | number | boolean): Array;
+  /** Wraps a tracer of a lower (outer) level. */
+  lift(x: Array): Array {
+    return this.pure(x);
+  }
+  abstract processPrimitive(prim: Primitive, args: Array[], params: Params): Array[];
+}
+
+/** Level 0: evaluate on a backend. */
+export class EvalTrace extends Trace {
+  pure(x: Array | number | boolean): Array {
+    if (x instanceof Array) return x;
+    return scalar(x);
+  }
+  processPrimitive(prim: Primitive, args: Array[], params: Params): Array[] {
+    if (prim.rules.impl) return prim.rules.impl(args, params);
+    return runEager(prim, params, args as ConcreteArray[]);
+  }
+}
+
+const traceStack: MainTrace[] = [new MainTrace(0, EvalTrace, null)];
+let dynamicTrace: MainTrace | null = null;
+
+/** Runs `fn` with a new transformation level pushed on the stack. */
+export function withMainTrace<T>(traceType: TraceClass, globalData: any, fn: (main: MainTrace) => T): T {
+  const main = new MainTrace(traceStack.length, traceType, globalData);
+  traceStack.push(main);
+  try {
+    return fn(main);
+  } finally {
+    traceStack.pop();
+    main.active = false;
+  }
+}
+
+/** Makes `main` catch every primitive, even those with no traced inputs (staging for jit). */
+export function withDynamicTrace<T>(main: MainTrace, fn: () => T): T {
+  const prev = dynamicTrace;
+  dynamicTrace = main;
+  try {
+    return fn();
+  } finally {
+    dynamicTrace = prev;
+  }
+}
+
+export function currentLevel(): number {
+  return traceStack.length - 1;
+}
+
+function checkActive(t: Tracer): void {
+  if (!t.trace.main.active) {
+    throw new UnexpectedTracerError(`${t} was created by a transformation that has already returned`);
+  }
+}
+
+export function findTopTrace(args: readonly unknown[]): Trace {
+  let top = traceStack[0];
+  for (const a of args) {
+    if (a instanceof Tracer) {
+      checkActive(a);
+      if (a.trace.main.level > top.level) top = a.trace.main;
+    }
+  }
+  if (dynamicTrace && dynamicTrace.level > top.level) top = dynamicTrace;
+  return new top.traceType(top);
+}
+
+export function fullRaise(trace: Trace, x: Array | number | boolean): Array {
+  if (!(x instanceof Tracer)) return trace.pure(x);
+  checkActive(x);
+  const level = trace.main.level;
+  if (x.trace.main === trace.main) return x;
+  if (x.trace.main.level < level) return trace.lift(x);
+  throw new UnexpectedTracerError(
+    `${x} belongs to a transformation (level ${x.trace.main.level}) that is not the one running (level ${level})`,
+  );
+}
+
+export function fullLower(x: Array): Array {
+  return x instanceof Tracer ? x.fullLower() : x;
+}
+
+/** Applies a primitive to arguments, whatever transformations are active. */
+export function bind(prim: Primitive, args: readonly (Array | number | boolean)[], params: Params = {}): Array[] {
+  const trace = findTopTrace(args);
+  const tracers = args.map((a) => fullRaise(trace, a));
+  return trace.processPrimitive(prim, tracers, params).map(fullLower);
+}
+
+export function bind1(prim: Primitive, args: readonly (Array | number | boolean)[], params: Params = {}): Array {
+  return bind(prim, args, params)[0];
+}
+
+// ---- eager evaluation: a cached one-equation program, the same path jit takes ----
+
+const eagerPrograms = new Map<string, Jaxpr>();
+
+function runEager(prim: Primitive, params: Params, args: ConcreteArray[]): Array[] {
+  const backend = args.length ? args[0].backend : getBackend();
+  const avals = args.map((a) => a.aval);
+  const key = `${prim.name}|${paramsKey(params)}|${avals.map((a) => a.key()).join(",")}`;
+  let jaxpr = eagerPrograms.get(key);
+  if (!jaxpr) {
+    const invars = avals.map((a) => new Var(a));
+    const outs = prim.rules.abstractEval(avals, params).map((a) => new Var(a));
+    jaxpr = new Jaxpr([], invars, [new JaxprEqn(prim, invars, params, outs)], outs);
+    eagerPrograms.set(key, jaxpr);
+  }
+  return executeJaxpr(backend, jaxpr, args);
+}
+
+/** Runs a jaxpr on a backend, moving any argument that lives elsewhere. */
+export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray[]): ConcreteArray[] {
+  const bufs = args.map((a) => (a.backend === backend ? a.buffer : transfer(a, backend).buffer));
+  const outs = backend.execute(jaxpr, bufs);
+  return outs.map((b, i) => new ConcreteArray(jaxpr.outvars[i].aval, backend, b));
+}
+
+/** A copy of `x` on another backend (`jax.devicePut`). */
+export function transfer(x: ConcreteArray, backend: Backend): ConcreteArray {
+  if (x.backend === backend) return x;
+  return new ConcreteArray(x.aval, backend, backend.put(x.readSync(), x.aval));
+}
+
+/** A concrete array from host values, on the given (default: the default) backend. */
+export function fromHostValues(values: ArrayLike<number>, aval: ShapedArray, backend?: Backend): ConcreteArray {
+  const b = backend ?? getBackend();
+  const data = allocHost(aval.dtype, aval.size);
+  writeValues(data, values, aval.dtype);
+  return new ConcreteArray(aval, b, b.put(data, aval));
+}
+
+function writeValues(data: globalThis.Float32Array | any, values: ArrayLike<number>, dtype: DType): void {
+  if (dtype === "float16") for (let i = 0; i < values.length; i++) data[i] = float16Bits(values[i]);
+  else if (dtype === "complex64") for (let i = 0; i < values.length; i++) data[2 * i] = values[i];
+  else for (let i = 0; i < values.length; i++) data[i] = castScalar(values[i], dtype);
+}
+
+/** The weak type a bare JS scalar gets: integers act like Python ints, others like floats. */
+export function scalarDType(x: number | boolean): DType {
+  if (typeof x === "boolean") return "bool";
+  return Number.isInteger(x) && Math.abs(x) < 2 ** 31 ? "int32" : "float32";
+}
+
+/** A weakly typed 0-d array from a JS scalar. */
+export function scalar(x: number | boolean, dtype: DType = scalarDType(x), weakType = typeof x !== "boolean"): ConcreteArray {
+  return fromHostValues([Number(x)], new ShapedArray([], dtype, weakType));
+}
