@@ -1,3 +1,47 @@
-// webjax public entry. The tracing core and the numpy/lax surface land here (issue 3).
+// webjax public entry: `import * as jax from "webjax"` or `import { numpy as np } from "webjax"`.
+
+import { CpuBackend } from "./backends/cpu/index.js";
+import { registerBackend, registeredBackends, BackendName, getBackend } from "./core/backend.js";
+import { Array, ConcreteArray } from "./core/array.js";
+import { transfer } from "./core/trace.js";
+import * as treeUtil from "./core/tree.js";
+import * as numpy from "./numpy/index.js";
+
+registerBackend(new CpuBackend(), true);
+
+export { numpy };
+export const tree = treeUtil;
+export { Array, tidy } from "./core/array.js";
+export type { ArrayLike } from "./core/array.js";
+export { Device, defaultBackend, setDefaultBackend, listDevices as devices } from "./core/backend.js";
+export type { BackendName } from "./core/backend.js";
+export type { DType } from "./core/dtype.js";
+export { ClosedJaxpr, Jaxpr } from "./core/jaxpr.js";
+export { ShapedArray } from "./core/aval.js";
+export { ConcretizationTypeError, UnboundAxisError, UnexpectedTracerError, ValueError } from "./core/errors.js";
+export { jit, makeJaxpr, evalShape, ShapeDtypeStruct } from "./transforms/jit.js";
 export { loadWasmRuntime, setWasmPaths } from "./backends/wasm/runtime.js";
 export type { WasmRuntime } from "./backends/wasm/runtime.js";
+
+/**
+ * Starts the backends this runtime supports and resolves to their names.
+ * @example await jax.init()   // ["cpu", "wasm"]
+ */
+export async function init(): Promise<BackendName[]> {
+  return registeredBackends();
+}
+
+/** Copies an array to a device (`"cpu"`, `"wasm"`, or a Device). */
+export function devicePut<T extends Array>(x: T | number, device?: BackendName | { platform: BackendName }): Array {
+  const a = x instanceof Array ? x : numpy.array(x);
+  const c = a.toConcrete();
+  if (!c) return a;
+  const name = device === undefined ? undefined : typeof device === "string" ? device : device.platform;
+  return transfer(c as ConcreteArray, getBackend(name));
+}
+
+/** Resolves once every array in the pytree is computed. */
+export async function blockUntilReady<T>(x: T): Promise<T> {
+  await Promise.all([...new Set(treeUtil.leaves(x).flatMap((l) => (l instanceof ConcreteArray ? [l.backend] : [])))].map((b) => b.synchronize()));
+  return x;
+}

@@ -195,6 +195,7 @@ export class ConcreteArray extends Array {
     super();
     this.#buf = buf;
     finalizer.register(this, { backend, buf }, this);
+    tidyScopes[tidyScopes.length - 1]?.add(this);
   }
 
   toConcrete(): ConcreteArray {
@@ -240,6 +241,37 @@ export class ConcreteArray extends Array {
     const body = JSON.stringify(v)?.replace(/,/g, ", ");
     return `Array(${body}, dtype=${this.dtype}${this.weakType ? ", weak_type=True" : ""})`;
   }
+}
+
+const tidyScopes: Set<ConcreteArray>[] = [];
+
+/**
+ * Runs `fn` and disposes every array it created that is not part of its result.
+ * @example const y = jax.tidy(() => np.sin(x).mul(2));   // the sin intermediate is freed now
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope = new Set<ConcreteArray>();
+  tidyScopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    tidyScopes.pop();
+  }
+  const keep = new Set<unknown>(leavesOf(result));
+  const parent = tidyScopes[tidyScopes.length - 1];
+  for (const a of scope) {
+    if (keep.has(a)) parent?.add(a);
+    else a.dispose();
+  }
+  return result;
+}
+
+function leavesOf(x: unknown, out: unknown[] = []): unknown[] {
+  if (x instanceof Array) out.push(x);
+  else if (globalThis.Array.isArray(x)) x.forEach((c) => leavesOf(c, out));
+  else if (x && typeof x === "object") Object.values(x).forEach((c) => leavesOf(c, out));
+  return out;
 }
 
 /** A value under transformation: it knows its aval and its trace, not (in general) its data. */

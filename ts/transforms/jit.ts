@@ -1,0 +1,232 @@
+// jit as a transformation: trace once per argument signature to a jaxpr, then bind the `jit`
+// call primitive, which runs the whole program on a backend in one call.
+
+import { Array, ConcreteArray } from "../core/array.js";
+import { ShapedArray } from "../core/aval.js";
+import { BackendName, getBackend } from "../core/backend.js";
+import { DType, toDType } from "../core/dtype.js";
+import { ValueError } from "../core/errors.js";
+import { ClosedJaxpr, paramsKey } from "../core/jaxpr.js";
+import { Primitive } from "../core/primitive.js";
+import { convertConstvars, evalJaxpr, JaxprTrace, traceToJaxpr } from "../core/staging.js";
+import { bind, executeJaxpr, findTopTrace, scalarDType } from "../core/trace.js";
+import * as tree from "../core/tree.js";
+
+export interface JitParams {
+  jaxpr: ClosedJaxpr;
+  name: string;
+  donated_invars: boolean[];
+  keep_unused: boolean;
+  inline: boolean;
+  backend: BackendName | null;
+}
+
+export const jitP = new Primitive<JitParams>(
+  "jit",
+  {
+    abstractEval: (_, { jaxpr }) => jaxpr.outAvals,
+    cpu: (inputs, { jaxpr }, ctx) => ctx.evalJaxpr(jaxpr, inputs),
+    impl(args, { jaxpr, backend }) {
+      const concrete = args as ConcreteArray[];
+      const b = backend ? getBackend(backend) : concrete.length ? concrete[0].backend : getBackend();
+      return executeJaxpr(b, jaxpr.jaxpr, concrete);
+    },
+    printParams: ({ name, jaxpr, keep_unused, donated_invars }) => ({
+      name,
+      jaxpr,
+      ...(keep_unused ? { keep_unused } : {}),
+      ...(donated_invars.some(Boolean) ? { donated_invars } : {}),
+    }),
+  },
+  true,
+);
+
+/** What a shape-only argument looks like (`jax.ShapeDtypeStruct`). */
+export class ShapeDtypeStructClass {
+  readonly shape: number[];
+  readonly dtype: DType;
+  constructor(shape: readonly number[], dtype: DType | string, readonly weakType = false) {
+    this.shape = [...shape];
+    this.dtype = toDType(dtype);
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  get size(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+  toString(): string {
+    return `ShapeDtypeStruct(shape=(${this.shape.join(", ")}${this.shape.length === 1 ? "," : ""}), dtype=${this.dtype})`;
+  }
+}
+
+/**
+ * `jax.ShapeDtypeStruct(shape, dtype)`, callable with or without `new`.
+ * @example jax.evalShape(f, jax.ShapeDtypeStruct([3], "float32"))
+ */
+export const ShapeDtypeStruct = function (this: unknown, shape: readonly number[], dtype: DType | string) {
+  return new ShapeDtypeStructClass(shape, dtype);
+} as unknown as {
+  (shape: readonly number[], dtype: DType | string): ShapeDtypeStructClass;
+  new (shape: readonly number[], dtype: DType | string): ShapeDtypeStructClass;
+};
+(ShapeDtypeStruct as any).prototype = ShapeDtypeStructClass.prototype;
+
+/** The abstract value of a flattened argument leaf, with JAX's error for non-array leaves. */
+export function leafAval(x: unknown, allowShapeOnly = false): ShapedArray {
+  if (x instanceof Array) return x.aval;
+  if (typeof x === "number") return new ShapedArray([], scalarDType(x), true);
+  if (typeof x === "boolean") return new ShapedArray([], "bool");
+  if (allowShapeOnly && x instanceof ShapeDtypeStructClass) return new ShapedArray(x.shape, x.dtype, x.weakType);
+  throw new TypeError(
+    `Argument '${String(x)}' of type ${x === null ? "null" : typeof x === "object" ? (x as object).constructor?.name : typeof x} is not a valid JAX type. ` +
+      "Pass Arrays, JS numbers or booleans (or pytrees of them), or mark the argument static with staticArgnums.",
+  );
+}
+
+/** Declared parameter names of a JS function, for staticArgnames/donateArgnames. */
+export function paramNames(fn: Function): string[] {
+  const src = fn.toString();
+  const m = /^[^(]*\(([^)]*)\)/.exec(src) ?? /^\s*(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(src);
+  if (!m) return [];
+  return m[1].split(",").map((p) => p.trim().replace(/^\.\.\./, "").split(/[=\s:]/)[0]).filter(Boolean);
+}
+
+export function normalizeArgnums(nums: number | number[] | null | undefined, nargs: number, what: string): number[] {
+  const list = nums === null || nums === undefined ? [] : typeof nums === "number" ? [nums] : nums;
+  return list.map((n) => {
+    if (!Number.isInteger(n)) throw new ValueError(`${what} must be integers, got ${n}.`);
+    const k = n < 0 ? n + nargs : n;
+    if (k < 0 || k >= nargs) {
+      throw new ValueError(`${what} ${JSON.stringify(nums)} is out of bounds for a function called with ${nargs} positional arguments.`);
+    }
+    return k;
+  });
+}
+
+export function namesToArgnums(fn: Function, names: string | string[] | undefined, what: string): number[] {
+  if (names === undefined) return [];
+  const declared = paramNames(fn);
+  return (typeof names === "string" ? [names] : names).map((n) => {
+    const i = declared.indexOf(n);
+    if (i < 0) throw new ValueError(`${what} '${n}' does not name a parameter of ${fn.name || "the function"} (parameters: ${declared.join(", ")}).`);
+    return i;
+  });
+}
+
+export interface JitOptions {
+  staticArgnums?: number | number[];
+  staticArgnames?: string | string[];
+  donateArgnums?: number | number[];
+  donateArgnames?: string | string[];
+  keepUnused?: boolean;
+  device?: BackendName | { platform: BackendName };
+  backend?: BackendName;
+  inline?: boolean;
+  inShardings?: unknown;
+  outShardings?: unknown;
+  abstractedAxes?: unknown;
+}
+
+interface Traced {
+  jaxpr: ClosedJaxpr;
+  consts: Array[];
+  outTree: tree.TreeDef;
+}
+
+/**
+ * Traces `fun` once per argument signature and runs it as one compiled program.
+ * @example const f = jax.jit((x) => np.sin(x).mul(2)); f(np.array([1, 2, 3]))
+ */
+export function jit<F extends (...args: any[]) => any>(fun: F, opts: JitOptions = {}): F {
+  if (opts.abstractedAxes !== undefined && opts.abstractedAxes !== null) {
+    throw new ValueError("jit: abstractedAxes is not supported yet (it arrives with the compiler's symbolic shapes).");
+  }
+  const backend = opts.backend ?? (opts.device ? (typeof opts.device === "string" ? opts.device : opts.device.platform) : null);
+  const cache = new Map<string, Traced>();
+  const name = fun.name || "<lambda>";
+
+  const jitted = function (this: unknown, ...args: any[]) {
+    const statics = new Set([
+      ...normalizeArgnums(opts.staticArgnums, args.length, "staticArgnums"),
+      ...namesToArgnums(fun, opts.staticArgnames, "staticArgnames"),
+    ]);
+    const donated = new Set([
+      ...normalizeArgnums(opts.donateArgnums, args.length, "donateArgnums"),
+      ...namesToArgnums(fun, opts.donateArgnames, "donateArgnames"),
+    ]);
+    const dynIdx = args.map((_, i) => i).filter((i) => !statics.has(i));
+    const [leaves, inTree] = tree.flatten(dynIdx.map((i) => args[i]));
+    const avals = leaves.map((l) => leafAval(l));
+    const leafDonated = dynIdx.flatMap((i) => tree.leaves(args[i]).map(() => donated.has(i)));
+    const key = `${inTree}|${avals.map((a) => a.key()).join(",")}|${paramsKey([...statics].map((i) => args[i]))}`;
+
+    let traced = cache.get(key);
+    if (!traced) {
+      let outTree: tree.TreeDef | undefined;
+      const flatFun = (...tracers: Array[]) => {
+        const dyn = tree.unflatten(inTree, tracers);
+        const full = args.map((a, i) => (statics.has(i) ? a : dyn[dynIdx.indexOf(i)]));
+        const [outs, ot] = tree.flatten(fun.apply(this, full));
+        outTree = ot;
+        return outs;
+      };
+      const { jaxpr, consts } = traceToJaxpr(flatFun, avals);
+      traced = { jaxpr: new ClosedJaxpr(convertConstvars(jaxpr), []), consts, outTree: outTree! };
+      // Constants that are tracers of an enclosing transformation are only valid during it.
+      if (consts.every((c) => c instanceof ConcreteArray)) cache.set(key, traced);
+    }
+
+    const inputs = [...traced.consts, ...leaves];
+    let outs: Array[];
+    if (opts.inline && findTopTrace(inputs) instanceof JaxprTrace) {
+      outs = evalJaxpr(traced.jaxpr.jaxpr, [], inputs);
+    } else {
+      outs = bind(jitP, inputs, {
+        jaxpr: traced.jaxpr,
+        name,
+        donated_invars: [...traced.consts.map(() => false), ...leafDonated],
+        keep_unused: !!opts.keepUnused,
+        inline: !!opts.inline,
+        backend,
+      });
+    }
+    leaves.forEach((l, i) => leafDonated[i] && l instanceof ConcreteArray && l.release("donated", true));
+    return tree.unflatten(traced.outTree, outs);
+  };
+  Object.defineProperty(jitted, "name", { value: name });
+  return jitted as unknown as F;
+}
+
+/**
+ * Traces `fun` and returns its jaxpr, printable in JAX's text form.
+ * @example String(jax.makeJaxpr((x) => np.sin(x))(np.ones([3])))
+ *   // "{ lambda ; a:f32[3]. let b:f32[3] = sin a in (b,) }"
+ */
+export function makeJaxpr(fun: (...args: any[]) => any, opts: { staticArgnums?: number | number[] } = {}) {
+  return (...args: any[]): ClosedJaxpr => {
+    const statics = new Set(normalizeArgnums(opts.staticArgnums, args.length, "staticArgnums"));
+    const dynIdx = args.map((_, i) => i).filter((i) => !statics.has(i));
+    const [leaves, inTree] = tree.flatten(dynIdx.map((i) => args[i]));
+    const { jaxpr, consts } = traceToJaxpr((...tracers) => {
+      const dyn = tree.unflatten(inTree, tracers);
+      return tree.leaves(fun(...args.map((a, i) => (statics.has(i) ? a : dyn[dynIdx.indexOf(i)]))));
+    }, leaves.map((l) => leafAval(l, true)));
+    return new ClosedJaxpr(jaxpr, consts);
+  };
+}
+
+/**
+ * Output shapes and dtypes of `fun` without running it.
+ * @example jax.evalShape((x) => x.sum({axis: 0}), jax.ShapeDtypeStruct([3, 4], "float32"))  // ShapeDtypeStruct([4], float32)
+ */
+export function evalShape(fun: (...args: any[]) => any, ...args: any[]): any {
+  const [leaves, inTree] = tree.flatten(args, (x) => x instanceof ShapeDtypeStructClass);
+  let outTree: tree.TreeDef | undefined;
+  const { jaxpr } = traceToJaxpr((...tracers) => {
+    const [outs, ot] = tree.flatten(fun(...tree.unflatten(inTree, tracers)));
+    outTree = ot;
+    return outs;
+  }, leaves.map((l) => leafAval(l, true)));
+  return tree.unflatten(outTree!, jaxpr.outAvals.map((a) => new ShapeDtypeStructClass(a.shape, a.dtype, a.weakType)));
+}
