@@ -54,6 +54,11 @@ export class Core {
     return ids;
   }
 
+  /** out[i] = a[i] + b[i] over n float32s already in wasm memory. */
+  addF32At(a: number, b: number, out: number, n: number): void {
+    this.exports.wj_add_f32(a, b, out, n);
+  }
+
   addF32(a: Float32Array, b: Float32Array): Float32Array {
     if (a.length !== b.length) throw new RangeError(`addF32: lengths differ (${a.length} vs ${b.length})`);
     const n = a.length;

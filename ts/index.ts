@@ -1,6 +1,9 @@
 // webjax public entry: `import * as jax from "webjax"` or `import { numpy as np } from "webjax"`.
 
 import { CpuBackend } from "./backends/cpu/index.js";
+import { WasmBackend } from "./backends/wasm/backend.js";
+import type { LoadedRuntime } from "./backends/wasm/loader.js";
+import { loadWasmRuntime } from "./backends/wasm/runtime.js";
 import { registerBackend, registeredBackends, BackendName, getBackend } from "./core/backend.js";
 import { Array, ConcreteArray } from "./core/array.js";
 import { transfer } from "./core/trace.js";
@@ -21,15 +24,24 @@ export { ShapedArray } from "./core/aval.js";
 export { ConcretizationTypeError, UnboundAxisError, UnexpectedTracerError, ValueError } from "./core/errors.js";
 export { jit, makeJaxpr, evalShape, ShapeDtypeStruct } from "./transforms/jit.js";
 export { loadWasmRuntime, setWasmPaths } from "./backends/wasm/runtime.js";
+export { getBackend } from "./core/backend.js";
 export type { WasmRuntime } from "./backends/wasm/runtime.js";
 
 /**
  * Starts the backends this runtime supports and resolves to their names.
  * @example await jax.init()   // ["cpu", "wasm"]
  */
-export async function init(): Promise<BackendName[]> {
-  return registeredBackends();
+export function init(): Promise<BackendName[]> {
+  return (initialised ??= (async () => {
+    try {
+      registerBackend(new WasmBackend((await loadWasmRuntime()) as LoadedRuntime));
+    } catch (e) {
+      console.info(`webjax: the wasm backend is unavailable here (${(e as Error).message}); using cpu.`);
+    }
+    return registeredBackends();
+  })());
 }
+let initialised: Promise<BackendName[]> | undefined;
 
 /** Copies an array to a device (`"cpu"`, `"wasm"`, or a Device). */
 export function devicePut<T extends Array>(x: T | number, device?: BackendName | { platform: BackendName }): Array {

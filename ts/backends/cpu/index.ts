@@ -5,7 +5,7 @@ import { ShapedArray } from "../../core/aval.js";
 import { Backend, Buffer } from "../../core/backend.js";
 import { TypedArray } from "../../core/dtype.js";
 import { HostArray } from "../../core/host.js";
-import { ClosedJaxpr, Jaxpr, Literal, Var, Atom } from "../../core/jaxpr.js";
+import { ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, Atom } from "../../core/jaxpr.js";
 import { CpuContext } from "../../core/primitive.js";
 import { hostFromValues } from "../../core/host.js";
 
@@ -63,10 +63,15 @@ export function interpret(jaxpr: Jaxpr, consts: HostArray[], args: HostArray[]):
   jaxpr.invars.forEach((v, i) => env.set(v, args[i]));
   const read = (a: Atom): HostArray => (a instanceof Literal ? hostFromValues([], a.aval.dtype, [Number(a.val)]) : env.get(a)!);
   for (const eqn of jaxpr.eqns) {
-    const kernel = eqn.primitive.rules.cpu;
-    if (!kernel) throw new Error(`The cpu backend has no implementation of the primitive '${eqn.primitive.name}'.`);
-    const outs = kernel(eqn.inputs.map(read), eqn.params, ctx);
+    const outs = interpretEqn(eqn, eqn.inputs.map(read));
     eqn.outvars.forEach((v, i) => env.set(v, outs[i]));
   }
   return jaxpr.outvars.map(read);
+}
+
+/** Runs one equation's reference kernel. */
+export function interpretEqn(eqn: JaxprEqn, inputs: HostArray[]): HostArray[] {
+  const kernel = eqn.primitive.rules.cpu;
+  if (!kernel) throw new Error(`The cpu backend has no implementation of the primitive '${eqn.primitive.name}'.`);
+  return kernel(inputs, eqn.params, ctx);
 }

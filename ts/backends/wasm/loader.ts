@@ -32,6 +32,11 @@ export class LoadedRuntime implements WasmRuntime {
     return this.core.addF32(a, b);
   }
 
+  /** The typed wrapper over the exports, for the wasm Backend. */
+  get kernels(): Core {
+    return this.core;
+  }
+
   lastThreadIds(): number[] {
     return this.core.lastThreadIds();
   }
