@@ -1,0 +1,47 @@
+// The wasm Backend against the cpu reference backend: same programs, same values.
+import * as jax from "../../ts/index.js";
+
+const np = jax.numpy;
+
+describe("wasm backend", () => {
+  let wasm: jax.BackendName | undefined;
+
+  beforeAll(async () => {
+    const names = await jax.init();
+    wasm = names.find((n) => n === "wasm");
+  });
+
+  it("initialises (a missing wasm backend is a failure, not a skip)", () => {
+    expect(wasm).toBe("wasm");
+  });
+
+  it("runs float32 add in C++ and matches cpu", () => {
+    const a = Float32Array.from({ length: 4097 }, (_, i) => Math.sin(i) * 100);
+    const b = Float32Array.from({ length: 4097 }, (_, i) => Math.cos(i) * 7);
+    const stats = (jax.getBackend("wasm") as any).stats;
+    const before = stats.native;
+    const onWasm = np.array(a, { device: "wasm" }).add(np.array(b, { device: "wasm" }));
+    const onCpu = np.array(a).add(np.array(b));
+    expect(onWasm.device.platform).toBe("wasm");
+    expect(stats.native).toBe(before + 1);
+    expect(Array.from(onWasm.dataSync())).toEqual(Array.from(onCpu.dataSync()));
+  });
+
+  it("runs jitted programs with other primitives (reference fallback) and matches cpu", () => {
+    const f = jax.jit((x: jax.Array, y: jax.Array) => np.tanh(x.mul(2).add(1)).mul(x).sub(np.exp(x.neg())).add(y).sum({ axis: 0 }));
+    const x = np.array([[0.5, -1, 2], [3, 0.25, -0.75]]);
+    const y = np.array([1, 2, 3]);
+    const cpu = f(x, y).dataSync();
+    const w = f(jax.devicePut(x, "wasm"), jax.devicePut(y, "wasm"));
+    expect(w.device.platform).toBe("wasm");
+    expect(Array.from(w.dataSync())).toEqual(Array.from(cpu));
+  });
+
+  it("frees what it allocates: live buffers return to their level", () => {
+    const b = jax.getBackend("wasm");
+    const x = np.array([1, 2, 3], { device: "wasm" });
+    const level = b.liveBuffers();
+    for (let i = 0; i < 200; i++) jax.tidy(() => void np.sin(x.add(x)).mul(3));
+    expect(b.liveBuffers()).toBe(level);
+  });
+});
