@@ -92,7 +92,7 @@ export abstract class Array {
 
   protected concrete(what: string): ConcreteArray {
     const c = this.toConcrete();
-    if (!c) throw new ConcretizationTypeError(`${what} on ${this}`);
+    if (!c) throw new ConcretizationTypeError(`${what} on ${this.toString()}`);
     return c;
   }
 
@@ -127,7 +127,7 @@ export abstract class Array {
 
   [Symbol.toPrimitive](hint: string): number | string | boolean {
     const c = this.toConcrete();
-    if (!c) throw new ConcretizationTypeError(`converting ${this} to a JS ${hint === "string" ? "string" : "number"}`);
+    if (!c) throw new ConcretizationTypeError(`converting ${this.toString()} to a JS ${hint === "string" ? "string" : "number"}`);
     if (hint === "string") return c.toString();
     if (c.size !== 1) throw new TypeError(`Only size-1 arrays convert to a JS number; this one has shape [${c.shape}].`);
     const v = c.item();
@@ -288,7 +288,7 @@ export abstract class Tracer extends Array {
   }
 
   override toString(): string {
-    return `Traced<${this.aval}>with<${this.trace.constructor.name}>`;
+    return `Traced<${this.aval.dtype}[${this.aval.shape.join(",")}]>with<${this.trace.constructor.name}>`;
   }
 }
 

@@ -24,7 +24,7 @@ export class ShapedArray {
   }
 
   toString(): string {
-    return `ShapedArray(${this.dtype}${this.weakType ? ", weak_type=True" : ""}${shapeStr(this.shape)})`;
+    return `ShapedArray(${this.dtype}[${this.shape.join(",")}]${this.weakType ? ", weak_type=True" : ""})`;
   }
 
   equals(o: ShapedArray): boolean {

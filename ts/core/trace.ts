@@ -75,7 +75,7 @@ export function currentLevel(): number {
 
 function checkActive(t: Tracer): void {
   if (!t.trace.main.active) {
-    throw new UnexpectedTracerError(`${t} was created by a transformation that has already returned`);
+    throw new UnexpectedTracerError(`${t.toString()} was created by a transformation that has already returned`);
   }
 }
 
@@ -98,7 +98,7 @@ export function fullRaise(trace: Trace, x: Array | number | boolean): Array {
   if (x.trace.main === trace.main) return x;
   if (x.trace.main.level < level) return trace.lift(x);
   throw new UnexpectedTracerError(
-    `${x} belongs to a transformation (level ${x.trace.main.level}) that is not the one running (level ${level})`,
+    `${x.toString()} belongs to a transformation (level ${x.trace.main.level}) that is not the one running (level ${level})`,
   );
 }
 
