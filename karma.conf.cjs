@@ -91,9 +91,11 @@ function NamedReporter(baseReporterDecorator) {
     this.write(`karma: browser error in ${browser.name}: ${JSON.stringify(error)}\n`);
   };
   this.onRunComplete = (browsers, results) => {
+    // Karma may report completion twice after a browser error; the file is rewritten whole.
     const ran = browsers.length > 0 && !results.disconnected;
-    if (results.error) counts.errors.push("karma run error (spec load failure or browser error)");
-    fs.writeFileSync(RESULTS_FILE, JSON.stringify({ ...counts, ran }, null, 2));
+    const errors = [...counts.errors];
+    if (results.error && errors.length === 0) errors.push("karma run error (spec load failure or browser crash)");
+    fs.writeFileSync(RESULTS_FILE, JSON.stringify({ ...counts, errors, ran }, null, 2));
     this.write(`karma: passed=${counts.passed} failed=${counts.failed} skipped=${counts.skipped}\n`);
   };
 }
@@ -106,6 +108,8 @@ module.exports = async (config) => {
     basePath: ROOT,
     frameworks: ["jasmine"],
     files: [
+      // The UMD bundle as a classic script (it runs before the deferred module below).
+      { pattern: "dist/webjax.umd.js", watched: false, nocache: true },
       { pattern: "build/karma/specs.mjs", type: "module", watched: false },
       { pattern: "build/karma/specs.mjs.map", included: false, watched: false },
       { pattern: "wasm/**/*", included: false, served: true, watched: false, nocache: true },

@@ -11,6 +11,15 @@ import { dts } from "rollup-plugin-dts";
 const external = (id) => id.startsWith("node:");
 const banner = "/*! webjax | Apache-2.0 */";
 
+// The package is "type": "module", so Node would load a .js file in dist/ as ESM;
+// this marker makes require("webjax") (the "default" export) get the UMD as CommonJS.
+const commonjsMarker = {
+  name: "dist-commonjs-marker",
+  generateBundle() {
+    this.emitFile({ type: "asset", fileName: "package.json", source: '{ "type": "commonjs" }\n' });
+  },
+};
+
 function onwarn(warning, warn) {
   if (warning.code === "CIRCULAR_DEPENDENCY") return;
   warn(warning);
@@ -33,6 +42,7 @@ export default [
         // One file: dynamic imports of our own modules are inlined, node:* ones stay
         // `import("node:...")`, which a classic script may contain and never runs in a browser.
         inlineDynamicImports: true,
+        plugins: [commonjsMarker],
       },
     ],
   },

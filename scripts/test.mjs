@@ -98,6 +98,11 @@ if (args.has("--build-only")) {
 }
 
 // --- test --------------------------------------------------------------------------
+if (!process.env.XDG_RUNTIME_DIR) {
+  // Mesa's Vulkan loader (Deno on llvmpipe) and Chromium want one; a fresh container has none.
+  process.env.XDG_RUNTIME_DIR = join(tmpdir(), `webjax-xdg-${process.getuid?.() ?? 0}`);
+  mkdirSync(process.env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
+}
 // Node never loads the browser-only specs (build/tests/browser/).
 const jasmineConfig = JSON.parse(readFileSync(join(ROOT, "jasmine.json"), "utf8"));
 if (!jasmineConfig.spec_files.includes("!browser/**")) jasmineConfig.spec_files.push("!browser/**");
@@ -106,11 +111,6 @@ testEnv("node", "npx", ["jasmine", "--config=build/jasmine.node.json", "--report
 
 testEnv("chromium", "npx", ["karma", "start", "karma.conf.cjs"], "WEBJAX_KARMA_RESULTS");
 
-if (!process.env.XDG_RUNTIME_DIR) {
-  // Mesa's Vulkan loader (llvmpipe) wants a runtime dir; a fresh container has none.
-  process.env.XDG_RUNTIME_DIR = join(tmpdir(), `webjax-xdg-${process.getuid?.() ?? 0}`);
-  mkdirSync(process.env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
-}
 testEnv("deno", "npx", ["deno", "run", "-A", "tests/deno/smoke.mjs"], "WEBJAX_DENO_RESULTS");
 
 finish();
