@@ -28,6 +28,8 @@ const CHROMIUM_FLAGS = [
   "--no-first-run",
   "--disable-sync",
   "--disable-quic",
+  // Lets the memory spec force collections, as Node's --expose-gc does.
+  "--js-flags=--expose-gc",
 ];
 
 /** build/tests/**\/*.spec.js, without the Node-only folder tests/node/. */

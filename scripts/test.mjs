@@ -57,11 +57,11 @@ function hasEmcc() {
 }
 
 /** Runs one test environment that writes its counts to a JSON file. */
-function testEnv(name, cmd, cmdArgs, resultsVar) {
+function testEnv(name, cmd, cmdArgs, resultsVar, env = {}) {
   banner(name);
   const file = join(BUILD, `results-${name}.json`);
   rmSync(file, { force: true });
-  const r = run(cmd, cmdArgs, { [resultsVar]: file });
+  const r = run(cmd, cmdArgs, { ...env, [resultsVar]: file });
   let counts = null;
   if (existsSync(file)) {
     const j = JSON.parse(readFileSync(file, "utf8"));
@@ -107,7 +107,7 @@ if (!process.env.XDG_RUNTIME_DIR) {
 const jasmineConfig = JSON.parse(readFileSync(join(ROOT, "jasmine.json"), "utf8"));
 if (!jasmineConfig.spec_files.includes("!browser/**")) jasmineConfig.spec_files.push("!browser/**");
 writeFileSync(join(BUILD, "jasmine.node.json"), JSON.stringify(jasmineConfig, null, 2));
-testEnv("node", "npx", ["jasmine", "--config=build/jasmine.node.json", "--reporter=./scripts/jasmine-reporter.mjs"], "WEBJAX_JASMINE_RESULTS");
+testEnv("node", "npx", ["jasmine", "--config=build/jasmine.node.json", "--reporter=./scripts/jasmine-reporter.mjs"], "WEBJAX_JASMINE_RESULTS", { NODE_OPTIONS: "--expose-gc" });
 
 testEnv("chromium", "npx", ["karma", "start", "karma.conf.cjs"], "WEBJAX_KARMA_RESULTS");
 

@@ -13,6 +13,8 @@ import * as numpy from "./numpy/index.js";
 registerBackend(new CpuBackend(), true);
 
 export { numpy };
+export * as lax from "./lax/index.js";
+export * as random from "./random/index.js";
 export const tree = treeUtil;
 export { Array, tidy } from "./core/array.js";
 export type { ArrayLike } from "./core/array.js";

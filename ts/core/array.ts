@@ -186,6 +186,7 @@ const finalizer = new FinalizationRegistry<{ backend: Backend; buf: Buffer }>(({
 export class ConcreteArray extends Array {
   #buf: Buffer | null;
   #why = "";
+  #pinned = false;
 
   constructor(
     readonly aval: ShapedArray,
@@ -211,6 +212,10 @@ export class ConcreteArray extends Array {
     return this.#buf;
   }
 
+  get isPinned(): boolean {
+    return this.#pinned;
+  }
+
   get isDeleted(): boolean {
     return this.#buf === null;
   }
@@ -226,9 +231,18 @@ export class ConcreteArray extends Array {
     this.release("disposed", true);
   }
 
+  /**
+   * Makes this array shared and immortal (cached constants such as JS scalars): dispose, tidy and
+   * donation leave it alone; `pin(false)` hands it back to the garbage collector.
+   */
+  pin(on = true): this {
+    this.#pinned = on;
+    return this;
+  }
+
   /** Gives up the buffer: `free` false when a program took it over (donation). */
   release(why: "disposed" | "donated", free: boolean): void {
-    if (this.#buf === null) return;
+    if (this.#buf === null || this.#pinned) return;
     finalizer.unregister(this);
     if (free) this.backend.free(this.#buf);
     this.#buf = null;

@@ -81,7 +81,7 @@ export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
       if (d === out[j] || d === 1) continue;
       if (out[j] === 1) out[j] = d;
       else {
-        throw new ValueError(`Incompatible shapes for broadcasting: ${shapes.map(shapeStr).join(", ")}.`);
+        throw new ValueError(`Incompatible shapes for broadcasting: shapes=[${shapes.map(shapeStr).join(", ")}]`);
       }
     }
   }

@@ -3,7 +3,7 @@
 
 import type { Array } from "./array.js";
 import { ShapedArray } from "./aval.js";
-import { DType, isFloat } from "./dtype.js";
+import { DType, castScalar, isFloat } from "./dtype.js";
 import { Params, Primitive } from "./primitive.js";
 import * as pp from "./pretty.js";
 
@@ -185,15 +185,14 @@ export function ppJaxpr(jaxpr: Jaxpr, ctx: PrintContext, settings: PrintSettings
   const invars = ppVars(jaxpr.invars, ctx, { types: true });
   const eqns = pp.join(pp.brk("; "), jaxpr.eqns.map((e) => ppEqn(e, ctx, settings)));
   const outvars = pp.concat(pp.text("("), ppVars(jaxpr.outvars, ctx, { sep: "," }), pp.text(jaxpr.outvars.length === 1 ? ",)" : ")"));
-  return pp.concat(
-    pp.group(
-      pp.nest(2, pp.concat(
-        pp.text("{ lambda "), constvars, pp.text("; "), invars, pp.text(". let"),
-        pp.nest(2, pp.concat(pp.brk(), eqns)), pp.brk(), pp.text("in "), outvars,
-      )),
-    ),
+  // The closing " }" sits inside the group, as in JAX's pp_jaxpr_skeleton (it counts toward the width).
+  return pp.group(pp.concat(
+    pp.nest(2, pp.concat(
+      pp.text("{ lambda "), constvars, pp.text("; "), invars, pp.text(". let"),
+      pp.nest(2, pp.concat(pp.brk(), eqns)), pp.brk(), pp.text("in "), outvars,
+    )),
     pp.text(" }"),
-  );
+  ));
 }
 
 function ppEqn(eqn: JaxprEqn, ctx: PrintContext, settings: PrintSettings): pp.Doc {
@@ -247,13 +246,15 @@ export function formatScalar(x: number | boolean, dtype: DType): string {
   if (!isFloat(dtype) && dtype !== "complex64") return String(x);
   if (Number.isNaN(x)) return "nan";
   if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
-  const single = dtype !== "float64";
+  // Shortest digits that round-trip in the literal's dtype (a raw JS number may not be representable).
+  const target = castScalar(x, dtype);
+  x = target;
   let digits = "";
   let exp = 0;
   for (let p = 1; p <= 17; p++) {
     const s = x.toExponential(p - 1);
     const back = Number(s);
-    if (single ? Math.fround(back) === x : back === x) {
+    if (castScalar(back, dtype) === target) {
       const [m, e] = s.split("e");
       digits = m.replace("-", "").replace(".", "");
       exp = Number(e);

@@ -168,7 +168,27 @@ export function scalarDType(x: number | boolean): DType {
   return Number.isInteger(x) && Math.abs(x) < 2 ** 31 ? "int32" : "float32";
 }
 
-/** A weakly typed 0-d array from a JS scalar. */
+// JS scalars used as operands become 0-d arrays; caching them (arrays are immutable) means an
+// eager `x.add(1)` allocates only its result, so dispose()/tidy account for every buffer.
+const scalarCache = new WeakMap<Backend, Map<string, ConcreteArray>>();
+const SCALAR_CACHE_SIZE = 512;
+
+/** A weakly typed 0-d array from a JS scalar (shared: it must not be mutated or donated). */
 export function scalar(x: number | boolean, dtype: DType = scalarDType(x), weakType = typeof x !== "boolean"): ConcreteArray {
-  return fromHostValues([Number(x)], new ShapedArray([], dtype, weakType));
+  const backend = getBackend();
+  let cache = scalarCache.get(backend);
+  if (!cache) scalarCache.set(backend, (cache = new Map()));
+  const v = Number(x);
+  const key = `${dtype}|${weakType}|${Object.is(v, -0) ? "-0" : v}`;
+  let s = cache.get(key);
+  if (!s || s.isDeleted) {
+    s = fromHostValues([v], new ShapedArray([], dtype, weakType), backend).pin();
+    if (cache.size >= SCALAR_CACHE_SIZE) {
+      const [oldKey, old] = cache.entries().next().value!;
+      cache.delete(oldKey);
+      old.pin(false);
+    }
+    cache.set(key, s);
+  }
+  return s;
 }

@@ -1,7 +1,7 @@
 // Turning user values into Arrays, and JAX's implicit promotion of dtypes and ranks.
 
 import { Array, ArrayLike, ConcreteArray } from "../core/array.js";
-import { ShapedArray } from "../core/aval.js";
+import { ShapedArray, broadcastShapes } from "../core/aval.js";
 import { BackendName, getBackend } from "../core/backend.js";
 import { DType, dtypeOfTypedArray, isInexact, promoteTypes, toDType } from "../core/dtype.js";
 import { ValueError } from "../core/errors.js";
@@ -94,6 +94,8 @@ export function promoteArgs(xs: ArrayLike[], opts: { inexact?: boolean } = {}): 
 
 /** NumPy rank promotion: lower-rank operands get leading 1s (scalars stay rank 0 for lax). */
 export function promoteRanks(xs: Array[]): Array[] {
+  // Check compatibility on the user's shapes first, so the error names them (not rank-padded ones).
+  broadcastShapes(...xs.map((x) => x.shape));
   const nd = Math.max(...xs.map((x) => x.ndim));
   return xs.map((x) => {
     if (x.ndim === nd || x.ndim === 0) return x;

@@ -16,6 +16,8 @@ export * from "./ufuncs.js";
 export * from "./reductions.js";
 export * from "./shape.js";
 export * from "./linalg.js";
+export * from "./manip.js";
+export { IndexError } from "./indexing.js";
 
 export const float32: DType = "float32";
 export const float64: DType = "float64";

@@ -1,13 +1,165 @@
-// NumPy indexing (`x.slice(...)`, `x.at(...)`). Filled in with the indexing primitives.
+// NumPy indexing (`x.slice(...)`, `x.at(...)`) over the slice / rev / gather / scatter primitives.
+// Basic specs (numbers, [start, stop, step], null) stage `slice` (+ `rev` for negative steps,
+// `squeeze` for numbers), as JAX does; integer Arrays stage one `gather` over the indexed axes.
 
-import { Array, AtIndexer, IndexSpec } from "../core/array.js";
+import { Array, ArrayLike, AtIndexer, IndexSpec } from "../core/array.js";
+import { prod } from "../core/aval.js";
+import { ValueError } from "../core/errors.js";
+import { isInteger } from "../core/dtype.js";
+import { Primitive } from "../core/primitive.js";
+import { bind1, scalar } from "../core/trace.js";
+import * as ix from "../primitives/indexing.js";
+import { IndexError } from "../primitives/indexing.js";
+import { iota } from "../primitives/layout.js";
+import { astype } from "./convert.js";
+import { reshape, squeeze, transpose } from "./shape.js";
+import { add, broadcastTo, less, where } from "./ufuncs.js";
 
-export function slice(x: Array, specs: IndexSpec[]): Array {
-  void x; void specs;
-  throw new Error("x.slice(...) is not implemented yet.");
+export { IndexError };
+
+/** Python's slice.indices(n): normalised start, stop, step and the resulting length. */
+export function sliceIndices(spec: [number | null, number | null, (number | null)?], n: number): { start: number; step: number; length: number } {
+  const step = spec[2] ?? 1;
+  if (step === 0) throw new ValueError("slice step cannot be zero");
+  const norm = (v: number | null, dflt: number, lo: number, hi: number) => {
+    if (v === null || v === undefined) return dflt;
+    const w = v < 0 ? v + n : v;
+    return Math.min(Math.max(w, lo), hi);
+  };
+  const start = step > 0 ? norm(spec[0], 0, 0, n) : norm(spec[0], n - 1, -1, n - 1);
+  const stop = step > 0 ? norm(spec[1], n, 0, n) : norm(spec[1], -1, -1, n - 1);
+  const length = Math.max(0, Math.ceil((stop - start) / step));
+  return { start, step, length };
 }
 
+function checkIndex(i: number, axis: number, n: number): number {
+  if (!Number.isInteger(i)) throw new IndexError(`index ${i} on axis ${axis} is not an integer; use Math.floor or an int32 Array.`);
+  if (i < -n || i >= n) throw new IndexError(`index ${i} is out of bounds for axis ${axis} with size ${n}`);
+  return i < 0 ? i + n : i;
+}
+
+/** Basic indexing: slices (any step) and numbers, with nulls elsewhere. */
+function basicIndex(x: Array, specs: IndexSpec[]): Array {
+  const starts: number[] = [], limits: number[] = [], strides: number[] = [], revDims: number[] = [], drop: number[] = [];
+  x.shape.forEach((n, d) => {
+    const s = specs[d];
+    if (s === null || s === undefined) {
+      starts.push(0); limits.push(n); strides.push(1);
+    } else if (typeof s === "number") {
+      const i = checkIndex(s, d, n);
+      starts.push(i); limits.push(i + 1); strides.push(1); drop.push(d);
+    } else {
+      const { start, step, length } = sliceIndices(s as [number | null, number | null, number | null], n);
+      // A negative step reads the reversed axis forwards.
+      const first = step > 0 ? start : n - 1 - start;
+      if (step < 0) revDims.push(d);
+      starts.push(length ? first : 0);
+      limits.push(length ? first + (length - 1) * Math.abs(step) + 1 : 0);
+      strides.push(Math.abs(step));
+    }
+  });
+  let out = revDims.length ? bind1(ix.rev, [x], { dimensions: revDims }) : x;
+  if (starts.some((s, d) => s !== 0 || limits[d] !== x.shape[d] || strides[d] !== 1)) {
+    out = bind1(ix.slice, [out], { start_indices: starts, limit_indices: limits, strides: strides.every((s) => s === 1) ? null : strides });
+  }
+  return drop.length ? squeeze(out, { axis: drop }) : out;
+}
+
+function isArraySpec(s: IndexSpec): s is Array {
+  return s instanceof Array;
+}
+
+/** Indexing with integer Arrays (NumPy advanced indexing); `mode` decides out-of-bounds rows. */
+function advancedIndex(x: Array, specs: IndexSpec[], mode: "clip" | "fill", fill: number): Array {
+  // Numbers index like 0-d integer arrays once any Array is present (NumPy's rule).
+  const adv: number[] = [];
+  const basic = specs.map((s, d) => {
+    if (isArraySpec(s) || typeof s === "number") {
+      adv.push(d);
+      return null;
+    }
+    return s;
+  });
+  const xb = basicIndex(x, basic);
+  const idx = adv.map((d) => {
+    const s = specs[d];
+    const n = xb.shape[d];
+    if (typeof s === "number") return scalar(checkIndex(s, d, n), "int32", false);
+    const a = s as Array;
+    if (a.dtype === "bool") throw new TypeError("Boolean array indices need a data-dependent output shape, which JAX cannot trace; use np.where(mask, x, other) instead.");
+    if (!isInteger(a.dtype)) throw new TypeError(`Indexing arrays must have integer dtypes, got ${a.dtype}.`);
+    const i = astype(a, "int32");
+    return where(less(i, 0), add(i, n), i);
+  });
+  const bshape = broadcastShapesOf(idx);
+  const cols = idx.map((i) => reshape(broadcastTo(i, bshape), [...bshape, 1]));
+  const indices = cols.length === 1 ? cols[0] : bind1(ix.concatenate, cols, { dimension: bshape.length });
+  const rest = xb.shape.map((_, d) => d).filter((d) => !adv.includes(d));
+  const front = transpose(xb, [...adv, ...rest]);
+  let out = bind1(ix.gather, [front, indices], { mode, fill_value: mode === "fill" ? fill : null });
+  // Adjacent advanced indices put the batch dims where they were; others leave them in front.
+  const adjacent = adv.every((d, i) => i === 0 || d === adv[i - 1] + 1);
+  if (adjacent && adv[0] > 0) {
+    const nb = bshape.length;
+    const r = (n: number, from = 0) => globalThis.Array.from({ length: n }, (_, i) => i + from);
+    out = transpose(out, [...r(adv[0], nb), ...r(nb), ...r(out.ndim - nb - adv[0], nb + adv[0])]);
+  }
+  return out;
+}
+
+function broadcastShapesOf(xs: Array[]): number[] {
+  const nd = Math.max(0, ...xs.map((x) => x.ndim));
+  const out = new globalThis.Array<number>(nd).fill(1);
+  for (const x of xs) {
+    x.shape.forEach((n, i) => {
+      const j = nd - x.ndim + i;
+      if (n !== 1 && out[j] !== 1 && out[j] !== n) {
+        throw new IndexError(`shape mismatch: indexing arrays could not be broadcast together with shapes ${xs.map((a) => `(${a.shape.join(",")})`).join(" ")}`);
+      }
+      if (n !== 1) out[j] = n;
+    });
+  }
+  return out;
+}
+
+/** Indexing with an explicit out-of-bounds mode for Array indices ("fill" gives `fill`). */
+export function index(x: Array, specs: IndexSpec[], mode: "clip" | "fill", fill = -1): Array {
+  if (specs.length > x.ndim) {
+    throw new IndexError(`Too many indices: ${x.ndim}-dimensional array of shape [${x.shape}] indexed with ${specs.length} specs.`);
+  }
+  return specs.some(isArraySpec) ? advancedIndex(x, specs, mode, fill) : basicIndex(x, specs);
+}
+
+/**
+ * NumPy indexing over leading axes. Out-of-range JS numbers throw IndexError; integer Arrays
+ * are clamped into range (as JAX's gather does).
+ * @example x.slice(0)              // x[0]
+ * @example x.slice(null, [1, -1])  // x[:, 1:-1]
+ * @example x.slice([null, null, -1])  // x[::-1]
+ * @example x.slice(np.array([2, 0], {dtype: "int32"}))  // x[[2, 0]]
+ */
+export function slice(x: Array, specs: IndexSpec[]): Array {
+  return index(x, specs, "clip");
+}
+
+/** JAX's `x.at[...]`: functional updates returning a new array (out-of-range Array indices are dropped). */
 export function at(x: Array, specs: IndexSpec[]): AtIndexer {
-  void x; void specs;
-  throw new Error("x.at(...) is not implemented yet.");
+  const update = (prim: Primitive) => (v: ArrayLike): Array => {
+    const k = specs.length;
+    const lead = x.shape.slice(0, k), rest = x.shape.slice(k);
+    // Where each selected element lives, as a flat index into the leading axes (-1: dropped).
+    const flat = bind1(iota, [], { dtype: "int32", shape: [prod(lead)], dimension: 0, sharding: null });
+    const pos = index(reshape(flat, lead), specs, "fill");
+    const upd = broadcastTo(astype(v, x.dtype), [...pos.shape, ...rest]);
+    const out = bind1(prim, [reshape(x, [prod(lead), ...rest]), reshape(pos, [...pos.shape, 1]), upd]);
+    return reshape(out, x.shape);
+  };
+  return {
+    get: () => slice(x, specs),
+    set: update(ix.scatter),
+    add: update(ix.scatterAdd),
+    mul: update(ix.scatterMul),
+    min: update(ix.scatterMin),
+    max: update(ix.scatterMax),
+  };
 }

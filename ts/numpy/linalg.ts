@@ -14,6 +14,15 @@ export function matmul(x: ArrayLike, y: ArrayLike): Array {
   let [a, b] = promoteArgs([x, y]);
   if (a.ndim === 0 || b.ndim === 0) throw new ValueError("matmul: operands must not be 0-d; use np.multiply for scalars.");
   const aVec = a.ndim === 1, bVec = b.ndim === 1;
+  if (a.ndim <= 2 && b.ndim <= 2) {
+    // No batch dimensions: one dot_general contracting a's last axis with b's first (vectors
+    // included), which is the jaxpr JAX stages.
+    const ka = a.ndim - 1, kb = 0;
+    if (a.shape[ka] !== b.shape[kb]) {
+      throw new ValueError(`matmul: contracting dimension mismatch: shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)} (${a.shape[ka]} != ${b.shape[kb]}).`);
+    }
+    return bind1(dotGeneral, [a, b], { dimension_numbers: [[[ka], [kb]], [[], []]], precision: null, preferred_element_type: a.dtype });
+  }
   if (aVec) a = expandDims(a, 0);
   if (bVec) b = expandDims(b, -1);
   if (a.shape[a.ndim - 1] !== b.shape[b.ndim - 2]) {

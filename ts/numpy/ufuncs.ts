@@ -117,7 +117,10 @@ export const abs = (x: ArrayLike) => {
   return a.dtype === "bool" || a.dtype === "uint32" ? a : bind1(m.abs, [a]);
 };
 export const absolute = abs;
-export const square = (x: ArrayLike) => bind1(m.integerPow, [toArray(x)], { y: 2 });
+export const square = (x: ArrayLike) => {
+  const a = toArray(x);
+  return bind1(m.square, [a.dtype === "bool" ? bind1(convertElementType, [a], { new_dtype: "int32", weak_type: false }) : a]);
+};
 export const reciprocal = (x: ArrayLike) => divide(1, x);
 export const real = (x: ArrayLike) => (isComplex(toArray(x).dtype) ? bind1(m.real, [toArray(x)]) : toArray(x));
 export const imag = (x: ArrayLike) => (isComplex(toArray(x).dtype) ? bind1(m.imag, [toArray(x)]) : multiply(toArray(x), 0));
@@ -142,8 +145,9 @@ export function where(cond: ArrayLike, x: ArrayLike, y: ArrayLike): Array {
   return bind1(selectN, [cc, bb, aa]);
 }
 
-import { broadcastInDim, selectN } from "../primitives/layout.js";
+import { broadcastInDim, convertElementType, selectN } from "../primitives/layout.js";
 import { broadcastShapes, sameShape } from "../core/aval.js";
+import { ValueError, shapeStr } from "../core/errors.js";
 
 function broadcastAll(xs: Array[]): number[] {
   return broadcastShapes(...xs.map((x) => x.shape));
@@ -155,7 +159,7 @@ export function broadcastTo(x: ArrayLike, shape: number[]): Array {
   if (sameShape(a.shape, shape)) return a;
   const full = broadcastShapes(a.shape, shape);
   if (!sameShape(full, shape)) {
-    throw new (class extends Error { override name = "ValueError"; })(`Incompatible shapes for broadcasting: [${a.shape}] and requested shape [${shape}].`);
+    throw new ValueError(`Incompatible shapes for broadcasting: ${shapeStr(a.shape)} and requested shape ${shapeStr(shape)}`);
   }
   return bind1(broadcastInDim, [a], { shape, broadcast_dimensions: a.shape.map((_, i) => i + shape.length - a.ndim), sharding: null });
 }

@@ -70,7 +70,7 @@ export const erfInv = unaryPrimitive("erf_inv", { accepts: "float", fn: erfInvRe
 export const real = unaryPrimitive("real", { accepts: "inexact", fn: (x) => x, complexToReal: (r) => r, outDType: (d) => (isComplex(d) ? "float32" : d) });
 export const imag = unaryPrimitive("imag", { accepts: "inexact", fn: () => 0, complexToReal: (_, i) => i, outDType: (d) => (isComplex(d) ? "float32" : d) });
 export const conj = unaryPrimitive("conj", { accepts: "inexact", fn: (x) => x, complexFn: (r, i) => [r, -i] });
-export const square = unaryPrimitive("square", { accepts: "numeric", fn: (x, _, d) => (d === "int32" ? Math.imul(x, x) : x * x), complexFn: (r, i) => cmul(r, i, r, i) });
+export const square = unaryPrimitive("square", { accepts: "numeric", fn: (x, _, d) => (d === "int32" || d === "uint32" ? Math.imul(x, x) : x * x), complexFn: (r, i) => cmul(r, i, r, i) });
 /** x ** y for a static integer y. */
 export const integerPow = unaryPrimitive<{ y: number }>("integer_pow", {
   accepts: "numeric",

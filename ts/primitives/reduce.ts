@@ -55,7 +55,8 @@ function reducePrimitive(name: string, accepts: DTypeClass, init: number, combin
       each((o, i) => (acc[o] = combine(acc[o], v[i])));
       return [hostFromValues(outShape, x.dtype, x.dtype === "int32" ? acc.map((a) => a | 0) : x.dtype === "uint32" ? acc.map((a) => a >>> 0) : acc)];
     },
-    printParams: ({ axes }) => ({ axes, out_sharding: null }),
+    // Of the reductions only reduce_sum carries (and prints) out_sharding in JAX.
+    printParams: ({ axes }) => (name === "reduce_sum" ? { axes, out_sharding: null } : { axes }),
   });
 }
 

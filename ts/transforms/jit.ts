@@ -158,7 +158,8 @@ export function jit<F extends (...args: any[]) => any>(fun: F, opts: JitOptions 
     const dynIdx = args.map((_, i) => i).filter((i) => !statics.has(i));
     const [leaves, inTree] = tree.flatten(dynIdx.map((i) => args[i]));
     const avals = leaves.map((l) => leafAval(l));
-    const leafDonated = dynIdx.flatMap((i) => tree.leaves(args[i]).map(() => donated.has(i)));
+    // Shared (pinned) arrays such as cached scalars are never donated.
+    const leafDonated = dynIdx.flatMap((i) => tree.leaves(args[i]).map((l) => donated.has(i) && !(l instanceof ConcreteArray && l.isPinned)));
     const key = `${inTree}|${avals.map((a) => a.key()).join(",")}|${paramsKey([...statics].map((i) => args[i]))}`;
 
     let traced = cache.get(key);

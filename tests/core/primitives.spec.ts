@@ -1,0 +1,130 @@
+// The primitive checklist: every registered primitive needs a sample here, and its abstract
+// evaluation must agree with what evaluating it (on the cpu reference backend) produces.
+// A new primitive makes "has a sample for every primitive" fail until it is added to SAMPLES.
+import * as jax from "../../ts/index.js";
+import { numpy as np } from "../../ts/index.js";
+import { Array } from "../../ts/core/array.js";
+import { DType } from "../../ts/core/dtype.js";
+import { Params, allPrimitives } from "../../ts/core/primitive.js";
+import { bind } from "../../ts/core/trace.js";
+import { ClosedJaxpr } from "../../ts/core/jaxpr.js";
+
+type Sample = { inputs: () => Array[]; params?: Params };
+
+const full = (shape: number[], dtype: DType, v = 0.5) => np.full(shape, dtype === "bool" ? true : v, { dtype });
+const f32 = (...shape: number[]) => full(shape, "float32");
+const i32 = (...shape: number[]) => full(shape, "int32", 3);
+
+const unary = (x: () => Array, params: Params = {}): Sample => ({ inputs: () => [x()], params });
+const binary = (x: () => Array, y: () => Array = x): Sample => ({ inputs: () => [x(), y()] });
+const reduction = (x: () => Array, axes: number[]): Sample => ({ inputs: () => [x()], params: { axes, out_sharding: null } });
+
+const FLOAT_UNARY = ["floor", "ceil", "is_finite", "exp", "exp2", "log", "log1p", "expm1", "tanh", "logistic", "sin", "cos", "tan",
+  "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "sqrt", "rsqrt", "cbrt", "erf", "erf_inv", "real", "imag", "conj"];
+const NUMERIC_BINARY = ["add", "sub", "mul", "div", "rem", "pow", "max", "min", "atan2", "nextafter", "eq", "ne", "lt", "le", "gt", "ge"];
+
+const SAMPLES: Record<string, Sample> = {
+  convert_element_type: unary(() => f32(2, 3), { new_dtype: "int32", weak_type: false }),
+  broadcast_in_dim: unary(() => f32(3), { shape: [2, 3], broadcast_dimensions: [1], sharding: null }),
+  reshape: unary(() => f32(2, 3), { new_sizes: [3, 2], dimensions: null, sharding: null }),
+  transpose: unary(() => f32(2, 3), { permutation: [1, 0] }),
+  squeeze: unary(() => f32(2, 1, 3), { dimensions: [1] }),
+  select_n: { inputs: () => [full([2, 3], "bool"), f32(2, 3), f32(2, 3)] },
+  clamp: { inputs: () => [full([], "float32", 0), f32(2, 3), full([], "float32", 1)] },
+  iota: { inputs: () => [], params: { dtype: "int32", shape: [2, 3], dimension: 1, sharding: null } },
+  neg: unary(() => i32(4)),
+  sign: unary(() => f32(4)),
+  round: unary(() => f32(4), { rounding_method: 1 }),
+  abs: unary(() => full([3], "complex64")),
+  not: unary(() => full([3], "bool")),
+  square: unary(() => i32(2, 2)),
+  integer_pow: unary(() => f32(3), { y: 3 }),
+  and: binary(() => i32(3)),
+  or: binary(() => full([3], "bool")),
+  xor: binary(() => full([3], "uint32", 5)),
+  shift_left: binary(() => i32(3)),
+  shift_right_logical: binary(() => full([3], "uint32", 7)),
+  shift_right_arithmetic: binary(() => i32(3)),
+  complex: binary(() => f32(2)),
+  dot_general: {
+    inputs: () => [f32(5, 2, 3), f32(5, 3, 4)],
+    params: { dimension_numbers: [[[2], [1]], [[0], [0]]], precision: null, preferred_element_type: "float32" },
+  },
+  reduce_sum: reduction(() => f32(2, 3, 4), [0, 2]),
+  reduce_prod: reduction(() => i32(2, 3), [1]),
+  reduce_max: reduction(() => f32(2, 3), [0]),
+  reduce_min: reduction(() => full([2, 3], "uint32", 2), [0, 1]),
+  reduce_and: reduction(() => full([2, 3], "bool"), [1]),
+  reduce_or: reduction(() => full([2, 3], "bool"), [0]),
+  argmax: unary(() => f32(2, 3), { axes: [1], index_dtype: "int32" }),
+  argmin: unary(() => f32(2, 3), { axes: [0], index_dtype: "int32" }),
+  cumsum: unary(() => f32(2, 3), { axis: 1, reverse: false }),
+  cumprod: unary(() => i32(2, 3), { axis: 0, reverse: true }),
+  cummax: unary(() => f32(4), { axis: 0, reverse: false }),
+  cummin: unary(() => f32(2, 3), { axis: 1, reverse: true }),
+  // Indexing and random primitives (added by the indexing/random work).
+  slice: unary(() => f32(4, 6), { start_indices: [1, 0], limit_indices: [3, 6], strides: [1, 2] }),
+  dynamic_slice: { inputs: () => [f32(4, 6), full([], "int32", 1), full([], "int32", 2)], params: { slice_sizes: [2, 3] } },
+  dynamic_update_slice: { inputs: () => [f32(4, 6), f32(2, 3), full([], "int32", 1), full([], "int32", 2)] },
+  gather: { inputs: () => [f32(4, 3), full([5, 1], "int32", 2)], params: { mode: "clip", fill_value: null } },
+  scatter: { inputs: () => [f32(4, 3), full([2, 1], "int32", 1), f32(2, 3)] },
+  "scatter-add": { inputs: () => [f32(4, 3), full([2, 1], "int32", 1), f32(2, 3)] },
+  "scatter-mul": { inputs: () => [i32(4, 3), full([2, 1], "int32", 1), i32(2, 3)] },
+  "scatter-min": { inputs: () => [f32(4, 3), full([2, 2], "int32", 1), f32(2)] },
+  "scatter-max": { inputs: () => [f32(4, 3), full([2, 1], "int32", 3), f32(2, 3)] },
+  concatenate: { inputs: () => [f32(2, 3), f32(4, 3)], params: { dimension: 0 } },
+  pad: { inputs: () => [f32(2, 3), full([], "float32", 0)], params: { padding_config: [[1, 0, 0], [0, 2, 1]] } },
+  rev: unary(() => f32(2, 3), { dimensions: [1] }),
+  sort: { inputs: () => [f32(2, 3), i32(2, 3)], params: { dimension: 1, is_stable: true, num_keys: 1 } },
+  threefry2x32: { inputs: () => [full([], "uint32", 1), full([], "uint32", 2), full([4], "uint32", 3), full([4], "uint32", 4)] },
+  bitcast_convert_type: unary(() => f32(3), { new_dtype: "uint32" }),
+  jit: {
+    inputs: () => [f32(3), f32(3)],
+    params: {
+      jaxpr: new ClosedJaxpr(jax.makeJaxpr((a: Array, b: Array) => [np.sin(a).mul(b), a.sum()])(f32(3), f32(3)).jaxpr, []),
+      name: "f", donated_invars: [false, false], keep_unused: false, inline: false, backend: null,
+    },
+  },
+};
+for (const n of FLOAT_UNARY) SAMPLES[n] ??= unary(() => f32(2, 3));
+for (const n of NUMERIC_BINARY) SAMPLES[n] ??= binary(() => f32(2, 3), () => f32(1, 3));
+
+describe("primitive checklist", () => {
+  const prims = allPrimitives();
+
+  it("has a sample for every primitive", () => {
+    const missing = prims.map((p) => p.name).filter((n) => !(n in SAMPLES));
+    expect(missing).withContext("add these primitives to SAMPLES in tests/core/primitives.spec.ts").toEqual([]);
+  });
+
+  it("has a cpu rule (or an eager impl) for every primitive", () => {
+    const missing = prims.filter((p) => !p.rules.cpu && !p.rules.impl).map((p) => p.name);
+    expect(missing).toEqual([]);
+  });
+
+  for (const p of prims) {
+    it(`${p.name}: abstractEval agrees with evaluation`, () => {
+      const sample = SAMPLES[p.name];
+      if (!sample) {
+        fail(`no sample for ${p.name}`);
+        return;
+      }
+      const inputs = sample.inputs();
+      const params = sample.params ?? {};
+      const avals = p.rules.abstractEval(inputs.map((x) => x.aval), params);
+      const outs = bind(p, inputs, params);
+      expect(outs.length).toBe(avals.length);
+      outs.forEach((o, i) => {
+        expect(o.shape).withContext(`output ${i} shape`).toEqual(avals[i].shape as number[]);
+        expect(o.dtype).withContext(`output ${i} dtype`).toBe(avals[i].dtype);
+        expect(o.weakType).withContext(`output ${i} weak type`).toBe(avals[i].weakType);
+        // The data really has that many elements.
+        const n = o.dataSync().length / (o.dtype === "complex64" ? 2 : 1);
+        expect(n).withContext(`output ${i} size`).toBe(o.size);
+      });
+      // Staging agrees too: the traced jaxpr type-checks with the same output avals.
+      const staged = jax.makeJaxpr((...xs: Array[]) => bind(p, xs, params))(...inputs);
+      expect(staged.outAvals.map((a) => a.str())).toEqual(avals.map((a) => a.str()));
+    });
+  }
+});
