@@ -1,7 +1,6 @@
 // The jax.numpy surface.
 
 import { installArrayOps } from "../core/array.js";
-import { DType } from "../core/dtype.js";
 import { array, asarray, astype } from "./convert.js";
 import * as creation from "./creation.js";
 import * as idx from "./indexing.js";
@@ -19,13 +18,7 @@ export * from "./linalg.js";
 export * from "./manip.js";
 export { IndexError } from "./indexing.js";
 
-export const float32: DType = "float32";
-export const float64: DType = "float64";
-export const float16: DType = "float16";
-export const int32: DType = "int32";
-export const uint32: DType = "uint32";
-export const bool: DType = "bool";
-export const complex64: DType = "complex64";
+export { bool, complex64, float16, float32, float64, int32, uint32 } from "../core/dtype.js";
 
 installArrayOps({
   add: uf.add,
