@@ -114,3 +114,14 @@ describe("float16", () => {
     expect(x.mul(2).tolistSync()).toEqual([0.199951171875, 2001, -5]);
   });
 });
+
+import * as jaxForCast from "../../ts/index.js";
+
+describe("convert_element_type between integers", () => {
+  it("wraps bits like XLA (int32 -1 -> uint32 4294967295, uint32 2^31 -> int32 -2^31)", () => {
+    const np = jaxForCast.numpy;
+    expect(np.array([-1, 5], { dtype: "int32" }).astype("uint32").tolistSync()).toEqual([4294967295, 5]);
+    expect(np.array(new Uint32Array([2147483648])).astype("int32").tolistSync()).toEqual([-2147483648]);
+    expect(np.array([-1.5, 3e10]).astype("uint32").tolistSync()).toEqual([0, 4294967295]);
+  });
+});

@@ -2,7 +2,7 @@
 // transpose, squeeze, select, iota.
 
 import { ShapedArray, prod, sameShape, stridesOf } from "../core/aval.js";
-import { DType, isComplex } from "../core/dtype.js";
+import { DType, isComplex, isInteger } from "../core/dtype.js";
 import { ValueError, shapeStr } from "../core/errors.js";
 import { HostArray, hostFromValues, hostValues } from "../core/host.js";
 import { Primitive } from "../core/primitive.js";
@@ -45,6 +45,10 @@ export const convertElementType = new Primitive<{ new_dtype: DType; weak_type: b
       const out = new Float64Array(2 * v.length);
       v.forEach((a, i) => (out[2 * i] = a));
       return [hostFromValues(x.shape, new_dtype, out)];
+    }
+    // Integer -> integer conversions keep the bits (wrap), as XLA's do; floats saturate.
+    if (isInteger(new_dtype) && (isInteger(x.dtype) || x.dtype === "bool")) {
+      return [hostFromValues(x.shape, new_dtype, v.map((a) => (new_dtype === "int32" ? a | 0 : a >>> 0)))];
     }
     return [hostFromValues(x.shape, new_dtype, v)];
   },
