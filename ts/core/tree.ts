@@ -170,12 +170,11 @@ export function broadcastPrefix(prefix: any, full: any, what = "prefix", isLeaf?
 }
 
 function walkPrefix(prefix: any, def: TreeDef, out: any[], what: string, path: string): void {
-  const [pl, pdef] = flatten(prefix, isLeafForPrefix);
+  const [, pdef] = flatten(prefix, isLeafForPrefix);
   if (pdef.kind === "leaf" || prefix === null || prefix === undefined) {
     for (let i = 0; i < def.numLeaves; i++) out.push(prefix);
     return;
   }
-  void pl;
   const mismatch = () =>
     new ValueError(`${what} tree structure ${pdef} at ${path || "the root"} is not a prefix of the argument structure ${def}.`);
   if (def.kind !== pdef.kind || def.children.length !== pdef.children.length) throw mismatch();
