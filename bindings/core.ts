@@ -12,6 +12,10 @@ export interface CoreExports {
   wj_set_num_threads(n: number): void;
   wj_num_threads(): number;
   wj_last_participants(): number;
+  wj_gemm_f32(a: number, b: number, c: number, batch: number, m: number, n: number, k: number,
+    aBs: number, aRs: number, aCs: number, bBs: number, bRs: number, bCs: number, cBs: number, cRs: number): void;
+  wj_vmath_f32(op: number, input: number, out: number, n: number): void;
+  wj_run(code: number, nWords: number, slots: number): void;
 }
 
 /** The thread pool's limit (core-cpp/threads.h kMaxThreads). */
@@ -35,6 +39,13 @@ export class Core {
 
   free(ptr: number): void {
     this.exports.wj_free(ptr);
+  }
+
+  /** JS functions programs call through OP_HOST, by id (see ts/compiler). */
+  readonly hostFns: (() => void)[] = [];
+
+  hostCall(id: number): void {
+    this.hostFns[id]();
   }
 
   /** A stack region for one worker; returns its top (stacks grow down). */

@@ -4,6 +4,9 @@
 
 #include "../core-cpp/alloc.h"
 #include "../core-cpp/elementwise.h"
+#include "../core-cpp/gemm.h"
+#include "../core-cpp/interp.h"
+#include "../core-cpp/vmath.h"
 #include "../core-cpp/threads.h"
 
 #define WJ_EXPORT extern "C" __attribute__((used, visibility("default")))
@@ -13,6 +16,21 @@ WJ_EXPORT void wj_free(void* ptr) { wj::free(ptr); }
 
 WJ_EXPORT void wj_add_f32(const float* a, const float* b, float* out, uint32_t n) {
   wj::add_f32(a, b, out, n);
+}
+
+WJ_EXPORT void wj_gemm_f32(const float* a, const float* b, float* c, int batch, int m, int n, int k,
+                           int a_bs, int a_rs, int a_cs, int b_bs, int b_rs, int b_cs, int c_bs, int c_rs) {
+  wj::gemm_f32({a, b, c, batch, m, n, k, a_bs, a_rs, a_cs, b_bs, b_rs, b_cs, c_bs, c_rs});
+}
+
+WJ_EXPORT void wj_vmath_f32(int op, const float* in, float* out, uint32_t n) {
+  wj::vmath_f32(static_cast<wj::VMathOp>(op), in, out, n);
+}
+
+// Runs a compiled program (core-cpp/bytecode.h): code is n_words int32s, slots a table of
+// byte addresses, one per buffer slot.
+WJ_EXPORT void wj_run(const int32_t* code, int32_t n_words, uint8_t* const* slots) {
+  wj::run_program(code, n_words, slots);
 }
 
 // wj_set_stack(top) is written in assembly (core-cpp/stack.S).

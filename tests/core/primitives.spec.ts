@@ -8,8 +8,16 @@ import { DType } from "../../ts/core/dtype.js";
 import { Params, allPrimitives } from "../../ts/core/primitive.js";
 import { bind } from "../../ts/core/trace.js";
 import { ClosedJaxpr } from "../../ts/core/jaxpr.js";
+import { ShapedArray } from "../../ts/core/aval.js";
 
-type Sample = { inputs: () => Array[]; params?: Params };
+type Sample = {
+  inputs: () => Array[];
+  params?: Params;
+  /** Collectives run under a vmap that binds axis "i" of this size (inputs carry that axis). */
+  axisSize?: number;
+  /** Evaluation raises by design (JAX's error); abstract evaluation still works. */
+  throws?: RegExp;
+};
 
 const full = (shape: number[], dtype: DType, v = 0.5) => np.full(shape, dtype === "bool" ? true : v, { dtype });
 const f32 = (...shape: number[]) => full(shape, "float32");
@@ -86,6 +94,27 @@ const SAMPLES: Record<string, Sample> = {
     },
   },
 };
+const callJaxpr = () => new ClosedJaxpr(jax.makeJaxpr((a: Array) => [np.sin(a)])(f32(3)).jaxpr, []);
+const collective = (params: Params, inputs = () => [f32(3, 2)]): Sample => ({ inputs, params: { axis_name: ["i"], ...params }, axisSize: 3 });
+Object.assign(SAMPLES, {
+  add_any: binary(() => f32(2, 3)),
+  stop_gradient: unary(() => f32(2)),
+  name: unary(() => f32(2), { name: "h" }),
+  remat2: { inputs: () => [f32(3)], params: { jaxpr: callJaxpr(), prevent_cse: true, differentiated: false, policy: null } },
+  custom_jvp_call: { inputs: () => [f32(3)], params: { name: "f", call_jaxpr: callJaxpr(), jvp: () => [[], []], num_consts: 0, symbolic_zeros: false } },
+  custom_vjp_call: { inputs: () => [f32(3)], params: { name: "f", call_jaxpr: callJaxpr(), fwd: () => [[], [], null], bwd: () => [], num_consts: 0, symbolic_zeros: false } },
+  custom_lin: {
+    inputs: () => [f32(3)],
+    params: { bwd: () => [], statics: null, num_res: 0, out_avals: [f32(3).aval], in_avals: [f32(3).aval] },
+    throws: /can't apply forward-mode autodiff \(jvp\) to a custom_vjp function/,
+  },
+  psum: collective({}),
+  pmax: collective({}),
+  pmin: collective({}),
+  all_gather: collective({ all_gather_dimension: 0, axis_size: 3, tiled: false }),
+  reduce_scatter: collective({ scatter_dimension: 0, axis_size: 3, tiled: false }, () => [f32(3, 3)]),
+  axis_index: collective({}, () => []),
+} satisfies Record<string, Sample>);
 for (const n of FLOAT_UNARY) SAMPLES[n] ??= unary(() => f32(2, 3));
 for (const n of NUMERIC_BINARY) SAMPLES[n] ??= binary(() => f32(2, 3), () => f32(1, 3));
 
@@ -102,6 +131,25 @@ describe("primitive checklist", () => {
     expect(missing).toEqual([]);
   });
 
+  // Rules every transformation needs, with the reasons a primitive may lack one.
+  const NO_JVP: Record<string, string> = {
+    iota: "no operands", axis_index: "no operands",
+    custom_lin: "its JVP is JAX's error (can't apply forward-mode autodiff to a custom_vjp function)",
+  };
+  it("has a jvp rule and a batching rule for every primitive", () => {
+    expect(prims.filter((p) => !p.rules.jvp && !(p.name in NO_JVP)).map((p) => p.name)).withContext("missing jvp rules").toEqual([]);
+    expect(prims.filter((p) => !p.rules.batch).map((p) => p.name)).withContext("missing batching rules").toEqual([]);
+  });
+
+  it("has a transpose rule for every linear primitive", () => {
+    const LINEAR = ["neg", "add", "sub", "mul", "div", "real", "imag", "conj", "complex", "convert_element_type", "broadcast_in_dim",
+      "reshape", "transpose", "squeeze", "select_n", "reduce_sum", "cumsum", "dot_general", "slice", "dynamic_slice",
+      "dynamic_update_slice", "gather", "scatter-add", "concatenate", "pad", "rev", "add_any", "name", "psum", "all_gather",
+      "reduce_scatter", "jit", "remat2", "custom_lin"];
+    const byName = new Map(prims.map((p) => [p.name, p]));
+    expect(LINEAR.filter((n) => !byName.get(n)?.rules.transpose)).toEqual([]);
+  });
+
   for (const p of prims) {
     it(`${p.name}: abstractEval agrees with evaluation`, () => {
       const sample = SAMPLES[p.name];
@@ -111,7 +159,22 @@ describe("primitive checklist", () => {
       }
       const inputs = sample.inputs();
       const params = sample.params ?? {};
+      if (sample.axisSize) {
+        // Per-example avals inside a vmap that binds the axis; outputs gain that axis in front.
+        let avals: ShapedArray[] = [];
+        const outs = jax.vmap((...xs: Array[]) => {
+          avals = p.rules.abstractEval(xs.map((x) => x.aval), params);
+          return bind(p, xs, params);
+        }, { axisName: "i", axisSize: sample.axisSize })(...inputs) as Array[];
+        outs.forEach((o, i) => expect(o.shape).toEqual([sample.axisSize!, ...avals[i].shape]));
+        return;
+      }
       const avals = p.rules.abstractEval(inputs.map((x) => x.aval), params);
+      if (sample.throws) {
+        expect(avals.length).toBeGreaterThan(0);
+        expect(() => bind(p, inputs, params)).toThrowError(sample.throws);
+        return;
+      }
       const outs = bind(p, inputs, params);
       expect(outs.length).toBe(avals.length);
       outs.forEach((o, i) => {

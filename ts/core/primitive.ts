@@ -19,12 +19,39 @@ export interface PrimitiveRules<P extends Params = Params> {
   cpu?(inputs: HostArray[], params: P, ctx: CpuContext): HostArray[];
   /** Eager evaluation that is not "run a one-equation program" (e.g. host callbacks). */
   impl?(args: Array[], params: P): Array[];
-  // Transformation rules, filled in by the autodiff and vmap layers next to each primitive.
+  /**
+   * Forward mode: outputs and their tangents. A null tangent is a symbolic zero (integer and
+   * bool values always have one); the rule runs only when some input tangent is non-null.
+   */
   jvp?(primals: Array[], tangents: (Array | null)[], params: P): [Array[], (Array | null)[]];
-  transpose?(cts: (Array | null)[], args: (Array | UndefinedPrimal)[], params: P): (Array | null)[];
-  batch?(args: Array[], dims: (number | null)[], params: P, axisData: unknown): [Array[], (number | null)[]];
+  /**
+   * Reverse mode for primitives linear in some inputs: `args` holds UndefinedPrimal for the
+   * linear inputs; returns a cotangent per input (null: zero, or not a linear input).
+   * `cts` has one (instantiated) cotangent per output.
+   */
+  transpose?(cts: Array[], args: (Array | UndefinedPrimal)[], params: P): (Array | null)[];
+  /**
+   * vmap: `dims[i]` is the mapped axis of `args[i]` (null: not mapped; at least one is
+   * mapped); returns the outputs and their mapped axes (null: the output does not vary).
+   */
+  batch?(args: Array[], dims: (number | null)[], params: P, axis: AxisData): [Array[], (number | null)[]];
+  /**
+   * Linearization of primitives that carry a jaxpr (jit, checkpoint): the default runs `jvp`
+   * with the tangents staged, which would stage the primal half of such a primitive too.
+   */
+  linearize?(primals: Array[], tangents: (Array | null)[], params: P): [Array[], (Array | null)[]];
   /** Params as `makeJaxpr` shows them (JAX hides some, e.g. shapes implied by the output type). */
   printParams?(params: P): Params;
+}
+
+/** A name collectives can refer to (`vmap(f, {axisName})`). */
+export type AxisName = string | symbol | number;
+
+/** The axis a vmap maps over: its size and, when named, its name. */
+export interface AxisData {
+  size: number;
+  name: AxisName | null;
+  spmdName: AxisName | AxisName[] | null;
 }
 
 /** Marks a linear input whose value is unknown during transposition. */

@@ -6,7 +6,7 @@ import { ShapedArray } from "./aval.js";
 import { isComplex } from "./dtype.js";
 import { Jaxpr, JaxprEqn, Literal, Var, Atom } from "./jaxpr.js";
 import { Params, Primitive } from "./primitive.js";
-import { MainTrace, Trace, bind, fromHostValues, fullRaise, scalarDType, withDynamicTrace, withMainTrace } from "./trace.js";
+import { MainTrace, Trace, bind, fromHostValues, fullRaise, scalar, scalarDType, withDynamicTrace, withMainTrace } from "./trace.js";
 
 export class JaxprTracer extends Tracer {
   constructor(
@@ -20,12 +20,19 @@ export class JaxprTracer extends Tracer {
 /** Names pushed by `namedScope`, recorded on each staged equation. */
 export const nameStack: string[] = [];
 
-class JaxprBuilder {
+export class JaxprBuilder {
   eqns: JaxprEqn[] = [];
   vars = new Map<JaxprTracer, Var>();
   /** Tracers standing for values from outside: concrete arrays, outer tracers or JS scalars. */
   consts = new Map<unknown, JaxprTracer>();
   constVals = new Map<JaxprTracer, Array | number | boolean>();
+
+  /** A fresh input of the jaxpr being built. */
+  newArg(trace: JaxprTrace, aval: ShapedArray): JaxprTracer {
+    const t = new JaxprTracer(trace, aval);
+    this.newVar(t);
+    return t;
+  }
 
   newVar(t: JaxprTracer): Var {
     const v = new Var(t.aval);
@@ -115,11 +122,7 @@ export function traceToJaxpr(
     withDynamicTrace(main, () => {
       const trace = new JaxprTrace(main);
       const builder = trace.builder;
-      const inTracers = inAvals.map((a) => {
-        const t = new JaxprTracer(trace, a);
-        builder.newVar(t);
-        return t;
-      });
+      const inTracers = inAvals.map((a) => builder.newArg(trace, a));
       const outs = f(...inTracers).map((o) => fullRaise(trace, o) as JaxprTracer);
       return builder.build(inTracers, outs);
     }),
@@ -137,7 +140,8 @@ export function evalJaxpr(jaxpr: Jaxpr, consts: readonly (Array | number)[], arg
   const env = new Map<Var, Array | number | boolean>();
   jaxpr.constvars.forEach((v, i) => env.set(v, consts[i]));
   jaxpr.invars.forEach((v, i) => env.set(v, args[i]));
-  const read = (a: Atom) => (a instanceof Literal ? a.val : env.get(a)!);
+  // Literals keep their dtype (a bare JS number would be re-typed as a weak int or float).
+  const read = (a: Atom) => (a instanceof Literal ? scalar(a.val, a.aval.dtype, a.aval.weakType) : env.get(a)!);
   for (const eqn of jaxpr.eqns) {
     const outs = bind(eqn.primitive, eqn.inputs.map(read), eqn.params);
     eqn.outvars.forEach((v, i) => env.set(v, outs[i]));

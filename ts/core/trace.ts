@@ -79,8 +79,19 @@ function checkActive(t: Tracer): void {
   }
 }
 
-export function findTopTrace(args: readonly unknown[]): Trace {
+// Collectives name the axes they act over; the trace that maps such an axis must process them
+// even when none of their inputs vary along it (vmap installs the lookup).
+let axisMainOf: ((params: Params) => MainTrace | null) | null = null;
+export function setAxisMainResolver(f: (params: Params) => MainTrace | null): void {
+  axisMainOf = f;
+}
+
+export function findTopTrace(args: readonly unknown[], params?: Params): Trace {
   let top = traceStack[0];
+  if (params && axisMainOf) {
+    const m = axisMainOf(params);
+    if (m && m.level > top.level) top = m;
+  }
   for (const a of args) {
     if (a instanceof Tracer) {
       checkActive(a);
@@ -108,7 +119,7 @@ export function fullLower(x: Array): Array {
 
 /** Applies a primitive to arguments, whatever transformations are active. */
 export function bind(prim: Primitive, args: readonly (Array | number | boolean)[], params: Params = {}): Array[] {
-  const trace = findTopTrace(args);
+  const trace = findTopTrace(args, params);
   const tracers = args.map((a) => fullRaise(trace, a));
   return trace.processPrimitive(prim, tracers, params).map(fullLower);
 }

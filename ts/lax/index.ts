@@ -166,3 +166,5 @@ const cumulative = (prim: Primitive) => (x: ArrayLike, { axis = 0, reverse = fal
   return bind1(prim, [a], { axis: canonicalAxis(axis, a.ndim), reverse });
 };
 export const cumsum = cumulative(r.cumsum), cumprod = cumulative(r.cumprod), cummax = cumulative(r.cummax), cummin = cumulative(r.cummin);
+export { stopGradient } from "../transforms/stop_gradient.js";
+export { psum, pmean, pmax, pmin, allGather, psumScatter, axisIndex, axisSize } from "./parallel.js";

@@ -1,12 +1,16 @@
 // dot_general: contractions with batch dimensions (matmul, einsum and tensordot lower to it).
 
+import type { Array } from "../core/array.js";
 import { ShapedArray, prod, stridesOf } from "../core/aval.js";
 import { DType, isComplex } from "../core/dtype.js";
 import { shapeStr } from "../core/errors.js";
 import { hostFromValues, hostValues } from "../core/host.js";
 import { Primitive } from "../core/primitive.js";
+import { bind1 } from "../core/trace.js";
+import { addTangents, convert, isDifferentiable, isUndefined } from "../transforms/ad_util.js";
+import { moveaxis } from "../transforms/batch_util.js";
 import { checkDType, checkSameDTypes } from "./elementwise.js";
-import { unravel } from "./layout.js";
+import { transpose, unravel } from "./layout.js";
 
 /** ((lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch)), as JAX spells it. */
 export type DotDimensionNumbers = [[number[], number[]], [number[], number[]]];
@@ -18,7 +22,7 @@ export interface DotParams {
 }
 
 function freeDims(ndim: number, contract: number[], batch: number[]): number[] {
-  return Array.from({ length: ndim }, (_, i) => i).filter((i) => !contract.includes(i) && !batch.includes(i));
+  return globalThis.Array.from({ length: ndim }, (_, i) => i).filter((i) => !contract.includes(i) && !batch.includes(i));
 }
 
 export function dotShape(lhs: readonly number[], rhs: readonly number[], dn: DotDimensionNumbers): number[] {
@@ -30,7 +34,7 @@ export function dotShape(lhs: readonly number[], rhs: readonly number[], dn: Dot
   return [...lb.map((d) => lhs[d]), ...freeDims(lhs.length, lc, lb).map((d) => lhs[d]), ...freeDims(rhs.length, rc, rb).map((d) => rhs[d])];
 }
 
-export const dotGeneral = new Primitive<DotParams>("dot_general", {
+export const dotGeneral: Primitive<DotParams> = new Primitive<DotParams>("dot_general", {
   abstractEval([a, b], { dimension_numbers, preferred_element_type }) {
     checkSameDTypes("dot_general", [a, b]);
     checkDType("dot_general", a.dtype, "numeric");
@@ -74,5 +78,59 @@ export const dotGeneral = new Primitive<DotParams>("dot_general", {
     dimension_numbers: { toString: () => `(([${lc.join(", ")}], [${rc.join(", ")}]), ([${lb.join(", ")}], [${rb.join(", ")}]))` },
     preferred_element_type,
   }),
+  // Bilinear: d(a.b) = da.b + a.db.
+  jvp([a, b], [ta, tb], p) {
+    const out = bind1(dotGeneral, [a, b], p);
+    if (!isDifferentiable(out.dtype)) return [[out], [null]];
+    return [[out], [addTangents(ta && bind1(dotGeneral, [ta, b], p), tb && bind1(dotGeneral, [a, tb], p))]];
+  },
+  transpose([ct], [a, b], { dimension_numbers: dn }) {
+    if (isUndefined(a) && isUndefined(b)) throw new TypeError("dot_general is not linear in both operands at once; one must be known to transpose it.");
+    if (isUndefined(a)) return [transposeLhs(ct, a.aval, b as Array, dn, false), null];
+    if (isUndefined(b)) {
+      const [[lc, rc], [lb, rb]] = dn;
+      return [null, transposeLhs(ct, b.aval, a as Array, [[rc, lc], [rb, lb]], true)];
+    }
+    return [null, null];
+  },
+  batch([a, b], [da, db], p) {
+    const [[lc, rc], [lb, rb]] = p.dimension_numbers;
+    const inc = (xs: number[]) => xs.map((d) => d + 1);
+    if (da !== null && db !== null) {
+      // Both mapped: the mapped axis becomes a leading batch dimension.
+      const dn: DotDimensionNumbers = [[inc(lc), inc(rc)], [[0, ...inc(lb)], [0, ...inc(rb)]]];
+      return [[bind1(dotGeneral, [moveaxis(a, da, 0), moveaxis(b, db, 0)], { ...p, dimension_numbers: dn })], [0]];
+    }
+    // One mapped: it becomes that operand's last free dimension (no renumbering needed).
+    if (da !== null) {
+      const out = bind1(dotGeneral, [moveaxis(a, da, a.ndim - 1), b], p);
+      return [[out], [lb.length + freeDims(a.ndim, lc, lb).length - 1]];
+    }
+    const out = bind1(dotGeneral, [a, moveaxis(b, db!, b.ndim - 1)], p);
+    return [[out], [out.ndim - 1]];
+  },
 });
+
+const range = (from: number, n: number) => globalThis.Array.from({ length: n }, (_, i) => from + i);
+const argsort = (xs: number[]) => xs.map((_, i) => i).sort((i, j) => xs[i] - xs[j]);
+
+/**
+ * JAX's `_dot_general_transpose_lhs`: the cotangent of the lhs `x` is ct contracted with `y`
+ * over y's free dimensions, then transposed back into x's layout. With `swapAns` (the rhs
+ * case, the dimension numbers swapped) y's free dimensions come first in ct.
+ */
+function transposeLhs(ct: Array, x: ShapedArray, y: Array, [[xc, yc], [xb, yb]]: DotDimensionNumbers, swapAns: boolean): Array {
+  const xKept = freeDims(x.ndim, xc, xb);
+  const yKept = freeDims(y.ndim, yc, yb);
+  const ansBatch = range(0, xb.length);
+  const ansY = range(xb.length + (swapAns ? 0 : xKept.length), yKept.length);
+  const dn: DotDimensionNumbers = [[ansY, yKept], [ansBatch, yb]];
+  const xContractSortedByY = argsort(yc).map((i) => xc[i]);
+  const outAxes = argsort([...xb, ...xKept, ...xContractSortedByY]);
+  // Operands must share a dtype (ct may have a preferred_element_type).
+  const g = convert(ct, y.dtype, ct.weakType);
+  const d = bind1(dotGeneral, [g, y], { dimension_numbers: dn, precision: null, preferred_element_type: null });
+  const out = outAxes.every((a, i) => a === i) ? d : bind1(transpose, [d], { permutation: outAxes });
+  return convert(out, x.dtype, out.weakType);
+}
 

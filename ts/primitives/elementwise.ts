@@ -1,11 +1,21 @@
 // Elementwise primitives, declared by family: unary and binary share abstract evaluation,
-// broadcasting and the reference kernel, so each primitive is one line plus its math.
+// broadcasting, the reference kernel, the JVP plumbing and batching, so each primitive is one
+// line plus its math and its derivative.
+//
+// Import cycle: ad_util imports math.ts, which declares its primitives with this module's
+// families, possibly before this module's body has run. So the families below use only function
+// declarations (hoisted) when called, and imported helpers only inside the rules they build.
 
-import { ShapedArray, broadcastShapes, prod } from "../core/aval.js";
+import type { Array } from "../core/array.js";
+import { ShapedArray, broadcastShapes, prod, sameShape } from "../core/aval.js";
 import { DType, isComplex, isFloat, isInteger } from "../core/dtype.js";
 import { ValueError, shapeStr } from "../core/errors.js";
 import { broadcastIndexer, hostFromValues, hostValues } from "../core/host.js";
-import { Primitive, PrimitiveRules, Params } from "../core/primitive.js";
+import { AxisData, Primitive, PrimitiveRules, Params } from "../core/primitive.js";
+import { bind, bind1 } from "../core/trace.js";
+import { addTangents, isDifferentiable } from "../transforms/ad_util.js";
+import { broadcastAxis, moveaxis } from "../transforms/batch_util.js";
+import { broadcastInDim, reshape } from "./layout.js";
 
 /** Which dtypes a primitive accepts, named as JAX names them in its errors. */
 export type DTypeClass = "float" | "inexact" | "numeric" | "integer" | "intOrBool" | "any" | "nonComplex" | "ordered";
@@ -40,16 +50,25 @@ export interface UnaryDecl<P extends Params> extends Partial<PrimitiveRules<P>> 
   /** Reference math in float64 (integers are wrapped to their dtype afterwards). */
   fn?: (x: number, params: P, dtype: DType) => number;
   /** The same on complex values, when the primitive accepts complex64. */
-  complexFn?: (re: number, im: number) => Complex;
+  complexFn?: (re: number, im: number, params: P) => Complex;
   /** complex64 -> float32 results (abs, real, imag). */
   complexToReal?: (re: number, im: number) => number;
   accepts: DTypeClass;
   outDType?: (d: DType, params: P) => DType;
+  /**
+   * The output tangent for a (non-zero) input tangent `t`, given the input and the output
+   * (JAX's `defjvp2`); not called for integer or bool outputs.
+   */
+  deriv?: (t: Array, x: Array, ans: Array, params: P) => Array;
+  /** Piecewise constant or integer valued: the tangent is always zero (JAX's `defjvp_zero`). */
+  zeroDeriv?: boolean;
 }
 
 export function unaryPrimitive<P extends Params = Params>(name: string, decl: UnaryDecl<P>): Primitive<P> {
-  const { fn, complexFn, complexToReal, accepts, outDType, ...rules } = decl;
-  return new Primitive<P>(name, {
+  const { fn, complexFn, complexToReal, accepts, outDType, deriv, zeroDeriv, ...rules } = decl;
+  const prim: Primitive<P> = new Primitive<P>(name, {
+    jvp: deriv ? unaryJvp(() => prim, deriv) : zeroDeriv ? zeroJvp(() => prim) : undefined,
+    batch: ([x], [d], params) => [[bind1(prim, [x], params)], [d]],
     abstractEval([x], params) {
       checkDType(name, x.dtype, accepts);
       const out = outDType ? outDType(x.dtype, params) : x.dtype;
@@ -67,7 +86,7 @@ export function unaryPrimitive<P extends Params = Params>(name: string, decl: Un
         }
         if (!complexFn) throw new TypeError(`${name} is not implemented for complex64 yet.`);
         const out = new Float64Array(2 * n);
-        for (let i = 0; i < n; i++) [out[2 * i], out[2 * i + 1]] = complexFn(v[2 * i], v[2 * i + 1]);
+        for (let i = 0; i < n; i++) [out[2 * i], out[2 * i + 1]] = complexFn(v[2 * i], v[2 * i + 1], params);
         return [hostFromValues(x.shape, outD, out)];
       }
       const out = new Float64Array(v.length);
@@ -76,6 +95,7 @@ export function unaryPrimitive<P extends Params = Params>(name: string, decl: Un
     },
     ...rules,
   });
+  return prim;
 }
 
 export interface BinaryDecl extends Partial<PrimitiveRules> {
@@ -84,7 +104,16 @@ export interface BinaryDecl extends Partial<PrimitiveRules> {
   accepts: DTypeClass;
   /** Comparisons give bool. */
   bool?: boolean;
+  /**
+   * Each operand's contribution to the output tangent, given its (non-zero) tangent `t`
+   * (JAX's `defjvp2`); the contributions are broadcast to the output's shape and summed.
+   */
+  derivs?: [BinaryDeriv, BinaryDeriv];
+  /** The tangent is always zero (comparisons, bitwise ops, nextafter). */
+  zeroDeriv?: boolean;
 }
+
+export type BinaryDeriv = (t: Array, x: Array, y: Array, ans: Array) => Array;
 
 /** lax's broadcasting rule: equal ranks with 1s stretching, or rank-0 operands. */
 export function binaryShape(name: string, shapes: (readonly number[])[]): number[] {
@@ -106,8 +135,10 @@ export function checkSameDTypes(name: string, avals: ShapedArray[]): void {
 }
 
 export function binaryPrimitive(name: string, decl: BinaryDecl): Primitive {
-  const { fn, complexFn, accepts, bool, ...rules } = decl;
-  return new Primitive(name, {
+  const { fn, complexFn, accepts, bool, derivs, zeroDeriv, ...rules } = decl;
+  const prim: Primitive = new Primitive(name, {
+    jvp: derivs ? binaryJvp(() => prim, derivs) : zeroDeriv ? zeroJvp(() => prim) : undefined,
+    batch: broadcastingBatch(() => prim),
     abstractEval(avals) {
       checkSameDTypes(name, avals);
       checkDType(name, avals[0].dtype, accepts);
@@ -137,4 +168,69 @@ export function binaryPrimitive(name: string, decl: BinaryDecl): Primitive {
     },
     ...rules,
   });
+  return prim;
+}
+
+// ---- shared transformation rules (each gets its primitive as a thunk: it is built first) ----
+
+type Rule<K extends keyof PrimitiveRules> = NonNullable<PrimitiveRules<any>[K]>;
+
+function unaryJvp<P extends Params>(prim: () => Primitive<P>, deriv: NonNullable<UnaryDecl<P>["deriv"]>): Rule<"jvp"> {
+  return ([x], [t], params) => {
+    const [ans] = bind(prim(), [x], params);
+    return [[ans], [t === null || !isDifferentiable(ans.dtype) ? null : deriv(t, x, ans, params as P)]];
+  };
+}
+
+function binaryJvp(prim: () => Primitive, derivs: [BinaryDeriv, BinaryDeriv]): Rule<"jvp"> {
+  return ([x, y], tangents, params) => {
+    const [ans] = bind(prim(), [x, y], params);
+    if (!isDifferentiable(ans.dtype)) return [[ans], [null]];
+    const [tx, ty] = tangents.map((t, i) => (t === null ? null : broadcastTangent(derivs[i](t, x, y, ans), ans)));
+    return [[ans], [addTangents(tx, ty)]];
+  };
+}
+
+function zeroJvp(prim: () => Primitive<any>): Rule<"jvp"> {
+  return (primals, _, params) => [bind(prim(), primals, params), [null]];
+}
+
+/**
+ * A tangent of a broadcasting primitive's operand, stretched to the output's shape (JAX's
+ * _maybe_broadcast: stretched size-1 axes are squeezed out, then broadcast back).
+ */
+export function broadcastTangent<T extends Array | null>(t: T, ans: Array): T {
+  if (t === null || sameShape(t.shape, ans.shape)) return t;
+  const dims = t.shape.flatMap((n, i) => (n === ans.shape[i] ? [i] : []));
+  const kept = dims.map((i) => t.shape[i]);
+  const squeezed = kept.length === t.ndim ? t : bind1(reshape, [t], { new_sizes: kept, dimensions: null, sharding: null });
+  return bind1(broadcastInDim, [squeezed], { shape: [...ans.shape], broadcast_dimensions: dims, sharding: null }) as T;
+}
+
+/**
+ * vmap of a broadcasting primitive (JAX's broadcast_batcher). When the mapped operands agree
+ * in shape and mapped axis and the others are rank 0, the primitive applies as is; otherwise
+ * mapped axes move to the front, unmapped operands gain a leading size-1 axis, and mapped
+ * operands that are rank 0 per example gain trailing size-1 axes, so that lax broadcasting
+ * lines them up.
+ */
+export function broadcastingBatch(prim: () => Primitive): Rule<"batch"> {
+  return (args: Array[], dims: (number | null)[], params: Params, _axis: AxisData) => {
+    const ds = dims.map((d, i) => (d !== null && d < 0 ? d + args[i].ndim : d));
+    const first = ds.findIndex((d) => d !== null);
+    const [shape, dim] = [args[first].shape, ds[first]];
+    if (args.every((x, i) => x.ndim === 0 || (ds[i] === dim && sameShape(x.shape, shape)))) {
+      return [[bind1(prim(), args, params)], [dim]];
+    }
+    const front = args.map((x, i) => (x.ndim === 0 ? x : ds[i] === null ? broadcastAxis(x, 1, 0) : moveaxis(x, ds[i]!, 0)));
+    const ndim = Math.max(...front.map((x) => x.ndim));
+    const aligned = front.map((x, i) => (ds[i] === null || x.ndim === ndim ? x : expandTrailing(x, ndim)));
+    return [[bind1(prim(), aligned, params)], [0]];
+  };
+}
+
+/** `x` with size-1 axes appended up to rank `ndim`. */
+function expandTrailing(x: Array, ndim: number): Array {
+  const shape = [...x.shape, ...new globalThis.Array<number>(ndim - x.ndim).fill(1)];
+  return bind1(broadcastInDim, [x], { shape, broadcast_dimensions: x.shape.map((_, i) => i), sharding: null });
 }

@@ -5,6 +5,9 @@ import { DType, itemsize } from "../core/dtype.js";
 import { shapeStr } from "../core/errors.js";
 import { HostArray, broadcastIndexer } from "../core/host.js";
 import { Primitive } from "../core/primitive.js";
+import { bind, bind1 } from "../core/trace.js";
+import { bdimToFront } from "../transforms/batch_util.js";
+import { reshape } from "./layout.js";
 
 const ROTATIONS = [[13, 15, 26, 6], [17, 29, 16, 24]];
 
@@ -25,7 +28,7 @@ export function threefry2x32Block(k0: number, k1: number, x0: number, x1: number
 }
 
 /** threefry2x32(k1, k2, x1, x2) -> (y1, y2): all uint32, keys broadcast against the counts. */
-export const threefry2x32 = new Primitive("threefry2x32", {
+export const threefry2x32: Primitive = new Primitive("threefry2x32", {
   abstractEval(avals) {
     if (avals.some((a) => a.dtype !== "uint32")) throw new TypeError(`threefry2x32 requires uint32 arguments, got ${avals.map((a) => a.dtype).join(", ")}.`);
     let shape: number[];
@@ -47,10 +50,24 @@ export const threefry2x32 = new Primitive("threefry2x32", {
     }
     return [{ shape, dtype: "uint32", data: y0 }, { shape, dtype: "uint32", data: y1 }];
   },
+  // Integer in, integer out: never differentiated (the rule completes the table).
+  jvp: (xs) => [bind(threefry2x32, xs), [null, null]],
+  // Mapped operands get the mapped axis in front and 1s up to the rank of the broadcast
+  // shape; unmapped ones broadcast (right-aligned) as they are.
+  batch(xs, dims, _, { size }) {
+    const logical = xs.map((x, i) => (dims[i] === null ? x.shape : x.shape.filter((_, a) => a !== dims[i])));
+    const rank = broadcastShapes(...logical).length;
+    const args = xs.map((x, i) => {
+      if (dims[i] === null) return x;
+      const ones = new globalThis.Array<number>(rank - logical[i].length).fill(1);
+      return bind1(reshape, [bdimToFront(x, dims[i], size)], { new_sizes: [size, ...ones, ...logical[i]], dimensions: null, sharding: null });
+    });
+    return [bind(threefry2x32, args), [0, 0]];
+  },
 }, true);
 
 /** Reinterprets the bits of each element as another dtype of the same width. */
-export const bitcastConvertType = new Primitive<{ new_dtype: DType }>("bitcast_convert_type", {
+export const bitcastConvertType: Primitive<{ new_dtype: DType }> = new Primitive<{ new_dtype: DType }>("bitcast_convert_type", {
   abstractEval([x], { new_dtype }) {
     if (itemsize(x.dtype) !== itemsize(new_dtype) || x.dtype === "complex64" || new_dtype === "complex64" || x.dtype === "bool" || new_dtype === "bool") {
       throw new TypeError(`bitcast_convert_type from ${x.dtype} to ${new_dtype} is not supported (the widths must match).`);
@@ -62,4 +79,7 @@ export const bitcastConvertType = new Primitive<{ new_dtype: DType }>("bitcast_c
     const view = { int32: Int32Array, uint32: Uint32Array, float32: Float32Array, float16: Uint16Array, float64: Float64Array }[new_dtype as "int32"];
     return [{ shape: x.shape, dtype: new_dtype, data: new view(buf.buffer, buf.byteOffset, buf.length) }];
   },
+  // Reinterpreting bits is not differentiable: its tangent is zero, as in JAX.
+  jvp: ([x], _, p) => [[bind1(bitcastConvertType, [x], p)], [null]],
+  batch: ([x], [d], p) => [[bind1(bitcastConvertType, [x], p)], [d]],
 });

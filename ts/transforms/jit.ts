@@ -10,6 +10,12 @@ import { ClosedJaxpr, paramsKey } from "../core/jaxpr.js";
 import { Primitive } from "../core/primitive.js";
 import { convertConstvars, evalJaxpr, JaxprTrace, traceToJaxpr } from "../core/staging.js";
 import { bind, executeJaxpr, findTopTrace, scalarDType } from "../core/trace.js";
+import { isUndefined } from "./ad_util.js";
+import { jvpJaxpr } from "./jvp.js";
+import { linearizeCall } from "./linearize.js";
+import { registerPartialEval, splitCall } from "./partial_eval.js";
+import { transposeJaxpr } from "./transpose.js";
+import { batchJaxpr } from "./vmap.js";
 import * as tree from "../core/tree.js";
 
 export interface JitParams {
@@ -21,7 +27,7 @@ export interface JitParams {
   backend: BackendName | null;
 }
 
-export const jitP = new Primitive<JitParams>(
+export const jitP: Primitive<JitParams> = new Primitive<JitParams>(
   "jit",
   {
     abstractEval: (_, { jaxpr }) => jaxpr.outAvals,
@@ -30,6 +36,29 @@ export const jitP = new Primitive<JitParams>(
       const concrete = args as ConcreteArray[];
       const b = backend ? getBackend(backend) : concrete.length ? concrete[0].backend : getBackend();
       return executeJaxpr(b, jaxpr.jaxpr, concrete);
+    },
+    jvp(primals, tangents, params) {
+      const { jaxpr, consts } = hoistConsts(jvpJaxpr(params.jaxpr, tangents.map((t) => t !== null)));
+      const args = [...consts, ...primals, ...(tangents.filter((t) => t !== null) as Array[])];
+      const outs = bind(jitP, args, callParams(params, jaxpr, args.length));
+      const n = params.jaxpr.outAvals.length;
+      return [outs.slice(0, n), outs.slice(n)];
+    },
+    linearize: (primals, tangents, params) =>
+      linearizeCall(params.jaxpr, primals, tangents, (half, args) => bind(jitP, args, callParams(params, half, args.length))),
+    transpose(cts, args, params) {
+      const linear = args.map(isUndefined);
+      const { jaxpr, consts } = hoistConsts(transposeJaxpr(params.jaxpr, linear));
+      const ins = [...consts, ...(args.filter((a) => !isUndefined(a)) as Array[]), ...cts];
+      const outs = bind(jitP, ins, callParams(params, jaxpr, ins.length, `transpose(${params.name})`));
+      let k = 0;
+      return linear.map((l) => (l ? outs[k++] : null));
+    },
+    batch(args, dims, params, axis) {
+      const batched = batchJaxpr(params.jaxpr, dims, axis);
+      const { jaxpr, consts } = hoistConsts(batched.jaxpr);
+      const ins = [...consts, ...args];
+      return [bind(jitP, ins, callParams(params, jaxpr, ins.length)), batched.outDims];
     },
     printParams: ({ name, jaxpr, keep_unused, donated_invars }) => ({
       name,
@@ -40,6 +69,18 @@ export const jitP = new Primitive<JitParams>(
   },
   true,
 );
+
+registerPartialEval("jit", (eqn, unknowns) => splitCall(eqn, unknowns));
+
+/** A jaxpr's constants turned into leading inputs, so a call primitive can pass them in. */
+export function hoistConsts(closed: ClosedJaxpr): { jaxpr: ClosedJaxpr; consts: Array[] } {
+  return closed.consts.length ? { jaxpr: new ClosedJaxpr(convertConstvars(closed.jaxpr), []), consts: closed.consts } : { jaxpr: closed, consts: [] };
+}
+
+/** Params of a derived call (jvp, transpose, batched, a partial-eval half): nothing donated. */
+function callParams(params: JitParams, jaxpr: ClosedJaxpr, nArgs: number, name = params.name): JitParams {
+  return { ...params, jaxpr, name, donated_invars: new globalThis.Array(nArgs).fill(false) };
+}
 
 /** What a shape-only argument looks like (`jax.ShapeDtypeStruct`). */
 export class ShapeDtypeStructClass {

@@ -57,8 +57,10 @@ export async function load(opts: WasmRuntimeOptions, forget: () => void): Promis
   const file: WasmFile = threaded ? "webjax-simd-threads.wasm" : "webjax-simd.wasm";
   const module = await WebAssembly.compile(await readWasmBytes(wasmUrl(file)));
   const memory = createMemory(threaded);
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const core = new Core(instance, memory);
+  // wj_host: programs call back into JS for primitives without a C++ kernel (Core.hostCall).
+  let core: Core | undefined;
+  const instance = await WebAssembly.instantiate(module, { env: { memory, wj_host: (id: number) => core!.hostCall(id) } });
+  core = new Core(instance, memory);
   core.setNumThreads(1);
   if (!threaded) return new LoadedRuntime("simd", 1, core, [], forget);
 

@@ -18,7 +18,8 @@ interface StartMessage {
 const WORKER_BODY = `
 onStart(async (d) => {
   try {
-    const instance = await WebAssembly.instantiate(d.module, { env: { memory: d.memory } });
+    // Workers only run kernel slices; host callbacks happen on the calling thread.
+    const instance = await WebAssembly.instantiate(d.module, { env: { memory: d.memory, wj_host: () => { throw new Error("wj_host on a worker"); } } });
     instance.exports.wj_set_stack(d.stackTop);
     post("ready");
     instance.exports.wj_worker_loop(d.tid);

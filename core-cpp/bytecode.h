@@ -1,0 +1,52 @@
+// The bytecode the TypeScript compiler (ts/compiler) emits and wj_run executes: one call
+// runs a whole program. Keep these numbers in sync with ts/compiler/bytecode.ts (a spec
+// compares the two files).
+//
+// A program is a sequence of instructions [op, length, ...payload] of int32 words. Buffers
+// are named by slot: the caller passes a table of byte addresses, one per slot (program
+// inputs, outputs, and temporaries inside one arena).
+#pragma once
+#include <stdint.h>
+
+namespace wj {
+
+enum Op : int32_t {
+  OP_FUSED = 1,   // elementwise kernel over strided views (see fused.cpp)
+  OP_DOT = 2,     // batched f32 GEMM on strided operands
+  OP_REDUCE = 3,  // reduction of a contiguous [outer, red, inner] array over `red`
+  OP_COPY = 4,    // strided copy (transpose, slice, rev, pad interiors, concatenate parts)
+  OP_FILL = 5,    // fill with one value
+  OP_HOST = 6,    // call back into JS (primitives without a kernel here)
+};
+
+// Storage dtypes of kernel inputs and outputs.
+enum DT : int32_t { DT_F32 = 0, DT_I32 = 1, DT_U32 = 2, DT_BOOL = 3 };
+
+// Reductions.
+enum ROp : int32_t { R_SUM = 0, R_PROD = 1, R_MAX = 2, R_MIN = 3, R_AND = 4, R_OR = 5, R_ARGMAX = 6, R_ARGMIN = 7 };
+
+// Instructions of a fused kernel: [eop, dst, a, b, c], registers hold 4 lanes of f32 or i32
+// (bools are i32 0/1).
+enum EOp : int32_t {
+  E_LOAD = 0,      // dst <- input a
+  E_STORE = 1,     // output a <- register b
+  E_CONST = 2,     // dst <- splat(bits a)
+  E_INDEX = 3,     // dst <- coordinate along axis a (i32)
+  // float
+  E_FADD = 10, E_FSUB, E_FMUL, E_FDIV, E_FMAX, E_FMIN, E_FNEG, E_FABS, E_FSQRT, E_FRSQRT,
+  E_FFLOOR = 20, E_FCEIL, E_FROUND_EVEN, E_FROUND_AWAY, E_FSIGN, E_FSQUARE, E_FPOW, E_FATAN2, E_FREM, E_FISFINITE,
+  E_FEQ = 30, E_FNE, E_FLT, E_FLE, E_FGT, E_FGE,
+  E_VMATH = 36,    // dst <- vmath(op b)(a)  (VMathOp in vmath.h)
+  E_FCBRT = 37, E_FNEXTAFTER = 38,
+  // integer
+  E_IADD = 40, E_ISUB, E_IMUL, E_IDIV, E_IREM, E_INEG, E_IABS, E_IMAX, E_IMIN, E_ISIGN,
+  E_UDIV = 50, E_UREM, E_UMAX, E_UMIN, E_USIGN,
+  E_AND = 55, E_OR, E_XOR, E_NOT, E_BNOT, E_SHL, E_SHRL, E_SHRA,
+  E_IEQ = 63, E_INE, E_ILT, E_ILE, E_IGT, E_IGE, E_ULT, E_ULE, E_UGT, E_UGE,
+  // conversions and selection
+  E_F2I = 80, E_F2U, E_I2F, E_U2F, E_TOBOOL, E_FTOBOOL,
+  E_SELECT = 90,   // dst <- a ? c : b   (a is a 0/1 mask; select_n order: case0 if false)
+  E_IPOW = 91,     // dst <- a ** b (b a literal non-negative int; float register)
+};
+
+}  // namespace wj

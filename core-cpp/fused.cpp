@@ -1,0 +1,354 @@
+// The fused elementwise executor. A kernel computes outputs of one shape from inputs that
+// are strided views (broadcasts, transposes, slices are just strides), by running a short
+// register program over blocks of up to 64 elements of one output row: dispatch costs one
+// switch per instruction per block, and the arithmetic runs on f32x4 / i32x4 lanes.
+//
+// Payload: rank, shape[rank], nIn, {slot, offset, dtype, strides[rank]} x nIn,
+//          nOut, {slot, dtype} x nOut, nInstr, {eop, dst, a, b, c} x nInstr.
+#include "fused.h"
+
+#include <wasm_simd128.h>
+
+#include "bytecode.h"
+#include "threads.h"
+#include "vmath.h"
+
+namespace wj {
+namespace {
+
+constexpr int kBlock = 64;           // elements per block
+constexpr int kVec = kBlock / 4;     // v128 per register
+constexpr int kRegs = 32;
+constexpr int kMaxRank = 8;
+constexpr int kMaxIn = 32;
+constexpr int kMaxOut = 16;
+
+struct Input {
+  const uint8_t* base;
+  int32_t dtype;
+  int64_t strides[kMaxRank];
+};
+
+struct Kernel {
+  int rank;
+  int64_t shape[kMaxRank];
+  int n_in, n_out, n_instr;
+  Input in[kMaxIn];
+  uint8_t* out[kMaxOut];
+  int32_t out_dtype[kMaxOut];
+  const int32_t* code;
+  int64_t inner, blocks_per_row;
+};
+
+using Reg = v128_t[kVec];
+
+inline v128_t bool_mask(v128_t m) { return wasm_v128_and(m, wasm_i32x4_splat(1)); }
+inline v128_t truthy(v128_t r) { return wasm_i32x4_ne(r, wasm_i32x4_splat(0)); }
+
+template <typename F>
+inline void lanes_f(Reg& d, const Reg& a, const Reg& b, int nv, F f) {
+  for (int v = 0; v < nv; ++v) {
+    float x[4], y[4];
+    wasm_v128_store(x, a[v]);
+    wasm_v128_store(y, b[v]);
+    for (int l = 0; l < 4; ++l) x[l] = f(x[l], y[l]);
+    d[v] = wasm_v128_load(x);
+  }
+}
+
+inline float floor_s(float x) { return wasm_f32x4_extract_lane(wasm_f32x4_floor(wasm_f32x4_splat(x)), 0); }
+inline float trunc_s(float x) { return wasm_f32x4_extract_lane(wasm_f32x4_trunc(wasm_f32x4_splat(x)), 0); }
+
+// fmod in the way C does it, exact for float32 operands via float64 arithmetic.
+float fmod_s(float x, float y) {
+  if (y == 0 || x != x || y != y || x - x != 0) return __builtin_nanf("");
+  if (y - y != 0) return x;
+  double q = (double)x / (double)y;
+  double t = q < 0 ? -(double)floor_s((float)-q) : (double)floor_s((float)q);
+  // Correct an off-by-one quotient from the division's rounding.
+  double r = (double)x - t * (double)y;
+  double ay = y < 0 ? -(double)y : (double)y;
+  while ((x >= 0 && r < 0) || (x < 0 && r > 0)) r += (x >= 0 ? ay : -ay);
+  while ((r >= ay) || (r <= -ay)) r -= (r > 0 ? ay : -ay);
+  return (float)r;
+}
+
+float nextafter_s(float x, float y) {
+  if (x != x || y != y) return __builtin_nanf("");
+  if (x == y) return y;
+  uint32_t b = __builtin_bit_cast(uint32_t, x);
+  if (x == 0) return __builtin_bit_cast(float, (y > 0 ? 1u : 0x80000001u));
+  bool up = (x < y) == (x > 0);
+  b = up ? b + 1 : b - 1;
+  return __builtin_bit_cast(float, b);
+}
+
+float cbrt_s(float xf) {
+  if (xf == 0 || xf != xf || xf - xf != 0) return xf;
+  double x = xf < 0 ? -(double)xf : (double)xf;
+  // Initial guess from the exponent, then Newton steps in float64.
+  uint64_t bits = __builtin_bit_cast(uint64_t, x) / 3 + ((uint64_t)682 << 52);
+  double y = __builtin_bit_cast(double, bits);
+  for (int i = 0; i < 6; ++i) y = y - (y * y * y - x) / (3 * y * y);
+  return (float)(xf < 0 ? -y : y);
+}
+
+float round_away_s(float x) {
+  float t = trunc_s(x);
+  float d = x - t;
+  if (d >= 0.5f) return t + 1;
+  if (d <= -0.5f) return t - 1;
+  return t;
+}
+
+void load(const Kernel& k, const Input& in, Reg& d, const int64_t* base, int j0, int len) {
+  const int64_t s = in.strides[k.rank - 1];
+  const int64_t off = *base + (int64_t)j0 * s;
+  const int nv = (len + 3) / 4;
+  if (in.dtype == DT_BOOL) {
+    const uint8_t* p = in.base + off;
+    for (int v = 0; v < nv; ++v) {
+      int32_t t[4] = {0, 0, 0, 0};
+      for (int l = 0; l < 4 && v * 4 + l < len; ++l) t[l] = p[(v * 4 + l) * s] != 0;
+      d[v] = wasm_v128_load(t);
+    }
+    return;
+  }
+  const int32_t* p = reinterpret_cast<const int32_t*>(in.base) + off;
+  if (s == 0) {
+    v128_t x = wasm_i32x4_splat(*p);
+    for (int v = 0; v < nv; ++v) d[v] = x;
+  } else if (s == 1) {
+    int v = 0;
+    for (; v * 4 + 4 <= len; ++v) d[v] = wasm_v128_load(p + v * 4);
+    if (v < nv) {
+      int32_t t[4] = {0, 0, 0, 0};
+      for (int l = 0; v * 4 + l < len; ++l) t[l] = p[v * 4 + l];
+      d[v] = wasm_v128_load(t);
+    }
+  } else {
+    for (int v = 0; v < nv; ++v) {
+      int32_t t[4] = {0, 0, 0, 0};
+      for (int l = 0; l < 4 && v * 4 + l < len; ++l) t[l] = p[(v * 4 + l) * s];
+      d[v] = wasm_v128_load(t);
+    }
+  }
+}
+
+void store(uint8_t* base, int32_t dtype, const Reg& r, int64_t at, int len) {
+  const int nv = (len + 3) / 4;
+  if (dtype == DT_BOOL) {
+    uint8_t* p = base + at;
+    for (int v = 0; v < nv; ++v) {
+      int32_t t[4];
+      wasm_v128_store(t, r[v]);
+      for (int l = 0; l < 4 && v * 4 + l < len; ++l) p[v * 4 + l] = t[l] != 0;
+    }
+    return;
+  }
+  int32_t* p = reinterpret_cast<int32_t*>(base) + at;
+  int v = 0;
+  for (; v * 4 + 4 <= len; ++v) wasm_v128_store(p + v * 4, r[v]);
+  if (v < nv) {
+    int32_t t[4];
+    wasm_v128_store(t, r[v]);
+    for (int l = 0; v * 4 + l < len; ++l) p[v * 4 + l] = t[l];
+  }
+}
+
+#define MAP1(expr)                                   \
+  for (int v = 0; v < nv; ++v) {                     \
+    v128_t x = A[v];                                 \
+    (void)x;                                         \
+    D[v] = (expr);                                   \
+  }
+#define MAP2(expr)                                   \
+  for (int v = 0; v < nv; ++v) {                     \
+    v128_t x = A[v], y = B[v];                       \
+    D[v] = (expr);                                   \
+  }
+
+void run_block(const Kernel& k, int64_t row, int j0, int len, Reg* regs) {
+  // Each input's element offset at (row, 0), from the row's coordinates.
+  int64_t base[kMaxIn];
+  int64_t coord[kMaxRank];
+  int64_t r = row;
+  for (int d = k.rank - 2; d >= 0; --d) {
+    coord[d] = r % k.shape[d];
+    r /= k.shape[d];
+  }
+  coord[k.rank - 1] = 0;
+  for (int i = 0; i < k.n_in; ++i) {
+    int64_t o = 0;
+    for (int d = 0; d < k.rank - 1; ++d) o += coord[d] * k.in[i].strides[d];
+    base[i] = o;
+  }
+  const int nv = (len + 3) / 4;
+  const int32_t* c = k.code;
+  for (int n = 0; n < k.n_instr; ++n, c += 5) {
+    const int32_t op = c[0];
+    Reg& D = regs[c[1] & (kRegs - 1)];
+    const Reg& A = regs[c[2] & (kRegs - 1)];
+    const Reg& B = regs[c[3] & (kRegs - 1)];
+    const Reg& C = regs[c[4] & (kRegs - 1)];
+    switch (op) {
+      case E_LOAD: load(k, k.in[c[2]], D, &base[c[2]], j0, len); break;
+      case E_STORE: store(k.out[c[2]], k.out_dtype[c[2]], regs[c[3]], row * k.inner + j0, len); break;
+      case E_CONST: { v128_t x = wasm_i32x4_splat(c[2]); for (int v = 0; v < nv; ++v) D[v] = x; break; }
+      case E_INDEX:
+        if (c[2] == k.rank - 1) {
+          for (int v = 0; v < nv; ++v) D[v] = wasm_i32x4_add(wasm_i32x4_splat(j0 + 4 * v), wasm_i32x4_make(0, 1, 2, 3));
+        } else {
+          v128_t x = wasm_i32x4_splat((int32_t)coord[c[2]]);
+          for (int v = 0; v < nv; ++v) D[v] = x;
+        }
+        break;
+      case E_FADD: MAP2(wasm_f32x4_add(x, y)); break;
+      case E_FSUB: MAP2(wasm_f32x4_sub(x, y)); break;
+      case E_FMUL: MAP2(wasm_f32x4_mul(x, y)); break;
+      case E_FDIV: MAP2(wasm_f32x4_div(x, y)); break;
+      case E_FMAX: MAP2(wasm_f32x4_max(x, y)); break;
+      case E_FMIN: MAP2(wasm_f32x4_min(x, y)); break;
+      case E_FNEG: MAP1(wasm_f32x4_neg(x)); break;
+      case E_FABS: MAP1(wasm_f32x4_abs(x)); break;
+      case E_FSQRT: MAP1(wasm_f32x4_sqrt(x)); break;
+      case E_FRSQRT: MAP1(wasm_f32x4_div(wasm_f32x4_splat(1.0f), wasm_f32x4_sqrt(x))); break;
+      case E_FFLOOR: MAP1(wasm_f32x4_floor(x)); break;
+      case E_FCEIL: MAP1(wasm_f32x4_ceil(x)); break;
+      case E_FROUND_EVEN: MAP1(wasm_f32x4_nearest(x)); break;
+      case E_FROUND_AWAY: lanes_f(D, A, A, nv, [](float x, float) { return round_away_s(x); }); break;
+      case E_FSIGN:
+        MAP1(wasm_v128_bitselect(
+            x, wasm_v128_or(wasm_v128_and(x, wasm_i32x4_splat((int32_t)0x80000000)), wasm_f32x4_splat(1.0f)),
+            wasm_v128_or(wasm_f32x4_eq(x, wasm_f32x4_splat(0.0f)), wasm_f32x4_ne(x, x))));
+        // sign(±0) is +0 in the reference (Math.sign(x) + 0).
+        for (int v = 0; v < nv; ++v) D[v] = wasm_v128_andnot(D[v], wasm_v128_and(wasm_f32x4_eq(D[v], wasm_f32x4_splat(0.0f)), wasm_i32x4_splat((int32_t)0x80000000)));
+        break;
+      case E_FSQUARE: MAP1(wasm_f32x4_mul(x, x)); break;
+      case E_FREM: lanes_f(D, A, B, nv, fmod_s); break;
+      case E_FNEXTAFTER: lanes_f(D, A, B, nv, nextafter_s); break;
+      case E_FCBRT: lanes_f(D, A, A, nv, [](float x, float) { return cbrt_s(x); }); break;
+      case E_FISFINITE: MAP1(bool_mask(wasm_f32x4_eq(wasm_f32x4_sub(x, x), wasm_f32x4_splat(0.0f)))); break;
+      case E_FEQ: MAP2(bool_mask(wasm_f32x4_eq(x, y))); break;
+      case E_FNE: MAP2(bool_mask(wasm_f32x4_ne(x, y))); break;
+      case E_FLT: MAP2(bool_mask(wasm_f32x4_lt(x, y))); break;
+      case E_FLE: MAP2(bool_mask(wasm_f32x4_le(x, y))); break;
+      case E_FGT: MAP2(bool_mask(wasm_f32x4_gt(x, y))); break;
+      case E_FGE: MAP2(bool_mask(wasm_f32x4_ge(x, y))); break;
+      case E_VMATH: {
+        VMathOp vop = static_cast<VMathOp>(c[3]);
+        for (int v = 0; v < nv; ++v) D[v] = vmath_f32x4(vop, A[v]);
+        break;
+      }
+      case E_IPOW: {
+        // Square-and-multiply with the static exponent c[3] (negative: reciprocal after).
+        int32_t e = c[3] < 0 ? -c[3] : c[3];
+        for (int v = 0; v < nv; ++v) {
+          v128_t acc = wasm_f32x4_splat(1.0f), base_v = A[v];
+          for (int32_t t = e; t; t >>= 1) {
+            if (t & 1) acc = wasm_f32x4_mul(acc, base_v);
+            base_v = wasm_f32x4_mul(base_v, base_v);
+          }
+          D[v] = c[3] < 0 ? wasm_f32x4_div(wasm_f32x4_splat(1.0f), acc) : acc;
+        }
+        break;
+      }
+      case E_IADD: MAP2(wasm_i32x4_add(x, y)); break;
+      case E_ISUB: MAP2(wasm_i32x4_sub(x, y)); break;
+      case E_IMUL: MAP2(wasm_i32x4_mul(x, y)); break;
+      case E_INEG: MAP1(wasm_i32x4_neg(x)); break;
+      case E_IABS: MAP1(wasm_i32x4_abs(x)); break;
+      case E_IMAX: MAP2(wasm_i32x4_max(x, y)); break;
+      case E_IMIN: MAP2(wasm_i32x4_min(x, y)); break;
+      case E_UMAX: MAP2(wasm_u32x4_max(x, y)); break;
+      case E_UMIN: MAP2(wasm_u32x4_min(x, y)); break;
+      case E_ISIGN: MAP1(wasm_i32x4_sub(bool_mask(wasm_i32x4_gt(x, wasm_i32x4_splat(0))), bool_mask(wasm_i32x4_lt(x, wasm_i32x4_splat(0))))); break;
+      case E_USIGN: MAP1(bool_mask(wasm_i32x4_ne(x, wasm_i32x4_splat(0)))); break;
+      case E_AND: MAP2(wasm_v128_and(x, y)); break;
+      case E_OR: MAP2(wasm_v128_or(x, y)); break;
+      case E_XOR: MAP2(wasm_v128_xor(x, y)); break;
+      case E_NOT: MAP1(wasm_v128_not(x)); break;
+      case E_BNOT: MAP1(wasm_v128_xor(x, wasm_i32x4_splat(1))); break;
+      case E_SHL:
+      case E_SHRL:
+      case E_SHRA:
+        // XLA semantics: shift counts outside [0, 32) give 0 (or the sign for arithmetic shifts).
+        for (int v = 0; v < nv; ++v) {
+          int32_t x[4], y[4];
+          wasm_v128_store(x, A[v]);
+          wasm_v128_store(y, B[v]);
+          for (int l = 0; l < 4; ++l) {
+            uint32_t s = (uint32_t)y[l];
+            if (op == E_SHL) x[l] = s >= 32 ? 0 : (int32_t)((uint32_t)x[l] << s);
+            else if (op == E_SHRL) x[l] = s >= 32 ? 0 : (int32_t)((uint32_t)x[l] >> s);
+            else x[l] = s >= 32 ? (x[l] < 0 ? -1 : 0) : (x[l] >> s);
+          }
+          D[v] = wasm_v128_load(x);
+        }
+        break;
+      case E_IEQ: MAP2(bool_mask(wasm_i32x4_eq(x, y))); break;
+      case E_INE: MAP2(bool_mask(wasm_i32x4_ne(x, y))); break;
+      case E_ILT: MAP2(bool_mask(wasm_i32x4_lt(x, y))); break;
+      case E_ILE: MAP2(bool_mask(wasm_i32x4_le(x, y))); break;
+      case E_IGT: MAP2(bool_mask(wasm_i32x4_gt(x, y))); break;
+      case E_IGE: MAP2(bool_mask(wasm_i32x4_ge(x, y))); break;
+      case E_ULT: MAP2(bool_mask(wasm_u32x4_lt(x, y))); break;
+      case E_ULE: MAP2(bool_mask(wasm_u32x4_le(x, y))); break;
+      case E_UGT: MAP2(bool_mask(wasm_u32x4_gt(x, y))); break;
+      case E_UGE: MAP2(bool_mask(wasm_u32x4_ge(x, y))); break;
+      case E_F2I: MAP1(wasm_i32x4_trunc_sat_f32x4(x)); break;
+      case E_F2U: MAP1(wasm_u32x4_trunc_sat_f32x4(x)); break;
+      case E_I2F: MAP1(wasm_f32x4_convert_i32x4(x)); break;
+      case E_U2F: MAP1(wasm_f32x4_convert_u32x4(x)); break;
+      case E_TOBOOL: MAP1(bool_mask(truthy(x))); break;
+      case E_FTOBOOL: MAP1(bool_mask(wasm_v128_and(wasm_f32x4_ne(x, wasm_f32x4_splat(0.0f)), wasm_f32x4_eq(x, x)))); break;
+      case E_SELECT:
+        for (int v = 0; v < nv; ++v) D[v] = wasm_v128_bitselect(C[v], B[v], truthy(A[v]));
+        break;
+      default: __builtin_trap();
+    }
+  }
+}
+
+void run_units(void* ctx, int64_t begin, int64_t end, int) {
+  const Kernel& k = *static_cast<const Kernel*>(ctx);
+  Reg regs[kRegs];
+  for (int64_t u = begin; u < end; ++u) {
+    int64_t row = u / k.blocks_per_row;
+    int j0 = (int)((u % k.blocks_per_row) * kBlock);
+    int len = (int)(k.inner - j0 < kBlock ? k.inner - j0 : kBlock);
+    run_block(k, row, j0, len, regs);
+  }
+}
+
+}  // namespace
+
+const int32_t* run_fused(const int32_t* p, uint8_t* const* slots) {
+  Kernel k;
+  k.rank = *p++;  // at least 1: the compiler writes a 0-d kernel as shape [1]
+  int64_t total = 1;
+  for (int d = 0; d < k.rank; ++d) total *= (k.shape[d] = *p++);
+  k.n_in = *p++;
+  for (int i = 0; i < k.n_in; ++i) {
+    int32_t slot = *p++, offset = *p++;
+    k.in[i].dtype = *p++;
+    k.in[i].base = slots[slot] + (int64_t)offset * (k.in[i].dtype == DT_BOOL ? 1 : 4);
+    for (int d = 0; d < k.rank; ++d) k.in[i].strides[d] = *p++;
+  }
+  k.n_out = *p++;
+  for (int i = 0; i < k.n_out; ++i) {
+    k.out[i] = slots[*p++];
+    k.out_dtype[i] = *p++;
+  }
+  k.n_instr = *p++;
+  k.code = p;
+  k.inner = k.shape[k.rank - 1];
+  k.blocks_per_row = (k.inner + kBlock - 1) / kBlock;
+  if (total > 0) {
+    int64_t units = (total / k.inner) * k.blocks_per_row;
+    parallel_for(units, (16384 + kBlock - 1) / kBlock, run_units, &k);
+  }
+  return p + 5 * k.n_instr;
+}
+
+}  // namespace wj

@@ -1,0 +1,236 @@
+// wj_run: executes a whole bytecode program (bytecode.h) in one call from JS. Each
+// instruction's kernel may fan out over the thread pool; instructions run in order.
+#include "interp.h"
+
+#include <string.h>
+#include <wasm_simd128.h>
+
+#include "bytecode.h"
+#include "fused.h"
+#include "gemm.h"
+#include "threads.h"
+
+// Implemented by the JS host: runs the primitive registered under `id` on the slots.
+extern "C" __attribute__((import_module("env"), import_name("wj_host"))) void wj_host(int32_t id);
+
+namespace wj {
+namespace {
+
+// ---- OP_DOT ----
+const int32_t* run_dot(const int32_t* p, uint8_t* const* slots) {
+  const float* a = reinterpret_cast<const float*>(slots[p[0]]) + p[1];
+  const float* b = reinterpret_cast<const float*>(slots[p[2]]) + p[3];
+  float* c = reinterpret_cast<float*>(slots[p[4]]);
+  GemmArgs g{a, b, c, p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], (int64_t)p[6] * p[7], p[7]};
+  gemm_f32(g);
+  return p + 15;
+}
+
+// ---- OP_COPY ----
+struct Copy {
+  const uint8_t* in;
+  uint8_t* out;
+  int eb, rank;
+  int64_t shape[8], is[8], os[8];
+};
+
+void copy_rows(void* ctx, int64_t begin, int64_t end, int) {
+  const Copy& c = *static_cast<const Copy*>(ctx);
+  const int last = c.rank - 1;
+  const int64_t n = c.shape[last], si = c.is[last], so = c.os[last];
+  for (int64_t row = begin; row < end; ++row) {
+    int64_t r = row, io = 0, oo = 0;
+    for (int d = last - 1; d >= 0; --d) {
+      int64_t k = r % c.shape[d];
+      r /= c.shape[d];
+      io += k * c.is[d];
+      oo += k * c.os[d];
+    }
+    const uint8_t* src = c.in + io * c.eb;
+    uint8_t* dst = c.out + oo * c.eb;
+    if (si == 1 && so == 1) {
+      memcpy(dst, src, n * c.eb);
+    } else if (c.eb == 4) {
+      const int32_t* s = reinterpret_cast<const int32_t*>(src);
+      int32_t* d = reinterpret_cast<int32_t*>(dst);
+      for (int64_t j = 0; j < n; ++j) d[j * so] = s[j * si];
+    } else if (c.eb == 1) {
+      for (int64_t j = 0; j < n; ++j) dst[j * so] = src[j * si];
+    } else {
+      for (int64_t j = 0; j < n; ++j) memcpy(dst + j * so * c.eb, src + j * si * c.eb, c.eb);
+    }
+  }
+}
+
+const int32_t* run_copy(const int32_t* p, uint8_t* const* slots) {
+  Copy c;
+  c.eb = p[4];
+  c.in = slots[p[0]] + (int64_t)p[1] * c.eb;
+  c.out = slots[p[2]] + (int64_t)p[3] * c.eb;
+  c.rank = p[5];
+  p += 6;
+  int64_t rows = 1;
+  for (int d = 0; d < c.rank; ++d) c.shape[d] = *p++;
+  for (int d = 0; d < c.rank; ++d) c.is[d] = *p++;
+  for (int d = 0; d < c.rank; ++d) c.os[d] = *p++;
+  for (int d = 0; d < c.rank - 1; ++d) rows *= c.shape[d];
+  if (rows * c.shape[c.rank - 1] > 0) parallel_for(rows, 1 + (1 << 15) / (c.shape[c.rank - 1] + 1), copy_rows, &c);
+  return p;
+}
+
+// ---- OP_FILL ----
+const int32_t* run_fill(const int32_t* p, uint8_t* const* slots) {
+  const int eb = p[2];
+  uint8_t* out = slots[p[0]] + (int64_t)p[1] * eb;
+  const int64_t n = p[3];
+  if (eb == 1) {
+    memset(out, p[4] & 0xff, n);
+  } else if (eb == 4) {
+    int32_t* o = reinterpret_cast<int32_t*>(out);
+    for (int64_t i = 0; i < n; ++i) o[i] = p[4];
+  } else {
+    uint64_t v = (uint64_t)(uint32_t)p[4] | ((uint64_t)(uint32_t)p[5] << 32);
+    for (int64_t i = 0; i < n; ++i) memcpy(out + 8 * i, &v, 8);
+  }
+  return p + 6;
+}
+
+// ---- OP_REDUCE ----
+struct Reduce {
+  const uint8_t* in;
+  uint8_t* out;
+  int32_t rop, dtype;
+  int64_t outer, red, inner;
+};
+
+template <typename T>
+inline T combine(int32_t rop, T a, T b) {
+  switch (rop) {
+    case R_SUM: return a + b;
+    case R_PROD: return a * b;
+    case R_MAX: return (a != a || b != b) ? (a != a ? a : b) : (a > b ? a : b);
+    case R_MIN: return (a != a || b != b) ? (a != a ? a : b) : (a < b ? a : b);
+    case R_AND: return (a != 0 && b != 0) ? 1 : 0;
+    default: return (a != 0 || b != 0) ? 1 : 0;
+  }
+}
+
+template <typename T>
+T identity(int32_t rop) {
+  switch (rop) {
+    case R_SUM: case R_OR: return 0;
+    case R_PROD: case R_AND: return 1;
+    case R_MAX: return sizeof(T) == 1 ? 0 : (T)-__builtin_inff();
+    default: return sizeof(T) == 1 ? 1 : (T)__builtin_inff();
+  }
+}
+
+template <>
+int32_t identity<int32_t>(int32_t rop) {
+  switch (rop) {
+    case R_SUM: case R_OR: return 0;
+    case R_PROD: case R_AND: return 1;
+    case R_MAX: return (int32_t)0x80000000;
+    default: return 0x7fffffff;
+  }
+}
+
+template <>
+uint32_t identity<uint32_t>(int32_t rop) {
+  switch (rop) {
+    case R_SUM: case R_OR: return 0;
+    case R_PROD: case R_AND: return 1;
+    case R_MAX: return 0;
+    default: return 0xffffffffu;
+  }
+}
+
+// Float sums get four SIMD accumulators when reducing a contiguous run.
+float sum_f32(const float* x, int64_t n) {
+  v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    a0 = wasm_f32x4_add(a0, wasm_v128_load(x + i));
+    a1 = wasm_f32x4_add(a1, wasm_v128_load(x + i + 4));
+    a2 = wasm_f32x4_add(a2, wasm_v128_load(x + i + 8));
+    a3 = wasm_f32x4_add(a3, wasm_v128_load(x + i + 12));
+  }
+  v128_t a = wasm_f32x4_add(wasm_f32x4_add(a0, a1), wasm_f32x4_add(a2, a3));
+  float s = wasm_f32x4_extract_lane(a, 0) + wasm_f32x4_extract_lane(a, 1) + wasm_f32x4_extract_lane(a, 2) + wasm_f32x4_extract_lane(a, 3);
+  for (; i < n; ++i) s += x[i];
+  return s;
+}
+
+template <typename T>
+void reduce_range(const Reduce& r, int64_t begin, int64_t end) {
+  const T* in = reinterpret_cast<const T*>(r.in);
+  const bool arg = r.rop == R_ARGMAX || r.rop == R_ARGMIN;
+  for (int64_t o = begin; o < end; ++o) {
+    const T* base = in + o * r.red * r.inner;
+    if (arg) {
+      int32_t* out = reinterpret_cast<int32_t*>(r.out) + o * r.inner;
+      for (int64_t j = 0; j < r.inner; ++j) {
+        T best = base[j];
+        int32_t bi = 0;
+        for (int64_t k = 1; k < r.red && best == best; ++k) {
+          T v = base[k * r.inner + j];
+          if (v != v || (r.rop == R_ARGMAX ? v > best : v < best)) {
+            best = v;
+            bi = (int32_t)k;
+          }
+        }
+        out[j] = bi;
+      }
+      continue;
+    }
+    T* out = reinterpret_cast<T*>(r.out) + o * r.inner;
+    if (sizeof(T) == 4 && r.rop == R_SUM && r.inner == 1 && r.dtype == DT_F32) {
+      *reinterpret_cast<float*>(out) = sum_f32(reinterpret_cast<const float*>(base), r.red);
+      continue;
+    }
+    for (int64_t j = 0; j < r.inner; ++j) out[j] = identity<T>(r.rop);
+    for (int64_t k = 0; k < r.red; ++k) {
+      const T* row = base + k * r.inner;
+      for (int64_t j = 0; j < r.inner; ++j) out[j] = combine<T>(r.rop, out[j], row[j]);
+    }
+  }
+}
+
+void reduce_rows(void* ctx, int64_t begin, int64_t end, int) {
+  const Reduce& r = *static_cast<const Reduce*>(ctx);
+  switch (r.dtype) {
+    case DT_F32: reduce_range<float>(r, begin, end); break;
+    case DT_I32: reduce_range<int32_t>(r, begin, end); break;
+    case DT_U32: reduce_range<uint32_t>(r, begin, end); break;
+    default: reduce_range<uint8_t>(r, begin, end); break;
+  }
+}
+
+const int32_t* run_reduce(const int32_t* p, uint8_t* const* slots) {
+  Reduce r{slots[p[0]], slots[p[1]], p[2], p[3], p[4], p[5], p[6]};
+  const int64_t work = r.red * r.inner;
+  if (r.outer > 0) parallel_for(r.outer, 1 + (1 << 15) / (work + 1), reduce_rows, &r);
+  return p + 7;
+}
+
+}  // namespace
+
+void run_program(const int32_t* code, int32_t n_words, uint8_t* const* slots) {
+  const int32_t* end = code + n_words;
+  while (code < end) {
+    const int32_t op = code[0], len = code[1];
+    const int32_t* p = code + 2;
+    switch (op) {
+      case OP_FUSED: run_fused(p, slots); break;
+      case OP_DOT: run_dot(p, slots); break;
+      case OP_REDUCE: run_reduce(p, slots); break;
+      case OP_COPY: run_copy(p, slots); break;
+      case OP_FILL: run_fill(p, slots); break;
+      case OP_HOST: wj_host(p[0]); break;
+      default: __builtin_trap();
+    }
+    code += len;
+  }
+}
+
+}  // namespace wj

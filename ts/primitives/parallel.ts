@@ -1,0 +1,159 @@
+// Named-axis collectives (psum, pmax, pmin, all_gather, reduce_scatter, axis_index). They act
+// over axes bound by an enclosing vmap (and later pmap): the batching rule is where they
+// compute; anywhere else an unbound name is an error.
+
+import { Array } from "../core/array.js";
+import { ShapedArray } from "../core/aval.js";
+import { UnboundAxisError, ValueError } from "../core/errors.js";
+import { AxisData, AxisName, Params, Primitive } from "../core/primitive.js";
+import { bind1, scalar } from "../core/trace.js";
+import { broadcastAxis, moveaxis } from "../transforms/batch_util.js";
+import { lookupAxis } from "../transforms/vmap.js";
+import { convertElementType, iota, reshape } from "./layout.js";
+import { eq, mul } from "./math.js";
+import { reduceMax, reduceMin, reduceSum } from "./reduce.js";
+
+interface CollectiveParams {
+  axis_name: AxisName[];
+}
+
+function checkBound(names: AxisName[]): void {
+  for (const n of names) if (!lookupAxis(n)) throw new UnboundAxisError(n);
+}
+
+const unbound = (params: Params): never => {
+  checkBound(params.axis_name);
+  throw new UnboundAxisError(params.axis_name[0]);
+};
+
+/** The names other than the one this vmap binds (they are reduced by enclosing maps). */
+const others = (names: AxisName[], axis: AxisData) => names.filter((n) => n !== axis.name);
+
+type Reducer = Primitive<{ axes: number[]; out_sharding: null }>;
+
+function reductionCollective(name: string, reducer: Reducer, unmapped: (x: Array, size: number) => Array): Primitive<CollectiveParams> {
+  const prim: Primitive<CollectiveParams> = new Primitive<CollectiveParams>(name, {
+    abstractEval([x], { axis_name }) {
+      checkBound(axis_name);
+      return [x];
+    },
+    impl: (_, params) => unbound(params),
+    cpu: (_, params) => unbound(params),
+    batch([x], [d], params, axis) {
+      if (!params.axis_name.includes(axis.name!)) return [[bind1(prim, [x], params)], [d]];
+      let out = d === null ? unmapped(x, axis.size) : bind1(reducer, [x], { axes: [d], out_sharding: null });
+      const rest = others(params.axis_name, axis);
+      if (rest.length) out = bind1(prim, [out], { axis_name: rest });
+      return [[out], [null]];
+    },
+    printParams: ({ axis_name }) => ({ axes: axis_name, axis_index_groups: null }),
+  });
+  return prim;
+}
+
+export const psumP: Primitive<CollectiveParams> = reductionCollective("psum", reduceSum as Reducer, (x, n) => bind1(mul, [x, scalar(n, x.dtype, x.weakType)]));
+export const pmaxP: Primitive<CollectiveParams> = reductionCollective("pmax", reduceMax as Reducer, (x) => x);
+export const pminP: Primitive<CollectiveParams> = reductionCollective("pmin", reduceMin as Reducer, (x) => x);
+
+psumP.rules.jvp = ([x], [t], params) => [[bind1(psumP, [x], params)], [t === null ? null : bind1(psumP, [t], params)]];
+psumP.rules.transpose = ([ct]) => [ct];
+
+// d pmax: the tangent where x attains the maximum, averaged over the positions that tie.
+for (const p of [pmaxP, pminP]) {
+  p.rules.jvp = ([x], [t], params) => {
+    const y = bind1(p, [x], params);
+    if (t === null) return [[y], [null]];
+    const hit = bind1(convertElementType, [bind1(eq, [x, y])], { new_dtype: t.dtype, weak_type: false });
+    const num = bind1(psumP, [bind1(mul, [t, hit])], params);
+    const cnt = bind1(psumP, [hit], params);
+    return [[y], [num.div(cnt)]];
+  };
+}
+
+interface GatherParams extends CollectiveParams {
+  all_gather_dimension: number;
+  axis_size: number;
+  tiled: boolean;
+}
+
+function gatherShape(x: ShapedArray, { all_gather_dimension: d, axis_size: n, tiled }: GatherParams): number[] {
+  const s = [...x.shape];
+  if (tiled) s[d] *= n;
+  else s.splice(d, 0, n);
+  return s;
+}
+
+export const allGatherP: Primitive<GatherParams> = new Primitive<GatherParams>("all_gather", {
+  abstractEval([x], params) {
+    checkBound(params.axis_name);
+    return [new ShapedArray(gatherShape(x, params), x.dtype, x.weakType)];
+  },
+  impl: (_, params) => unbound(params),
+  cpu: (_, params) => unbound(params),
+  jvp: ([x], [t], params) => [[bind1(allGatherP, [x], params)], [t === null ? null : bind1(allGatherP, [t], params)]],
+  transpose: ([ct], _, params) => [bind1(reduceScatterP, [ct], { axis_name: params.axis_name, scatter_dimension: params.all_gather_dimension, axis_size: params.axis_size, tiled: params.tiled })],
+  batch([x], [d], params, axis) {
+    if (!params.axis_name.includes(axis.name!) || params.axis_name.length > 1) {
+      if (params.axis_name.length > 1) throw new ValueError("all_gather over several axis names at once is not supported yet.");
+      return [[bind1(allGatherP, [x], params)], [d]];
+    }
+    const gd = params.all_gather_dimension;
+    let out = d === null ? broadcastAxis(x, axis.size, gd) : moveaxis(x, d, gd);
+    if (params.tiled) {
+      const s = [...out.shape];
+      s.splice(gd, 2, s[gd] * s[gd + 1]);
+      out = bind1(reshape, [out], { new_sizes: s, dimensions: null, sharding: null });
+    }
+    return [[out], [null]];
+  },
+  printParams: ({ all_gather_dimension, axis_name, axis_size, tiled }) => ({ all_gather_dimension, axis_index_groups: null, axis_name, axis_size, tiled }),
+});
+
+interface ScatterParams extends CollectiveParams {
+  scatter_dimension: number;
+  axis_size: number;
+  tiled: boolean;
+}
+
+export const reduceScatterP: Primitive<ScatterParams> = new Primitive<ScatterParams>("reduce_scatter", {
+  abstractEval([x], { axis_name, scatter_dimension: d, axis_size: n, tiled }) {
+    checkBound(axis_name);
+    if (tiled ? x.shape[d] % n !== 0 : x.shape[d] !== n) {
+      throw new ValueError(`psumScatter: dimension ${d} of ${x.str()} must ${tiled ? "be divisible by" : "equal"} the axis size ${n}.`);
+    }
+    const s = [...x.shape];
+    if (tiled) s[d] /= n;
+    else s.splice(d, 1);
+    return [new ShapedArray(s, x.dtype, x.weakType)];
+  },
+  impl: (_, params) => unbound(params),
+  cpu: (_, params) => unbound(params),
+  jvp: ([x], [t], params) => [[bind1(reduceScatterP, [x], params)], [t === null ? null : bind1(reduceScatterP, [t], params)]],
+  transpose: ([ct], _, params) => [bind1(allGatherP, [ct], { axis_name: params.axis_name, all_gather_dimension: params.scatter_dimension, axis_size: params.axis_size, tiled: params.tiled })],
+  batch([x], [d], params, axis) {
+    if (!params.axis_name.includes(axis.name!) || params.axis_name.length > 1) {
+      if (params.axis_name.length > 1) throw new ValueError("psumScatter over several axis names at once is not supported yet.");
+      return [[bind1(reduceScatterP, [x], params)], [d]];
+    }
+    const summed = d === null ? bind1(mul, [x, scalar(axis.size, x.dtype, x.weakType)]) : bind1(reduceSum, [x], { axes: [d], out_sharding: null });
+    const sd = params.scatter_dimension;
+    if (!params.tiled) return [[summed], [sd]];
+    const s = [...summed.shape];
+    s.splice(sd, 1, axis.size, s[sd] / axis.size);
+    return [[bind1(reshape, [summed], { new_sizes: s, dimensions: null, sharding: null })], [sd]];
+  },
+  printParams: ({ axis_name, axis_size, scatter_dimension, tiled }) => ({ axis_index_groups: null, axis_name, axis_size, scatter_dimension, tiled }),
+});
+
+export const axisIndexP: Primitive<CollectiveParams> = new Primitive<CollectiveParams>("axis_index", {
+  abstractEval(_, { axis_name }) {
+    checkBound(axis_name);
+    return [new ShapedArray([], "int32")];
+  },
+  impl: (_, params) => unbound(params),
+  cpu: (_, params) => unbound(params),
+  batch(_, __, params, axis) {
+    return [[bind1(iota, [], { dtype: "int32", shape: [axis.size], dimension: 0, sharding: null })], [0]];
+  },
+  printParams: ({ axis_name }) => ({ axis_name: axis_name[0] }),
+});
