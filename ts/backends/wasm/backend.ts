@@ -1,25 +1,19 @@
-// The wasm backend: array data lives in the C++ core's linear memory. Programs run equation by
-// equation; equations with a C++ kernel run in wasm on that memory, the others fall back to the
-// reference kernels on host copies until the bytecode compiler (issue 6) covers them.
+// The wasm backend: array data lives in the C++ core's linear memory, and each program (a jit
+// call, or one eager primitive) is compiled to bytecode once and then runs in one wasm call.
 
 import { ShapedArray } from "../../core/aval.js";
 import { Backend, Buffer } from "../../core/backend.js";
 import { TypedArray, allocHost } from "../../core/dtype.js";
-import { HostArray, hostFromValues } from "../../core/host.js";
-import { Atom, Jaxpr, JaxprEqn, Literal, Var } from "../../core/jaxpr.js";
-import { interpretEqn } from "../cpu/index.js";
+import { Jaxpr } from "../../core/jaxpr.js";
+import { WasmBuffer, WasmProgram, compileForWasm } from "../../compiler/program.js";
 import type { LoadedRuntime } from "./loader.js";
-
-interface WasmBuffer {
-  ptr: number;
-  bytes: number;
-}
 
 export class WasmBackend implements Backend {
   readonly name = "wasm" as const;
   private live = 0;
-  /** How many equations ran in C++ and how many on the reference fallback (for tests and notes). */
-  readonly stats = { native: 0, fallback: 0 };
+  /** Programs run, and host calls (primitives without a C++ kernel) they made, for tests and notes. */
+  readonly stats = { programs: 0, hostCalls: 0 };
+  private readonly programs = new WeakMap<Jaxpr, WasmProgram>();
 
   constructor(readonly runtime: LoadedRuntime) {}
 
@@ -61,50 +55,13 @@ export class WasmBackend implements Backend {
   async synchronize(): Promise<void> {}
 
   execute(jaxpr: Jaxpr, args: Buffer[]): Buffer[] {
-    const env = new Map<Var, WasmBuffer>();
-    [...jaxpr.constvars, ...jaxpr.invars].forEach((v, i) => env.set(v, args[i] as WasmBuffer));
-    const temps: WasmBuffer[] = [];
-    const read = (a: Atom): WasmBuffer => {
-      if (a instanceof Var) return env.get(a)!;
-      const t = this.put(literalData(a), a.aval) as WasmBuffer;
-      temps.push(t);
-      return t;
-    };
-    for (const eqn of jaxpr.eqns) {
-      const outs = this.runNative(eqn, eqn.inputs.map(read)) ?? this.runFallback(eqn, eqn.inputs.map(read));
-      eqn.outvars.forEach((v, i) => env.set(v, outs[i]));
-      temps.push(...outs);
+    let program = this.programs.get(jaxpr);
+    if (!program) {
+      program = compileForWasm(this.core, jaxpr);
+      this.programs.set(jaxpr, program);
     }
-    // Outputs get buffers of their own; everything else allocated here is freed.
-    const results = jaxpr.outvars.map((a) => {
-      const src = read(a);
-      const copy = this.alloc(src.bytes);
-      new Uint8Array(this.core.memory.buffer).copyWithin(copy.ptr, src.ptr, src.ptr + src.bytes);
-      return copy;
-    });
-    for (const t of temps) this.free(t);
-    return results;
+    this.stats.programs++;
+    this.stats.hostCalls += program.nHost;
+    return program.run(args as WasmBuffer[], (bytes) => this.alloc(bytes));
   }
-
-  private runNative(eqn: JaxprEqn, ins: WasmBuffer[]): WasmBuffer[] | null {
-    const [x, y] = eqn.inputs;
-    if (eqn.primitive.name === "add" && x.aval.dtype === "float32" && x.aval.sameType(y.aval)) {
-      const n = x.aval.size;
-      const out = this.alloc(4 * n);
-      this.core.addF32At(ins[0].ptr, ins[1].ptr, out.ptr, n);
-      this.stats.native++;
-      return [out];
-    }
-    return null;
-  }
-
-  private runFallback(eqn: JaxprEqn, ins: WasmBuffer[]): WasmBuffer[] {
-    this.stats.fallback++;
-    const hostIns: HostArray[] = eqn.inputs.map((a, i) => ({ shape: a.aval.shape, dtype: a.aval.dtype, data: this.readSync(ins[i], a.aval) }));
-    return interpretEqn(eqn, hostIns).map((h, i) => this.put(h.data, eqn.outvars[i].aval) as WasmBuffer);
-  }
-}
-
-function literalData(l: Literal): TypedArray {
-  return hostFromValues([], l.aval.dtype, [Number(l.val)]).data;
 }

@@ -1,0 +1,56 @@
+// The bytecode the wasm core executes (core-cpp/bytecode.h has the same numbers; a spec
+// compares them). A program is int32 words: instructions [op, length, ...payload].
+
+import { DType } from "../core/dtype.js";
+
+export const Op = { FUSED: 1, DOT: 2, REDUCE: 3, COPY: 4, FILL: 5, HOST: 6 } as const;
+
+/** Storage dtypes the kernels handle natively; others go through host calls. */
+export const DT = { F32: 0, I32: 1, U32: 2, BOOL: 3 } as const;
+
+export const ROp = { SUM: 0, PROD: 1, MAX: 2, MIN: 3, AND: 4, OR: 5, ARGMAX: 6, ARGMIN: 7 } as const;
+
+/** Fused-kernel instructions: [eop, dst, a, b, c]. */
+export const E = {
+  LOAD: 0, STORE: 1, CONST: 2, INDEX: 3,
+  FADD: 10, FSUB: 11, FMUL: 12, FDIV: 13, FMAX: 14, FMIN: 15, FNEG: 16, FABS: 17, FSQRT: 18, FRSQRT: 19,
+  FFLOOR: 20, FCEIL: 21, FROUND_EVEN: 22, FROUND_AWAY: 23, FSIGN: 24, FSQUARE: 25, FPOW: 26, FATAN2: 27, FREM: 28, FISFINITE: 29,
+  FEQ: 30, FNE: 31, FLT: 32, FLE: 33, FGT: 34, FGE: 35,
+  VMATH: 36, FCBRT: 37, FNEXTAFTER: 38,
+  IADD: 40, ISUB: 41, IMUL: 42, IDIV: 43, IREM: 44, INEG: 45, IABS: 46, IMAX: 47, IMIN: 48, ISIGN: 49,
+  UDIV: 50, UREM: 51, UMAX: 52, UMIN: 53, USIGN: 54,
+  AND: 55, OR: 56, XOR: 57, NOT: 58, BNOT: 59, SHL: 60, SHRL: 61, SHRA: 62,
+  IEQ: 63, INE: 64, ILT: 65, ILE: 66, IGT: 67, IGE: 68, ULT: 69, ULE: 70, UGT: 71, UGE: 72,
+  F2I: 80, F2U: 81, I2F: 82, U2F: 83, TOBOOL: 84, FTOBOOL: 85,
+  SELECT: 90, IPOW: 91,
+} as const;
+
+/** core-cpp/vmath.h VMathOp. */
+export const VMath = { exp: 0, log: 1, tanh: 2, logistic: 3, sin: 4, cos: 5, erf: 6, expm1: 7, log1p: 8, tan: 9, atan: 10, exp2: 11 } as const;
+
+export function dtCode(d: DType): number | null {
+  switch (d) {
+    case "float32": return DT.F32;
+    case "int32": return DT.I32;
+    case "uint32": return DT.U32;
+    case "bool": return DT.BOOL;
+    default: return null;
+  }
+}
+
+/** Appends instructions; `finish` gives the program words. */
+export class Encoder {
+  private words: number[] = [];
+
+  emit(op: number, payload: number[]): void {
+    this.words.push(op, payload.length + 2, ...payload);
+  }
+
+  get length(): number {
+    return this.words.length;
+  }
+
+  finish(): Int32Array {
+    return Int32Array.from(this.words);
+  }
+}

@@ -1,0 +1,196 @@
+// From lowered instructions to a runnable wasm program: memory planning (temporaries share
+// one arena by lifetime), slot assignment, bytecode encoding, and the per-call entry point.
+
+import { prod } from "../core/aval.js";
+import { allocHost } from "../core/dtype.js";
+import { HostArray } from "../core/host.js";
+import { Jaxpr } from "../core/jaxpr.js";
+import { interpretEqn } from "../backends/cpu/index.js";
+import type { Core } from "../../bindings/core.js";
+import { E, Encoder, Op, dtCode } from "./bytecode.js";
+import { Buf, Instr, Lowered, lower, nbytes } from "./lower.js";
+import { simplify } from "./simplify.js";
+
+export interface WasmBuffer {
+  ptr: number;
+  bytes: number;
+}
+
+const ALIGN = 16;
+
+/** Buffers each instruction reads and writes (for lifetimes). */
+function buffersOf(i: Instr): { reads: Buf[]; writes: Buf[] } {
+  switch (i.op) {
+    case "fused": return { reads: i.ins.map((v) => v.buf), writes: i.outs };
+    case "dot": return { reads: [i.a.buf, i.b.buf], writes: [i.out] };
+    case "reduce": return { reads: [i.input], writes: [i.out] };
+    case "copy": return { reads: [i.input.buf], writes: [i.out] };
+    case "fill": return { reads: [], writes: [i.out] };
+    case "host": return { reads: i.ins, writes: i.outs };
+  }
+}
+
+/** Arena offsets for temporaries: first fit over lifetimes [first write, last use]. */
+function planArena(instrs: Instr[]): { offsets: Map<Buf, number>; size: number } {
+  const first = new Map<Buf, number>();
+  const last = new Map<Buf, number>();
+  instrs.forEach((ins, t) => {
+    const { reads, writes } = buffersOf(ins);
+    for (const b of [...reads, ...writes]) {
+      if (b.kind !== "temp") continue;
+      if (!first.has(b)) first.set(b, t);
+      last.set(b, t);
+    }
+  });
+  const live: { off: number; size: number; end: number }[] = [];
+  const offsets = new Map<Buf, number>();
+  let size = 0;
+  for (const [b, start] of [...first].sort((x, y) => x[1] - y[1])) {
+    for (let k = live.length - 1; k >= 0; k--) if (live[k].end < start) live.splice(k, 1);
+    const need = Math.max(ALIGN, Math.ceil(b.bytes / ALIGN) * ALIGN);
+    live.sort((x, y) => x.off - y.off);
+    let off = 0;
+    for (const l of live) {
+      if (off + need <= l.off) break;
+      off = Math.max(off, l.off + l.size);
+    }
+    offsets.set(b, off);
+    live.push({ off, size: need, end: last.get(b)! });
+    size = Math.max(size, off + need);
+  }
+  return { offsets, size };
+}
+
+/** Drops unit axes and merges axes that are contiguous in every view (long inner loops). */
+function collapseDims(shape: number[], strideSets: number[][]): [number[], number[][]] {
+  const keep = shape.map((_, i) => i).filter((i) => shape[i] !== 1);
+  let s = keep.map((i) => shape[i]);
+  let st = strideSets.map((x) => keep.map((i) => x[i]));
+  for (let i = s.length - 2; i >= 0; i--) {
+    if (st.every((x) => x[i] === x[i + 1] * s[i + 1])) {
+      s = [...s.slice(0, i), s[i] * s[i + 1], ...s.slice(i + 2)];
+      st = st.map((x) => [...x.slice(0, i), x[i + 1], ...x.slice(i + 2)]);
+    }
+  }
+  if (!s.length) return [[1], strideSets.map(() => [0])];
+  return [s, st];
+}
+
+export class WasmProgram {
+  readonly nHost: number;
+  private readonly codePtr: number;
+  private readonly nWords: number;
+  private readonly slotsPtr: number;
+  private readonly arenaPtr: number;
+  private readonly inputs: Buf[];
+  private readonly outputs: Buf[];
+
+  constructor(
+    private readonly core: Core,
+    lowered: Lowered,
+  ) {
+    const { instrs, inputs, outputs } = lowered;
+    this.inputs = inputs;
+    this.outputs = outputs;
+    const { offsets, size } = planArena(instrs);
+    const temps = [...offsets.keys()];
+    const slot = new Map<Buf, number>();
+    inputs.forEach((b, i) => slot.set(b, i));
+    outputs.forEach((b, i) => slot.set(b, inputs.length + i));
+    temps.forEach((b, i) => slot.set(b, inputs.length + outputs.length + i));
+    const s = (b: Buf) => {
+      const k = slot.get(b);
+      if (k === undefined) throw new Error("internal: a buffer without a slot");
+      return k;
+    };
+
+    const enc = new Encoder();
+    let nHost = 0;
+    for (const ins of instrs) {
+      switch (ins.op) {
+        case "fused": {
+          // Coordinates (iota) name axes, so kernels that read them keep their axes as they are.
+          const usesIndex = ins.code.some((w, k) => k % 5 === 0 && w === E.INDEX);
+          const [shape, strides] = usesIndex
+            ? ins.shape.length ? [ins.shape, ins.ins.map((v) => v.strides)] : [[1], ins.ins.map(() => [0])]
+            : collapseDims(ins.shape, ins.ins.map((v) => v.strides));
+          const words = [shape.length, ...shape, ins.ins.length];
+          ins.ins.forEach((v, i) => words.push(s(v.buf), v.offset, dtCode(v.dtype)!, ...strides[i]));
+          words.push(ins.outs.length, ...ins.outs.flatMap((b) => [s(b), dtCode(b.aval.dtype)!]));
+          words.push(ins.code.length / 5, ...ins.code);
+          enc.emit(Op.FUSED, words);
+          break;
+        }
+        case "dot":
+          enc.emit(Op.DOT, [s(ins.a.buf), ins.a.offset, s(ins.b.buf), ins.b.offset, s(ins.out), ins.batch, ins.m, ins.n, ins.k, ...ins.as, ...ins.bs]);
+          break;
+        case "reduce":
+          enc.emit(Op.REDUCE, [s(ins.input), s(ins.out), ins.rop, ins.dt, ins.outer, ins.red, ins.inner]);
+          break;
+        case "copy": {
+          const v = ins.input;
+          if (prod(v.shape) === 0) break;
+          const [shape, [is, os]] = collapseDims(v.shape, [v.strides, ins.outStrides]);
+          enc.emit(Op.COPY, [s(v.buf), v.offset, s(ins.out), ins.outOffset, nbytes(v.dtype), shape.length, ...shape, ...is, ...os]);
+          break;
+        }
+        case "fill":
+          if (ins.n > 0) enc.emit(Op.FILL, [s(ins.out), 0, ins.bytes, ins.n, ins.lo, ins.hi]);
+          break;
+        case "host": {
+          const id = core.hostFns.length;
+          core.hostFns.push(this.hostFn(ins, s));
+          enc.emit(Op.HOST, [id]);
+          nHost++;
+          break;
+        }
+      }
+    }
+    this.nHost = nHost;
+    const code = enc.finish();
+    this.nWords = code.length;
+    this.codePtr = core.malloc(code.byteLength);
+    new Int32Array(core.memory.buffer, this.codePtr, code.length).set(code);
+    const nSlots = inputs.length + outputs.length + temps.length;
+    this.slotsPtr = core.malloc(4 * Math.max(1, nSlots));
+    this.arenaPtr = size ? core.malloc(size) : 0;
+    const table = new Int32Array(core.memory.buffer, this.slotsPtr, nSlots);
+    temps.forEach((b) => (table[s(b)] = this.arenaPtr + offsets.get(b)!));
+  }
+
+  /** The JS side of an OP_HOST: the reference kernel on copies of its inputs. */
+  private hostFn(ins: Extract<Instr, { op: "host" }>, s: (b: Buf) => number): () => void {
+    const inSlots = ins.ins.map(s), outSlots = ins.outs.map(s);
+    return () => {
+      const mem = this.core.memory.buffer;
+      const addr = (k: number) => new Uint32Array(mem, this.slotsPtr + 4 * k, 1)[0];
+      const hostIns: HostArray[] = ins.ins.map((b, i) => {
+        const data = allocHost(b.aval.dtype, b.aval.size);
+        new Uint8Array(data.buffer).set(new Uint8Array(mem, addr(inSlots[i]), data.byteLength));
+        // The buffer may hold a reshaped view of it: the equation's input type is the truth.
+        return { shape: ins.eqn.inputs[i].aval.shape, dtype: b.aval.dtype, data };
+      });
+      const outs = interpretEqn(ins.eqn, hostIns);
+      const mem2 = this.core.memory.buffer;
+      outs.forEach((o, i) => {
+        const bytes = new Uint8Array(o.data.buffer, o.data.byteOffset, o.data.byteLength);
+        new Uint8Array(mem2, new Uint32Array(mem2, this.slotsPtr + 4 * outSlots[i], 1)[0], bytes.length).set(bytes);
+      });
+    };
+  }
+
+  /** Runs the program: output buffers are allocated here and owned by the caller. */
+  run(args: WasmBuffer[], alloc: (bytes: number) => WasmBuffer): WasmBuffer[] {
+    const outs = this.outputs.map((b) => alloc(b.bytes));
+    const table = new Int32Array(this.core.memory.buffer, this.slotsPtr, this.inputs.length + this.outputs.length);
+    args.forEach((a, i) => (table[i] = a.ptr));
+    outs.forEach((o, i) => (table[this.inputs.length + i] = o.ptr));
+    this.core.exports.wj_run(this.codePtr, this.nWords, this.slotsPtr);
+    return outs;
+  }
+}
+
+/** Simplifies, lowers and encodes `jaxpr` for the wasm core. */
+export function compileForWasm(core: Core, jaxpr: Jaxpr): WasmProgram {
+  return new WasmProgram(core, lower(simplify(jaxpr)));
+}
