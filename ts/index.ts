@@ -40,13 +40,15 @@ export { getBackend } from "./core/backend.js";
 export type { WasmRuntime } from "./backends/wasm/runtime.js";
 
 /**
- * Starts the backends this runtime supports and resolves to their names.
+ * Starts the backends this runtime supports, makes the fastest the default (wasm), and
+ * resolves to their names.
  * @example await jax.init()   // ["cpu", "wasm"]
  */
 export function init(): Promise<BackendName[]> {
   return (initialised ??= (async () => {
     try {
-      registerBackend(new WasmBackend((await loadWasmRuntime()) as LoadedRuntime));
+      // The compiled wasm backend becomes the default; cpu stays available as the reference.
+      registerBackend(new WasmBackend((await loadWasmRuntime()) as LoadedRuntime), true);
     } catch (e) {
       console.info(`webjax: the wasm backend is unavailable here (${(e as Error).message}); using cpu.`);
     }

@@ -11,8 +11,9 @@ describe("wasm backend", () => {
     wasm = names.find((n) => n === "wasm");
   });
 
-  it("initialises (a missing wasm backend is a failure, not a skip)", () => {
+  it("initialises (a missing wasm backend is a failure, not a skip) and becomes the default", () => {
     expect(wasm).toBe("wasm");
+    expect(jax.defaultBackend()).toBe("wasm");
   });
 
   it("runs float32 add as one native program and matches cpu", () => {
@@ -21,7 +22,7 @@ describe("wasm backend", () => {
     const stats = (jax.getBackend("wasm") as any).stats;
     const [programs, hostCalls] = [stats.programs, stats.hostCalls];
     const onWasm = np.array(a, { device: "wasm" }).add(np.array(b, { device: "wasm" }));
-    const onCpu = np.array(a).add(np.array(b));
+    const onCpu = np.array(a, { device: "cpu" }).add(np.array(b, { device: "cpu" }));
     expect(onWasm.device.platform).toBe("wasm");
     expect(stats.programs).toBe(programs + 1);
     expect(stats.hostCalls).toBe(hostCalls);
@@ -41,6 +42,7 @@ describe("wasm backend", () => {
   it("frees what it allocates: live buffers return to their level", () => {
     const b = jax.getBackend("wasm");
     const x = np.array([1, 2, 3], { device: "wasm" });
+    jax.tidy(() => void np.sin(x.add(x)).mul(3)); // caches the scalar 3 (shared and kept) on wasm
     const level = b.liveBuffers();
     for (let i = 0; i < 200; i++) jax.tidy(() => void np.sin(x.add(x)).mul(3));
     expect(b.liveBuffers()).toBe(level);

@@ -95,6 +95,7 @@ const SAMPLES: Record<string, Sample> = {
   },
 };
 const callJaxpr = () => new ClosedJaxpr(jax.makeJaxpr((a: Array) => [np.sin(a)])(f32(3)).jaxpr, []);
+const closedOf = (fn: (...a: Array[]) => Array[], ...args: Array[]) => new ClosedJaxpr(jax.makeJaxpr(fn)(...args).jaxpr, []);
 const collective = (params: Params, inputs = () => [f32(3, 2)]): Sample => ({ inputs, params: { axis_name: ["i"], ...params }, axisSize: 3 });
 Object.assign(SAMPLES, {
   add_any: binary(() => f32(2, 3)),
@@ -114,6 +115,9 @@ Object.assign(SAMPLES, {
   all_gather: collective({ all_gather_dimension: 0, axis_size: 3, tiled: false }),
   reduce_scatter: collective({ scatter_dimension: 0, axis_size: 3, tiled: false }, () => [f32(3, 3)]),
   axis_index: collective({}, () => []),
+  cond: { inputs: () => [np.array(1, { dtype: "int32" }), f32(3)], params: { branches: [callJaxpr(), closedOf((a) => [a.mul(2)], f32(3))] } },
+  while: { inputs: () => [i32()], params: { cond_jaxpr: closedOf((i) => [i.lt(5)], i32()), body_jaxpr: closedOf((i) => [i.add(1)], i32()), cond_nconsts: 0, body_nconsts: 0 } },
+  scan: { inputs: () => [f32(3), f32(4, 3)], params: { jaxpr: closedOf((c, x) => [c.add(x), np.sin(x)], f32(3), f32(3)), length: 4, reverse: false, unroll: 1, num_consts: 0, num_carry: 1 } },
 } satisfies Record<string, Sample>);
 for (const n of FLOAT_UNARY) SAMPLES[n] ??= unary(() => f32(2, 3));
 for (const n of NUMERIC_BINARY) SAMPLES[n] ??= binary(() => f32(2, 3), () => f32(1, 3));
@@ -145,7 +149,7 @@ describe("primitive checklist", () => {
     const LINEAR = ["neg", "add", "sub", "mul", "div", "real", "imag", "conj", "complex", "convert_element_type", "broadcast_in_dim",
       "reshape", "transpose", "squeeze", "select_n", "reduce_sum", "cumsum", "dot_general", "slice", "dynamic_slice",
       "dynamic_update_slice", "gather", "scatter-add", "concatenate", "pad", "rev", "add_any", "name", "psum", "all_gather",
-      "reduce_scatter", "jit", "remat2", "custom_lin"];
+      "reduce_scatter", "jit", "remat2", "custom_lin", "cond", "scan", "while"];
     const byName = new Map(prims.map((p) => [p.name, p]));
     expect(LINEAR.filter((n) => !byName.get(n)?.rules.transpose)).toEqual([]);
   });

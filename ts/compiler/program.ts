@@ -182,12 +182,17 @@ export class WasmProgram {
   /** Runs the program: output buffers are allocated here and owned by the caller. */
   run(args: WasmBuffer[], alloc: (bytes: number) => WasmBuffer): WasmBuffer[] {
     const outs = this.outputs.map((b) => alloc(b.bytes));
-    const table = new Int32Array(this.core.memory.buffer, this.slotsPtr, this.inputs.length + this.outputs.length);
-    args.forEach((a, i) => (table[i] = a.ptr));
-    outs.forEach((o, i) => (table[this.inputs.length + i] = o.ptr));
+    // The slot view is rebuilt only when memory grew (growing replaces memory.buffer).
+    if (this.table?.buffer !== this.core.memory.buffer) {
+      this.table = new Int32Array(this.core.memory.buffer, this.slotsPtr, this.inputs.length + this.outputs.length);
+    }
+    const table = this.table;
+    for (let i = 0; i < args.length; i++) table[i] = args[i].ptr;
+    for (let i = 0; i < outs.length; i++) table[args.length + i] = outs[i].ptr;
     this.core.exports.wj_run(this.codePtr, this.nWords, this.slotsPtr);
     return outs;
   }
+  private table: Int32Array | undefined;
 }
 
 /** Simplifies, lowers and encodes `jaxpr` for the wasm core. */

@@ -175,15 +175,20 @@ function ppAtom(a: Atom, ctx: PrintContext): string {
   return ctx.name(a);
 }
 
-function ppVars(vs: readonly Atom[], ctx: PrintContext, opts: { sep?: string; types?: boolean } = {}): pp.Doc {
-  const docs = vs.map((v) => pp.text(ppAtom(v, ctx) + (opts.types && v instanceof Var ? `:${v.aval.str()}` : "")));
+function ppVars(vs: readonly Atom[], ctx: PrintContext, opts: { sep?: string; types?: boolean; used?: Set<Var> } = {}): pp.Doc {
+  // Outputs nothing reads print as `_` and take no name, as in JAX.
+  const name = (v: Atom) => (opts.used && v instanceof Var && !opts.used.has(v) ? "_" : ppAtom(v, ctx));
+  const docs = vs.map((v) => pp.text(name(v) + (opts.types && v instanceof Var ? `:${v.aval.str()}` : "")));
   return pp.nest(2, pp.group(pp.join(pp.concat(pp.text(opts.sep ?? ""), pp.group(pp.brk())), docs)));
 }
 
 export function ppJaxpr(jaxpr: Jaxpr, ctx: PrintContext, settings: PrintSettings): pp.Doc {
   const constvars = ppVars(jaxpr.constvars, ctx, { types: true });
   const invars = ppVars(jaxpr.invars, ctx, { types: true });
-  const eqns = pp.join(pp.brk("; "), jaxpr.eqns.map((e) => ppEqn(e, ctx, settings)));
+  const used = new Set<Var>();
+  for (const e of jaxpr.eqns) for (const a of e.inputs) if (a instanceof Var) used.add(a);
+  for (const a of jaxpr.outvars) if (a instanceof Var) used.add(a);
+  const eqns = pp.join(pp.brk("; "), jaxpr.eqns.map((e) => ppEqn(e, ctx, settings, used)));
   const outvars = pp.concat(pp.text("("), ppVars(jaxpr.outvars, ctx, { sep: "," }), pp.text(jaxpr.outvars.length === 1 ? ",)" : ")"));
   // The closing " }" sits inside the group, as in JAX's pp_jaxpr_skeleton (it counts toward the width).
   return pp.group(pp.concat(
@@ -195,10 +200,11 @@ export function ppJaxpr(jaxpr: Jaxpr, ctx: PrintContext, settings: PrintSettings
   ));
 }
 
-function ppEqn(eqn: JaxprEqn, ctx: PrintContext, settings: PrintSettings): pp.Doc {
-  const lhs = ppVars(eqn.outvars, ctx, { types: true });
+function ppEqn(eqn: JaxprEqn, ctx: PrintContext, settings: PrintSettings, used: Set<Var>): pp.Doc {
+  const lhs = ppVars(eqn.outvars, ctx, { types: true, used });
   const params = eqn.primitive.rules.printParams ? eqn.primitive.rules.printParams(eqn.params) : eqn.params;
-  if (params.jaxpr instanceof Jaxpr || params.jaxpr instanceof ClosedJaxpr) {
+  // Only jit's body reuses the caller's names in JAX's printer.
+  if (eqn.primitive.name === "jit" && (params.jaxpr instanceof Jaxpr || params.jaxpr instanceof ClosedJaxpr)) {
     const inner = params.jaxpr instanceof ClosedJaxpr ? params.jaxpr.jaxpr : params.jaxpr;
     ctx.suggest(inner.invars, eqn.inputs);
     ctx.suggest(inner.outvars, eqn.outvars);

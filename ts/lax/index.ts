@@ -168,3 +168,4 @@ const cumulative = (prim: Primitive) => (x: ArrayLike, { axis = 0, reverse = fal
 export const cumsum = cumulative(r.cumsum), cumprod = cumulative(r.cumprod), cummax = cumulative(r.cummax), cummin = cumulative(r.cummin);
 export { stopGradient } from "../transforms/stop_gradient.js";
 export { psum, pmean, pmax, pmin, allGather, psumScatter, axisIndex, axisSize } from "./parallel.js";
+export { cond, switch_ as switch, whileLoop, foriLoop, scan, map } from "./control_flow.js";
