@@ -47,4 +47,26 @@ describe("wasm backend", () => {
     for (let i = 0; i < 200; i++) jax.tidy(() => void np.sin(x.add(x)).mul(3));
     expect(b.liveBuffers()).toBe(level);
   });
+
+  it("writes outputs into donated inputs' buffers (and the donated arrays become unusable)", () => {
+    const f = jax.jit((a: jax.Array, c: jax.Array) => np.exp(a.mul(2)).add(c), { donateArgnums: 0 });
+    const c = jax.devicePut(np.ones([1000]), "wasm");
+    f(jax.devicePut(np.ones([1000]), "wasm"), c); // compile; caches constants
+    const b = jax.getBackend("wasm");
+    const a = jax.devicePut(np.full([1000], 0.5), "wasm");
+    const ptr = (a as any).buffer.ptr;
+    const level = b.liveBuffers();
+    const y = f(a, c);
+    expect((y as any).buffer.ptr).toBe(ptr);
+    expect(b.liveBuffers()).toBe(level);
+    for (const v of y.dataSync().slice(0, 2)) expect(v).toBeCloseTo(Math.E + 1, 5);
+    expect(() => a.dataSync()).toThrowError(/donated/);
+    // A transpose reads other positions than it writes: its output must not take the input's buffer.
+    const t = jax.jit((m: jax.Array) => m.T.mul(1), { donateArgnums: 0 });
+    const m = jax.devicePut(np.arange(6).astype("float32").reshape([2, 3]), "wasm");
+    const mp = (m as any).buffer.ptr;
+    const mt = t(m);
+    expect((mt as any).buffer.ptr).not.toBe(mp);
+    expect(mt.tolistSync()).toEqual([[0, 3], [1, 4], [2, 5]]);
+  });
 });

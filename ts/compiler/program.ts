@@ -1,7 +1,7 @@
 // From lowered instructions to a runnable wasm program: memory planning (temporaries share
 // one arena by lifetime), slot assignment, bytecode encoding, and the per-call entry point.
 
-import { prod } from "../core/aval.js";
+import { prod, stridesOf } from "../core/aval.js";
 import { allocHost } from "../core/dtype.js";
 import { HostArray } from "../core/host.js";
 import { Jaxpr } from "../core/jaxpr.js";
@@ -59,6 +59,32 @@ function planArena(instrs: Instr[]): { offsets: Map<Buf, number>; size: number }
     size = Math.max(size, off + need);
   }
   return { offsets, size };
+}
+
+/**
+ * Which inputs each output could overwrite: same size, and every read of the input happens
+ * before the output's first write, or in that same elementwise kernel at the same index.
+ */
+function donationPairs(instrs: Instr[], inputs: Buf[], outputs: Buf[]): number[][] {
+  const lastRead = new Map<Buf, number>();
+  const firstWrite = new Map<Buf, number>();
+  instrs.forEach((ins, t) => {
+    const { reads, writes } = buffersOf(ins);
+    reads.forEach((b) => lastRead.set(b, t));
+    writes.forEach((b) => firstWrite.has(b) || firstWrite.set(b, t));
+  });
+  const sameIndexRead = (ins: Instr, input: Buf, out: Buf) =>
+    ins.op === "fused" && ins.outs.includes(out) &&
+    ins.ins.every((v) => v.buf !== input || (v.offset === 0 && v.shape.join() === out.aval.shape.join() && v.strides.every((st, i) => v.shape[i] === 1 || st === stridesOf(v.shape)[i])));
+  return outputs.map((o) => {
+    const w = firstWrite.get(o);
+    if (w === undefined) return [];
+    return inputs.flatMap((b, j) => {
+      if (b.bytes !== o.bytes || b.bytes === 0) return [];
+      const r = lastRead.get(b) ?? -1;
+      return r < w || (r === w && sameIndexRead(instrs[w], b, o)) ? [j] : [];
+    });
+  });
 }
 
 /** Drops unit axes and merges axes that are contiguous in every view (long inner loops). */
@@ -147,6 +173,7 @@ export class WasmProgram {
       }
     }
     this.nHost = nHost;
+    this.donatable = donationPairs(instrs, inputs, outputs);
     const code = enc.finish();
     this.nWords = code.length;
     this.codePtr = core.malloc(code.byteLength);
@@ -180,8 +207,20 @@ export class WasmProgram {
   }
 
   /** Runs the program: output buffers are allocated here and owned by the caller. */
-  run(args: WasmBuffer[], alloc: (bytes: number) => WasmBuffer): WasmBuffer[] {
-    const outs = this.outputs.map((b) => alloc(b.bytes));
+  run(args: WasmBuffer[], alloc: (bytes: number) => WasmBuffer, donated?: readonly boolean[]): WasmBuffer[] {
+    let outs: WasmBuffer[];
+    if (donated) {
+      // Outputs take over donated inputs' buffers where the plan allows it.
+      const taken = new Set<number>();
+      outs = this.outputs.map((b, k) => {
+        const j = this.donatable[k].find((j) => donated[j] && !taken.has(j));
+        if (j === undefined) return alloc(b.bytes);
+        taken.add(j);
+        return args[j];
+      });
+    } else {
+      outs = this.outputs.map((b) => alloc(b.bytes));
+    }
     // The slot view is rebuilt only when memory grew (growing replaces memory.buffer).
     if (this.table?.buffer !== this.core.memory.buffer) {
       this.table = new Int32Array(this.core.memory.buffer, this.slotsPtr, this.inputs.length + this.outputs.length);
@@ -193,6 +232,8 @@ export class WasmProgram {
     return outs;
   }
   private table: Int32Array | undefined;
+  /** For each output, the inputs whose buffers it may be written into. */
+  private readonly donatable: number[][];
 }
 
 /** Simplifies, lowers and encodes `jaxpr` for the wasm core. */

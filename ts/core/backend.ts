@@ -17,8 +17,12 @@ export interface Backend {
   readSync(buf: Buffer, aval: ShapedArray): TypedArray;
   read(buf: Buffer, aval: ShapedArray): Promise<TypedArray>;
   free(buf: Buffer): void;
-  /** Runs a jaxpr (constvars first, then invars) on buffers of this backend, in one call. */
-  execute(jaxpr: Jaxpr, args: Buffer[]): Buffer[];
+  /**
+   * Runs a jaxpr (constvars first, then invars) on buffers of this backend, in one call.
+   * A backend may write an output into a `donated` argument's buffer: it then returns that
+   * same buffer, and the caller must not free it.
+   */
+  execute(jaxpr: Jaxpr, args: Buffer[], donated?: readonly boolean[]): Buffer[];
   /** Buffers allocated and not yet freed, for leak tests. */
   liveBuffers(): number;
   /** Resolves when everything dispatched so far has finished. */

@@ -146,11 +146,19 @@ function runEager(prim: Primitive, params: Params, args: ConcreteArray[]): Array
   return executeJaxpr(backend, jaxpr, args);
 }
 
-/** Runs a jaxpr on a backend, moving any argument that lives elsewhere. */
-export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray[]): ConcreteArray[] {
+/**
+ * Runs a jaxpr on a backend, moving any argument that lives elsewhere. Donated arguments
+ * (`jit(f, {donateArgnums})`) are given up: their buffers may become outputs.
+ */
+export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray[], donated?: readonly boolean[]): ConcreteArray[] {
+  const give = donated?.map((d, i) => d && !args[i].isPinned && args[i].backend === backend && args.indexOf(args[i]) === i);
   const bufs = args.map((a) => (a.backend === backend ? a.buffer : transfer(a, backend).buffer));
-  const outs = backend.execute(jaxpr, bufs);
-  return outs.map((b, i) => new ConcreteArray(jaxpr.outvars[i].aval, backend, b));
+  const outs = backend.execute(jaxpr, bufs, give?.some(Boolean) ? give : undefined);
+  const results = outs.map((b, i) => new ConcreteArray(jaxpr.outvars[i].aval, backend, b));
+  donated?.forEach((d, i) => {
+    if (d && !args[i].isPinned) args[i].release("donated", !(give?.[i] && outs.includes(bufs[i])));
+  });
+  return results;
 }
 
 /** A copy of `x` on another backend (`jax.devicePut`). */

@@ -32,10 +32,10 @@ export const jitP: Primitive<JitParams> = new Primitive<JitParams>(
   {
     abstractEval: (_, { jaxpr }) => jaxpr.outAvals,
     cpu: (inputs, { jaxpr }, ctx) => ctx.evalJaxpr(jaxpr, inputs),
-    impl(args, { jaxpr, backend }) {
+    impl(args, { jaxpr, backend, donated_invars }) {
       const concrete = args as ConcreteArray[];
       const b = backend ? getBackend(backend) : concrete.length ? concrete[0].backend : getBackend();
-      return executeJaxpr(b, jaxpr.jaxpr, concrete);
+      return executeJaxpr(b, jaxpr.jaxpr, concrete, donated_invars.some(Boolean) ? donated_invars : undefined);
     },
     jvp(primals, tangents, params) {
       const { jaxpr, consts } = hoistConsts(jvpJaxpr(params.jaxpr, tangents.map((t) => t !== null)));
@@ -233,7 +233,6 @@ export function jit<F extends (...args: any[]) => any>(fun: F, opts: JitOptions 
         backend,
       });
     }
-    leaves.forEach((l, i) => leafDonated[i] && l instanceof ConcreteArray && l.release("donated", true));
     return tree.unflatten(traced.outTree, outs);
   };
   Object.defineProperty(jitted, "name", { value: name });

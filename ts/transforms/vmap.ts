@@ -11,6 +11,7 @@ import { matchAxis, moveaxis } from "./batch_util.js";
 import { ClosedJaxpr } from "../core/jaxpr.js";
 import { evalJaxpr, traceToJaxpr } from "../core/staging.js";
 import { noRule } from "./jvp.js";
+import { paramNames } from "./jit.js";
 
 export class BatchTracer extends Tracer {
   constructor(
@@ -150,7 +151,7 @@ export function vmap<F extends (...args: any[]) => any>(fun: F, opts: VmapOption
       }
       return a < 0 ? a + v.ndim : a;
     });
-    const size = axisSizeOf(vals, dims, axisSize, leaves.length === 0);
+    const size = axisSizeOf(vals, dims, axisSize, leaves.length === 0, () => leafNames(fun, args));
     let outTree: tree.TreeDef | undefined;
     const [outs, odims] = batchFlat(
       (...xs) => {
@@ -178,7 +179,21 @@ export function vmap<F extends (...args: any[]) => any>(fun: F, opts: VmapOption
   return mapped as unknown as F;
 }
 
-function axisSizeOf(vals: Array[], dims: (number | null)[], axisSize: number | null, noArgs: boolean): number {
+/** JAX's names for argument leaves in errors: `argument x['a'][0]`, or `args[1]` for unnamed ones. */
+function leafNames(fun: Function, args: any[]): string[] {
+  const names = paramNames(fun);
+  const rest = /^[^(]*\(\s*\.\.\./.test(fun.toString()) || /^\s*\(?\s*\.\.\./.test(fun.toString());
+  const out: string[] = [];
+  const walk = (x: any, path: string) => {
+    if (globalThis.Array.isArray(x)) x.forEach((c, i) => walk(c, `${path}[${i}]`));
+    else if (x && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) Object.keys(x).sort().forEach((k) => walk(x[k], `${path}['${k}']`));
+    else if (x !== null && x !== undefined) out.push(path);
+  };
+  args.forEach((a, i) => walk(a, !rest && names[i] ? `argument ${names[i]}` : i === 0 && names[0] ? `argument ${names[0]}` : `args[${i}]`));
+  return out;
+}
+
+function axisSizeOf(vals: Array[], dims: (number | null)[], axisSize: number | null, noArgs: boolean, names: () => string[]): number {
   const sizes = vals.map((v, i) => (dims[i] === null ? null : v.shape[dims[i]!]));
   const present = sizes.filter((s): s is number => s !== null);
   if (axisSize !== null && axisSize !== undefined) {
@@ -195,7 +210,15 @@ function axisSizeOf(vals: Array[], dims: (number | null)[], axisSize: number | n
     );
   }
   if (present.some((s) => s !== present[0])) {
-    const lines = vals.flatMap((v, i) => (dims[i] === null ? [] : [`  * one axis had size ${sizes[i]}: axis ${dims[i]} of argument ${i} of type ${typeStr(v)}`]));
+    const leafName = names();
+    const counts = new Map<number, number>();
+    present.forEach((s) => counts.set(s, (counts.get(s) ?? 0) + 1));
+    const most = Math.max(...counts.values());
+    const lines = [...counts].map(([sz, n]) => {
+      const i = sizes.indexOf(sz);
+      const where = `axis ${dims[i]} of ${leafName[i]} of type ${typeStr(vals[i])}`;
+      return n === 1 ? `  * one axis had size ${sz}: ${where}` : `  * ${n === most ? "most" : "some"} axes (${n} of them) had size ${sz}, e.g. ${where}`;
+    });
     throw new ValueError(`vmap got inconsistent sizes for array axes to be mapped:\n${lines.join(";\n")}`);
   }
   return present[0];

@@ -54,7 +54,7 @@ export class WasmBackend implements Backend {
 
   async synchronize(): Promise<void> {}
 
-  execute(jaxpr: Jaxpr, args: Buffer[]): Buffer[] {
+  execute(jaxpr: Jaxpr, args: Buffer[], donated?: readonly boolean[]): Buffer[] {
     let program = this.programs.get(jaxpr);
     if (!program) {
       program = compileForWasm(this.core, jaxpr);
@@ -62,6 +62,6 @@ export class WasmBackend implements Backend {
     }
     this.stats.programs++;
     this.stats.hostCalls += program.nHost;
-    return program.run(args as WasmBuffer[], (bytes) => this.alloc(bytes));
+    return program.run(args as WasmBuffer[], (bytes) => this.alloc(bytes), donated);
   }
 }
