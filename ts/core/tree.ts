@@ -163,14 +163,14 @@ export function map(f: (...leaves: any[]) => any, x: any, ...rest: any[]): any {
  * Broadcasts a pytree prefix (e.g. `inAxes`) to the leaves of a full tree: each prefix leaf
  * applies to the whole subtree below it. Returns one value per leaf of `full`.
  */
-export function broadcastPrefix(prefix: any, full: any, what = "prefix", isLeaf?: (x: any) => boolean): any[] {
+export function broadcastPrefix(prefix: any, full: any, what = "prefix", isLeaf?: (x: any) => boolean, isPrefixLeaf: (x: any) => boolean = isLeafForPrefix): any[] {
   const out: any[] = [];
-  walkPrefix(prefix, structure(full, isLeaf), out, what, "");
+  walkPrefix(prefix, structure(full, isLeaf), out, what, "", isPrefixLeaf);
   return out;
 }
 
-function walkPrefix(prefix: any, def: TreeDef, out: any[], what: string, path: string): void {
-  const [, pdef] = flatten(prefix, isLeafForPrefix);
+function walkPrefix(prefix: any, def: TreeDef, out: any[], what: string, path: string, isPrefixLeaf: (x: any) => boolean): void {
+  const [, pdef] = flatten(prefix, isPrefixLeaf);
   if (pdef.kind === "leaf" || prefix === null || prefix === undefined) {
     for (let i = 0; i < def.numLeaves; i++) out.push(prefix);
     return;
@@ -181,7 +181,7 @@ function walkPrefix(prefix: any, def: TreeDef, out: any[], what: string, path: s
   if (def.kind === "dict" && def.keys.some((k, i) => k !== pdef.keys[i])) throw mismatch();
   const children: any[] =
     def.kind === "list" ? prefix : def.kind === "dict" ? def.keys.map((k) => prefix[k]) : registry.get(def.cls!)!.flatten(prefix)[0];
-  def.children.forEach((c, i) => walkPrefix(children[i], c, out, what, `${path}[${i}]`));
+  def.children.forEach((c, i) => walkPrefix(children[i], c, out, what, `${path}[${i}]`, isPrefixLeaf));
 }
 
 // A prefix leaf is anything that is not a container (numbers, null stand for whole subtrees).

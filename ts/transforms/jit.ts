@@ -7,6 +7,7 @@ import { BackendName, getBackend } from "../core/backend.js";
 import { DType, toDType } from "../core/dtype.js";
 import { ValueError } from "../core/errors.js";
 import { ClosedJaxpr, paramsKey } from "../core/jaxpr.js";
+import { JaxprTemplate, leafAxesOf, traceSizes } from "./abstracted_axes.js";
 import { Primitive } from "../core/primitive.js";
 import { convertConstvars, evalJaxpr, JaxprTrace, traceToJaxpr } from "../core/staging.js";
 import { bind, executeJaxpr, findTopTrace, scalarDType } from "../core/trace.js";
@@ -180,9 +181,8 @@ interface Traced {
  * @example const f = jax.jit((x) => np.sin(x).mul(2)); f(np.array([1, 2, 3]))
  */
 export function jit<F extends (...args: any[]) => any>(fun: F, opts: JitOptions = {}): F {
-  if (opts.abstractedAxes !== undefined && opts.abstractedAxes !== null) {
-    throw new ValueError("jit: abstractedAxes is not supported yet (it arrives with the compiler's symbolic shapes).");
-  }
+  const abstracted = opts.abstractedAxes !== undefined && opts.abstractedAxes !== null;
+  const templates = new Map<string, { template: JaxprTemplate; consts: Array[]; outTree: tree.TreeDef }>();
   const backend = opts.backend ?? (opts.device ? (typeof opts.device === "string" ? opts.device : opts.device.platform) : null);
   const cache = new Map<string, Traced>();
   const name = fun.name || "<lambda>";
@@ -201,22 +201,27 @@ export function jit<F extends (...args: any[]) => any>(fun: F, opts: JitOptions 
     const avals = leaves.map((l) => leafAval(l));
     // Shared (pinned) arrays such as cached scalars are never donated.
     const leafDonated = dynIdx.flatMap((i) => tree.leaves(args[i]).map((l) => donated.has(i) && !(l instanceof ConcreteArray && l.isPinned)));
-    const key = `${inTree}|${avals.map((a) => a.key()).join(",")}|${paramsKey([...statics].map((i) => args[i]))}`;
-
-    let traced = cache.get(key);
-    if (!traced) {
-      let outTree: tree.TreeDef | undefined;
-      const flatFun = (...tracers: Array[]) => {
-        const dyn = tree.unflatten(inTree, tracers);
-        const full = args.map((a, i) => (statics.has(i) ? a : dyn[dynIdx.indexOf(i)]));
-        const [outs, ot] = tree.flatten(fun.apply(this, full));
-        outTree = ot;
-        return outs;
-      };
-      const { jaxpr, consts } = traceToJaxpr(flatFun, avals);
-      traced = { jaxpr: new ClosedJaxpr(convertConstvars(jaxpr), []), consts, outTree: outTree! };
-      // Constants that are tracers of an enclosing transformation are only valid during it.
-      if (consts.every((c) => c instanceof ConcreteArray)) cache.set(key, traced);
+    const staticKey = paramsKey([...statics].map((i) => args[i]));
+    let outTree: tree.TreeDef | undefined;
+    const flatFun = (...tracers: Array[]) => {
+      const dyn = tree.unflatten(inTree, tracers);
+      const full = args.map((a, i) => (statics.has(i) ? a : dyn[dynIdx.indexOf(i)]));
+      const [outs, ot] = tree.flatten(fun.apply(this, full));
+      outTree = ot;
+      return outs;
+    };
+    let traced: Traced | undefined;
+    if (abstracted) {
+      traced = specializeAbstracted(opts.abstractedAxes, dynIdx.map((i) => args[i]), avals, `${inTree}|${staticKey}`, templates, flatFun, () => outTree!);
+    } else {
+      const key = `${inTree}|${avals.map((a) => a.key()).join(",")}|${staticKey}`;
+      traced = cache.get(key);
+      if (!traced) {
+        const { jaxpr, consts } = traceToJaxpr(flatFun, avals);
+        traced = { jaxpr: new ClosedJaxpr(convertConstvars(jaxpr), []), consts, outTree: outTree! };
+        // Constants that are tracers of an enclosing transformation are only valid during it.
+        if (consts.every((c) => c instanceof ConcreteArray)) cache.set(key, traced);
+      }
     }
 
     const inputs = [...traced.consts, ...leaves];
@@ -237,6 +242,46 @@ export function jit<F extends (...args: any[]) => any>(fun: F, opts: JitOptions 
   };
   Object.defineProperty(jitted, "name", { value: name });
   return jitted as unknown as F;
+}
+
+/**
+ * The program for these argument sizes from the template of `abstractedAxes` (traced once per
+ * argument structure, at sentinel sizes: see abstracted_axes.ts).
+ */
+function specializeAbstracted(
+  spec: unknown,
+  dynArgs: unknown[],
+  avals: ShapedArray[],
+  structKey: string,
+  templates: Map<string, { template: JaxprTemplate; consts: Array[]; outTree: tree.TreeDef }>,
+  flatFun: (...xs: Array[]) => (Array | number | boolean)[],
+  outTree: () => tree.TreeDef,
+): Traced {
+  const axes = leafAxesOf(spec, dynArgs, avals.map((a) => a.ndim));
+  const names = [...new Set(axes.flatMap((m) => [...m.values()]))];
+  const sizes = names.map(() => -1);
+  axes.forEach((m, i) => m.forEach((name, axis) => {
+    const k = names.indexOf(name);
+    const n = avals[i].shape[axis];
+    if (sizes[k] >= 0 && sizes[k] !== n) throw new ValueError(`abstractedAxes: axis '${name}' has size ${sizes[k]} in one argument and ${n} in another.`);
+    sizes[k] = n;
+  }));
+  const withSizes = (sz: number[]) => avals.map((a, i) =>
+    new ShapedArray(a.shape.map((n, d) => (axes[i].has(d) ? sz[names.indexOf(axes[i].get(d)!)] : n)), a.dtype, a.weakType));
+  const key = `${structKey}|${names}|${withSizes(names.map(() => -1)).map((a) => a.key()).join(",")}`;
+  let t = templates.get(key);
+  if (!t) {
+    const traces = traceSizes(names.length).map((sz) => traceToJaxpr(flatFun, withSizes(sz)));
+    const consts = traces[0].consts;
+    if (traces.some((tr) => tr.consts.length !== consts.length || tr.consts.some((c, i) => c !== consts[i]))) {
+      throw new ValueError("abstractedAxes: the program closes over arrays whose shapes depend on the abstracted sizes; pass them as arguments.");
+    }
+    const template = new JaxprTemplate(names, traces.map(({ jaxpr }) => new ClosedJaxpr(convertConstvars(jaxpr), [])));
+    t = { template, consts, outTree: outTree() };
+    templates.set(key, t);
+  }
+  const closed = t.template.specialize(sizes);
+  return { jaxpr: new ClosedJaxpr(closed.jaxpr, []), consts: t.consts, outTree: t.outTree };
 }
 
 /**
