@@ -145,21 +145,42 @@ uint32_t identity<uint32_t>(int32_t rop) {
   }
 }
 
-// Float sums get four SIMD accumulators when reducing a contiguous run.
-float sum_f32(const float* x, int64_t n) {
-  v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
+// ---- float32 reductions on SIMD lanes ----
+inline v128_t f32_combine(int32_t rop, v128_t a, v128_t b) {
+  switch (rop) {
+    case R_SUM: return wasm_f32x4_add(a, b);
+    case R_PROD: return wasm_f32x4_mul(a, b);
+    case R_MAX: return wasm_f32x4_max(a, b);  // NaN-propagating, like the reference
+    default: return wasm_f32x4_min(a, b);
+  }
+}
+
+// A contiguous run of n floats reduced to one value (four vector accumulators).
+float reduce_run_f32(int32_t rop, const float* x, int64_t n) {
+  const float id = identity<float>(rop);
+  v128_t a0 = wasm_f32x4_splat(id), a1 = a0, a2 = a0, a3 = a0;
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    a0 = wasm_f32x4_add(a0, wasm_v128_load(x + i));
-    a1 = wasm_f32x4_add(a1, wasm_v128_load(x + i + 4));
-    a2 = wasm_f32x4_add(a2, wasm_v128_load(x + i + 8));
-    a3 = wasm_f32x4_add(a3, wasm_v128_load(x + i + 12));
+    a0 = f32_combine(rop, a0, wasm_v128_load(x + i));
+    a1 = f32_combine(rop, a1, wasm_v128_load(x + i + 4));
+    a2 = f32_combine(rop, a2, wasm_v128_load(x + i + 8));
+    a3 = f32_combine(rop, a3, wasm_v128_load(x + i + 12));
   }
-  v128_t a = wasm_f32x4_add(wasm_f32x4_add(a0, a1), wasm_f32x4_add(a2, a3));
-  float s = wasm_f32x4_extract_lane(a, 0) + wasm_f32x4_extract_lane(a, 1) + wasm_f32x4_extract_lane(a, 2) + wasm_f32x4_extract_lane(a, 3);
-  for (; i < n; ++i) s += x[i];
+  v128_t a = f32_combine(rop, f32_combine(rop, a0, a1), f32_combine(rop, a2, a3));
+  float s = combine<float>(rop, combine<float>(rop, wasm_f32x4_extract_lane(a, 0), wasm_f32x4_extract_lane(a, 1)),
+                           combine<float>(rop, wasm_f32x4_extract_lane(a, 2), wasm_f32x4_extract_lane(a, 3)));
+  for (; i < n; ++i) s = combine<float>(rop, s, x[i]);
   return s;
 }
+
+// out[j] = op(out[j], row[j]) over a row of n floats.
+void combine_row_f32(int32_t rop, float* out, const float* row, int64_t n) {
+  int64_t j = 0;
+  for (; j + 4 <= n; j += 4) wasm_v128_store(out + j, f32_combine(rop, wasm_v128_load(out + j), wasm_v128_load(row + j)));
+  for (; j < n; ++j) out[j] = combine<float>(rop, out[j], row[j]);
+}
+
+inline bool f32_simd(const Reduce& r) { return r.dtype == DT_F32 && r.rop <= R_MIN; }
 
 template <typename T>
 void reduce_range(const Reduce& r, int64_t begin, int64_t end) {
@@ -184,14 +205,18 @@ void reduce_range(const Reduce& r, int64_t begin, int64_t end) {
       continue;
     }
     T* out = reinterpret_cast<T*>(r.out) + o * r.inner;
-    if (sizeof(T) == 4 && r.rop == R_SUM && r.inner == 1 && r.dtype == DT_F32) {
-      *reinterpret_cast<float*>(out) = sum_f32(reinterpret_cast<const float*>(base), r.red);
+    if (f32_simd(r) && r.inner == 1) {
+      *reinterpret_cast<float*>(out) = reduce_run_f32(r.rop, reinterpret_cast<const float*>(base), r.red);
       continue;
     }
     for (int64_t j = 0; j < r.inner; ++j) out[j] = identity<T>(r.rop);
     for (int64_t k = 0; k < r.red; ++k) {
       const T* row = base + k * r.inner;
-      for (int64_t j = 0; j < r.inner; ++j) out[j] = combine<T>(r.rop, out[j], row[j]);
+      if (f32_simd(r)) {
+        combine_row_f32(r.rop, reinterpret_cast<float*>(out), reinterpret_cast<const float*>(row), r.inner);
+      } else {
+        for (int64_t j = 0; j < r.inner; ++j) out[j] = combine<T>(r.rop, out[j], row[j]);
+      }
     }
   }
 }
@@ -206,10 +231,38 @@ void reduce_rows(void* ctx, int64_t begin, int64_t end, int) {
   }
 }
 
+// Whole-array float reductions (one output) split the run across threads, then combine.
+struct Partials {
+  const Reduce* r;
+  int64_t chunk;
+  float part[64];
+};
+
+void reduce_chunks(void* ctx, int64_t begin, int64_t end, int) {
+  Partials& p = *static_cast<Partials*>(ctx);
+  const float* x = reinterpret_cast<const float*>(p.r->in);
+  for (int64_t c = begin; c < end; ++c) {
+    int64_t lo = c * p.chunk, hi = lo + p.chunk < p.r->red ? lo + p.chunk : p.r->red;
+    p.part[c] = reduce_run_f32(p.r->rop, x + lo, hi - lo);
+  }
+}
+
 const int32_t* run_reduce(const int32_t* p, uint8_t* const* slots) {
   Reduce r{slots[p[0]], slots[p[1]], p[2], p[3], p[4], p[5], p[6]};
   const int64_t work = r.red * r.inner;
-  if (r.outer > 0) parallel_for(r.outer, 1 + (1 << 15) / (work + 1), reduce_rows, &r);
+  if (r.outer == 1 && r.inner == 1 && f32_simd(r) && r.red >= (1 << 16) && num_threads() > 1) {
+    Partials parts;
+    parts.r = &r;
+    const int64_t chunks = 16 * num_threads() < 64 ? 16 * num_threads() : 64;
+    parts.chunk = (r.red + chunks - 1) / chunks;
+    const int64_t n = (r.red + parts.chunk - 1) / parts.chunk;
+    parallel_for(n, 1, reduce_chunks, &parts);
+    float acc = identity<float>(r.rop);
+    for (int64_t c = 0; c < n; ++c) acc = combine<float>(r.rop, acc, parts.part[c]);
+    *reinterpret_cast<float*>(r.out) = acc;
+  } else if (r.outer > 0) {
+    parallel_for(r.outer, 1 + (1 << 15) / (work + 1), reduce_rows, &r);
+  }
   return p + 7;
 }
 

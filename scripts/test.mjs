@@ -113,4 +113,9 @@ testEnv("chromium", "npx", ["karma", "start", "karma.conf.cjs"], "WEBJAX_KARMA_R
 
 testEnv("deno", "npx", ["deno", "run", "-A", "tests/deno/smoke.mjs"], "WEBJAX_DENO_RESULTS");
 
+// The benchmark harness, briefly: it fails when a library does not load or computes wrong values.
+banner("bench:quick");
+const bench = run("node", ["bench/run.mjs", "--quick"]);
+steps.push({ name: "bench:quick", ok: bench.ok, seconds: bench.seconds });
+
 finish();

@@ -89,6 +89,7 @@ const UNARY: Record<string, Partial<Record<Cls, number>>> = {
 };
 const BINARY: Record<string, Partial<Record<Cls, number>>> = {
   add: { f: E.FADD, i: E.IADD, u: E.IADD },
+  add_any: { f: E.FADD, i: E.IADD, u: E.IADD },
   sub: { f: E.FSUB, i: E.ISUB, u: E.ISUB },
   mul: { f: E.FMUL, i: E.IMUL, u: E.IMUL, b: E.AND },
   div: { f: E.FDIV },

@@ -28,15 +28,17 @@ export class WasmBackend implements Backend {
 
   put(data: TypedArray, _aval: ShapedArray): Buffer {
     const buf = this.alloc(data.byteLength);
-    new Uint8Array(this.core.memory.buffer, buf.ptr, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    // Copies between views of the same element type are several times faster than byte copies.
+    const View = data.constructor as new (b: ArrayBufferLike, offset: number, length: number) => TypedArray;
+    new View(this.core.memory.buffer, buf.ptr, data.length).set(data);
     return buf;
   }
 
   readSync(b: Buffer, aval: ShapedArray): TypedArray {
     const buf = b as WasmBuffer;
-    const out = allocHost(aval.dtype, aval.size);
-    new Uint8Array(out.buffer).set(new Uint8Array(this.core.memory.buffer, buf.ptr, buf.bytes));
-    return out;
+    const like = allocHost(aval.dtype, 0);
+    const View = like.constructor as new (b: ArrayBufferLike, offset: number, length: number) => TypedArray;
+    return new View(this.core.memory.buffer, buf.ptr, buf.bytes / like.BYTES_PER_ELEMENT).slice();
   }
 
   async read(b: Buffer, aval: ShapedArray): Promise<TypedArray> {

@@ -1,0 +1,81 @@
+// Loads the three libraries the bench compares, each on its wasm backend, in this process:
+// webjax from the built bundle (dist/webjax.mjs, what users get), jax-js (@jax-js/jax) and
+// TensorFlow.js (@tensorflow/tfjs-core + @tensorflow/tfjs-backend-wasm). A library that
+// does not load is reported with the reason; the cases run without it.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+import { registerTfjsGradients } from "./tfjs_gradients.mjs";
+
+const root = new URL("../", import.meta.url);
+
+function versionOf(packageJson) {
+  try {
+    return JSON.parse(readFileSync(new URL(packageJson, root), "utf8")).version;
+  } catch {
+    return "?";
+  }
+}
+
+async function loadWebjax() {
+  const jax = await import(new URL("dist/webjax.mjs", root).href);
+  const backends = await jax.init();
+  if (!backends.includes("wasm")) throw new Error(`init() gave no wasm backend (${backends})`);
+  jax.setDefaultBackend("wasm");
+  // runtime and stats are the backend's internals: read defensively, they are only notes.
+  const backend = jax.getBackend("wasm");
+  const rt = backend.runtime ?? {};
+  return {
+    name: "webjax",
+    version: versionOf("package.json"),
+    info: `${rt.variant ?? "wasm"}, ${rt.threads ?? "?"} threads`,
+    jax,
+    np: jax.numpy,
+    /** Programs run and host calls made so far (primitives without a C++ kernel run on the host). */
+    stats: backend.stats ? () => ({ ...backend.stats }) : undefined,
+  };
+}
+
+async function loadJaxJs() {
+  const jax = await import("@jax-js/jax");
+  // init() with no argument also probes WebGPU, which throws in Node 20 (no `navigator`).
+  const devices = await jax.init("wasm");
+  if (!devices.includes("wasm")) throw new Error(`init("wasm") gave ${devices}`);
+  jax.defaultDevice("wasm");
+  // jax-js runs a worker pool only where both SharedArrayBuffer and a global Worker exist.
+  const pooled = typeof SharedArrayBuffer !== "undefined" && typeof Worker !== "undefined";
+  const threads = pooled ? Math.max(1, globalThis.navigator?.hardwareConcurrency || 4) : 1;
+  return { name: "jax-js", version: versionOf("node_modules/@jax-js/jax/package.json"), info: `wasm, ${threads} thread${threads > 1 ? "s" : ""}`, jax, np: jax.numpy };
+}
+
+async function loadTfjs() {
+  const tf = await import("@tensorflow/tfjs-core");
+  await registerTfjsGradients(); // what the @tensorflow/tfjs union package does on import
+  const wasm = await import("@tensorflow/tfjs-backend-wasm");
+  tf.env().set("PROD", true);
+  wasm.setWasmPaths(fileURLToPath(new URL("node_modules/@tensorflow/tfjs-backend-wasm/dist/", root)));
+  if (!(await tf.setBackend("wasm"))) throw new Error("setBackend('wasm') failed");
+  await tf.ready();
+  const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+  const threads = wasm.getThreadsCount();
+  // tfjs turns wasm threads off whenever it sees `process.versions.node` (tfjs#3830), Deno included.
+  const why = threads === 1 && tf.env().get("IS_NODE") ? " (tfjs turns threads off where it detects Node)" : "";
+  return { name: "tfjs", version: versionOf("node_modules/@tensorflow/tfjs-backend-wasm/package.json"), info: `wasm${simd ? " simd" : ""}, ${threads} thread${threads > 1 ? "s" : ""}${why}`, tf };
+}
+
+export const LIBRARIES = ["webjax", "jax-js", "tfjs"];
+const loaders = { webjax: loadWebjax, "jax-js": loadJaxJs, tfjs: loadTfjs };
+
+/** Loads the named libraries in order; returns { libs, failures }. */
+export async function loadLibraries(names = LIBRARIES) {
+  const libs = [];
+  const failures = [];
+  for (const name of names) {
+    try {
+      libs.push(await loaders[name]());
+    } catch (e) {
+      failures.push({ name, error: String(e?.message ?? e).split("\n")[0] });
+    }
+  }
+  return { libs, failures };
+}
