@@ -19,7 +19,7 @@ namespace {
 constexpr int kBlock = 64;           // elements per block
 constexpr int kVec = kBlock / 4;     // v128 per register
 constexpr int kRegs = 32;
-constexpr int kMaxRank = 8;
+constexpr int kMaxRank = 16;
 constexpr int kMaxIn = 32;
 constexpr int kMaxOut = 16;
 
@@ -59,18 +59,30 @@ inline void lanes_f(Reg& d, const Reg& a, const Reg& b, int nv, F f) {
 inline float floor_s(float x) { return wasm_f32x4_extract_lane(wasm_f32x4_floor(wasm_f32x4_splat(x)), 0); }
 inline float trunc_s(float x) { return wasm_f32x4_extract_lane(wasm_f32x4_trunc(wasm_f32x4_splat(x)), 0); }
 
-// fmod in the way C does it, exact for float32 operands via float64 arithmetic.
-float fmod_s(float x, float y) {
-  if (y == 0 || x != x || y != y || x - x != 0) return __builtin_nanf("");
-  if (y - y != 0) return x;
-  double q = (double)x / (double)y;
-  double t = q < 0 ? -(double)floor_s((float)-q) : (double)floor_s((float)q);
-  // Correct an off-by-one quotient from the division's rounding.
-  double r = (double)x - t * (double)y;
-  double ay = y < 0 ? -(double)y : (double)y;
-  while ((x >= 0 && r < 0) || (x < 0 && r > 0)) r += (x >= 0 ? ay : -ay);
-  while ((r >= ay) || (r <= -ay)) r -= (r > 0 ? ay : -ay);
-  return (float)r;
+inline double ldexp2(double x, int e) {
+  // x * 2^e for |e| < 1023, by building the power of two from its bits.
+  return x * __builtin_bit_cast(double, (uint64_t)(1023 + e) << 52);
+}
+inline int exponent_of(double x) { return (int)((__builtin_bit_cast(uint64_t, x) >> 52) & 0x7ff) - 1023; }
+
+// fmod as C defines it, exact: shift-and-subtract in float64, where every float32 operand and
+// every step (Sterbenz: t <= r < 2t) is exact. At most ~280 steps for float32 exponents.
+float fmod_s(float xf, float yf) {
+  if (yf == 0 || xf != xf || yf != yf || xf - xf != 0) return __builtin_nanf("");
+  if (yf - yf != 0) return xf;
+  double r = xf < 0 ? -(double)xf : (double)xf;
+  const double y = yf < 0 ? -(double)yf : (double)yf;
+  const double scale = 0x1p200;  // lifts subnormal float32s to normal float64 exponents
+  r *= scale;
+  const double ys = y * scale;
+  while (r >= ys) {
+    double t = ldexp2(ys, exponent_of(r) - exponent_of(ys));
+    if (t > r) t *= 0.5;
+    r -= t;
+  }
+  r /= scale;
+  float out = (float)r;
+  return __builtin_copysignf(out, xf);  // the result has x's sign, zero included
 }
 
 float nextafter_s(float x, float y) {

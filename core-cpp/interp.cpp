@@ -31,7 +31,7 @@ struct Copy {
   const uint8_t* in;
   uint8_t* out;
   int eb, rank;
-  int64_t shape[8], is[8], os[8];
+  int64_t shape[16], is[16], os[16];  // the compiler merges axes and caps ranks at 16
 };
 
 void copy_rows(void* ctx, int64_t begin, int64_t end, int) {
@@ -107,11 +107,22 @@ template <typename T>
 inline T combine(int32_t rop, T a, T b) {
   switch (rop) {
     case R_SUM: return a + b;
+    case R_PROD: return (T)((uint32_t)a * (uint32_t)b);  // integer products wrap
+    case R_MAX: return a > b ? a : b;
+    case R_MIN: return a < b ? a : b;
+    case R_AND: return a & b;  // bitwise on integers, as in XLA (bools are 0/1)
+    default: return a | b;
+  }
+}
+
+// Floats: NaN wins and max(+0, -0) is +0, as wasm's f32.max/min (and the reference) give.
+template <>
+inline float combine<float>(int32_t rop, float a, float b) {
+  switch (rop) {
+    case R_SUM: return a + b;
     case R_PROD: return a * b;
-    case R_MAX: return (a != a || b != b) ? (a != a ? a : b) : (a > b ? a : b);
-    case R_MIN: return (a != a || b != b) ? (a != a ? a : b) : (a < b ? a : b);
-    case R_AND: return (a != 0 && b != 0) ? 1 : 0;
-    default: return (a != 0 || b != 0) ? 1 : 0;
+    case R_MAX: return __builtin_wasm_max_f32(a, b);
+    default: return __builtin_wasm_min_f32(a, b);
   }
 }
 
@@ -129,7 +140,8 @@ template <>
 int32_t identity<int32_t>(int32_t rop) {
   switch (rop) {
     case R_SUM: case R_OR: return 0;
-    case R_PROD: case R_AND: return 1;
+    case R_PROD: return 1;
+    case R_AND: return -1;
     case R_MAX: return (int32_t)0x80000000;
     default: return 0x7fffffff;
   }
@@ -139,7 +151,8 @@ template <>
 uint32_t identity<uint32_t>(int32_t rop) {
   switch (rop) {
     case R_SUM: case R_OR: return 0;
-    case R_PROD: case R_AND: return 1;
+    case R_PROD: return 1;
+    case R_AND: return 0xffffffffu;
     case R_MAX: return 0;
     default: return 0xffffffffu;
   }

@@ -7,7 +7,7 @@ describe("UMD bundle in a plain <script>", () => {
     const umd = (globalThis as { webjax?: Webjax }).webjax;
     expect(umd).withContext("dist/webjax.umd.js did not define globalThis.webjax (run npm run build:bundle)").toBeDefined();
     const rt = await umd!.loadWasmRuntime();
-    expect(rt.variant).toBe("simd-threads");
+    expect(rt.variant).toBe("relaxed-threads");
     expect(Array.from(rt.addF32(Float32Array.of(1, 2, 3), Float32Array.of(0.5, 0.25, -3)))).toEqual([1.5, 2.25, 0]);
     rt.dispose?.();
   });

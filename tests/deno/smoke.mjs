@@ -29,9 +29,9 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
 
 console.log(`deno: running in Deno ${Deno.version.deno} (V8 ${Deno.version.v8})`);
 
-await check("wasm runtime loads the simd-threads variant from dist/webjax.mjs and adds", async () => {
+await check("wasm runtime loads the relaxed-threads variant (relaxed SIMD, FMA) from dist/webjax.mjs and adds", async () => {
   const rt = await webjax.loadWasmRuntime();
-  assert(rt.variant === "simd-threads", `expected variant simd-threads, got ${rt.variant}`);
+  assert(rt.variant === "relaxed-threads", `expected variant relaxed-threads, got ${rt.variant}`);
   assert(rt.threads >= 2, `expected at least 2 threads, got ${rt.threads}`);
   const n = 10_000;
   const a = Float32Array.from({ length: n }, (_, i) => i * 0.5);
@@ -42,6 +42,31 @@ await check("wasm runtime loads the simd-threads variant from dist/webjax.mjs an
     assert(sum[i] === Math.fround(a[i] + b[i]), `sum[${i}] = ${sum[i]}, expected ${Math.fround(a[i] + b[i])}`);
   }
   return `${rt.variant}, ${rt.threads} threads`;
+});
+
+await check("relaxed-threads runs on every worker and its GEMM matches float64", async () => {
+  const rt = await webjax.loadWasmRuntime();
+  rt.addF32(new Float32Array(1 << 20), new Float32Array(1 << 20));
+  const ids = rt.lastThreadIds();
+  assert(ids.length === rt.threads, `add of 2^20 ran on threads [${ids}] of ${rt.threads}`);
+  const [m, n, k] = [67, 45, 129];
+  const a = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i));
+  const b = Float32Array.from({ length: k * n }, (_, i) => Math.cos(i));
+  const core = rt.kernels;
+  const [pa, pb, pc] = [core.malloc(a.byteLength), core.malloc(b.byteLength), core.malloc(m * n * 4)];
+  new Float32Array(core.memory.buffer, pa, a.length).set(a);
+  new Float32Array(core.memory.buffer, pb, b.length).set(b);
+  core.exports.wj_gemm_f32(pa, pb, pc, 1, m, n, k, m * k, k, 1, k * n, n, 1, m * n, n);
+  const c = new Float32Array(core.memory.buffer, pc, m * n).slice();
+  [pa, pb, pc].forEach((p) => core.free(p));
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0, scale = 0;
+      for (let l = 0; l < k; l++) (sum += a[i * k + l] * b[l * n + j]), (scale += Math.abs(a[i * k + l] * b[l * n + j]));
+      assert(Math.abs(c[i * n + j] - sum) <= 1e-5 * Math.sqrt(k) * scale, `c[${i}][${j}] = ${c[i * n + j]}, float64 ${sum}`);
+    }
+  }
+  return `${rt.variant}, threads [${ids}]`;
 });
 
 await check("WebGPU adapter is available (llvmpipe) and runs a compute shader", async () => {

@@ -155,44 +155,89 @@ export function lower(jaxpr: Jaxpr): Lowered {
 
   const asView = (val: Value): View => (val instanceof Lazy ? fullView(materialize(val)) : val);
 
-  const emitFused = (lz: Lazy, out: Buf) => {
+  const viewKey = (v: View) => `${v.buf.id}|${v.offset}|${v.strides}`;
+
+  /** Registers a node needs (Sethi-Ullman, children in decreasing need) and the views it reads. */
+  const analyze = (root: Node) => {
+    const need = new Map<Node, number>();
+    const views = new Set<string>();
+    const walk = (n: Node): number => {
+      let r = need.get(n);
+      if (r !== undefined) return r;
+      if (n.k === "op") {
+        const ns = n.args.map(walk).sort((a, b) => b - a);
+        r = Math.max(1, ...ns.map((x, i) => x + i));
+      } else {
+        if (n.k === "in") views.add(viewKey(n.view));
+        r = 1;
+      }
+      need.set(n, r);
+      return r;
+    };
+    return { need: walk(root), needOf: need, views: views.size };
+  };
+
+  const substitute = (n: Node, from: Node, to: Node): Node =>
+    n === from ? to : n.k === "op" ? { ...n, args: n.args.map((a) => substitute(a, from, to)) } : n;
+
+  const MAX_REGS = 31, MAX_VIEWS = 28;
+
+  const emitFused = (lz: Lazy, out: Buf): void => {
+    let root = lz.node;
+    // Too many registers or inputs for one kernel: compute the heaviest operand first, into memory.
+    for (let a = analyze(root); a.need > MAX_REGS || a.views > MAX_VIEWS; a = analyze(root)) {
+      if (root.k !== "op") break;
+      const heavy = root.args.filter((x) => x.k === "op").sort((x, y) => analyze(y).need + analyze(y).views - analyze(x).need - analyze(x).views)[0];
+      if (!heavy) break;
+      const t = temp(new ShapedArray(lz.shape, heavy.dtype));
+      emitFused(new Lazy(lz.shape, heavy), t);
+      root = substitute(root, heavy, { k: "in", view: fullView(t), dtype: heavy.dtype });
+    }
+    const { needOf } = analyze(root);
     const views: View[] = [];
     const viewIndex = new Map<string, number>();
     const code: number[] = [];
-    const regOf = new Map<Node, number>();
-    // Post-order; each node's register is freed after its last reader.
+    // One node per distinct view: the same input is loaded once.
+    const canon = new Map<string, Node>();
+    const rep = (n: Node): Node => {
+      if (n.k !== "in") return n;
+      const key = viewKey(n.view);
+      if (!canon.has(key)) canon.set(key, n);
+      return canon.get(key)!;
+    };
     const order: Node[] = [];
-    const visit = (n: Node) => {
-      if (regOf.has(n)) return;
-      regOf.set(n, -1);
-      if (n.k === "op") n.args.forEach(visit);
+    const seen = new Set<Node>();
+    const visit = (n0: Node) => {
+      const n = rep(n0);
+      if (seen.has(n)) return;
+      seen.add(n);
+      if (n.k === "op") [...n.args].sort((x, y) => (needOf.get(y) ?? 1) - (needOf.get(x) ?? 1)).forEach(visit);
       order.push(n);
     };
-    visit(lz.node);
+    visit(root);
     const lastUse = new Map<Node, number>();
-    order.forEach((n, i) => n.k === "op" && n.args.forEach((a) => lastUse.set(a, i)));
+    order.forEach((n, i) => n.k === "op" && n.args.forEach((a) => lastUse.set(rep(a), i)));
+    const regOf = new Map<Node, number>();
     const free: number[] = [];
     let nextReg = 0;
-    const alloc = () => (free.length ? free.pop()! : nextReg++);
     order.forEach((n, i) => {
-      const r = alloc();
-      if (r >= 32) throw new Error("fused kernel needs more than 32 registers");
+      const r = free.length ? free.pop()! : nextReg++;
+      if (r > MAX_REGS) throw new Error("internal: fused kernel register allocation overflowed");
       regOf.set(n, r);
       if (n.k === "in") {
-        const v = n.view;
-        const key = `${v.buf.id}|${v.offset}|${v.strides}`;
+        const key = viewKey(n.view);
         let vi = viewIndex.get(key);
-        if (vi === undefined) viewIndex.set(key, (vi = views.push(v) - 1));
+        if (vi === undefined) viewIndex.set(key, (vi = views.push(n.view) - 1));
         code.push(E.LOAD, r, vi, 0, 0);
       } else if (n.k === "const") code.push(E.CONST, r, n.bits, 0, 0);
       else if (n.k === "index") code.push(E.INDEX, r, n.axis, 0, 0);
       else {
-        const [a, b, c] = n.args.map((x) => regOf.get(x)!);
+        const [a, b, c] = n.args.map((x) => regOf.get(rep(x))!);
         code.push(n.eop, r, a ?? 0, n.eop === E.VMATH || n.eop === E.IPOW ? n.imm : b ?? 0, c ?? 0);
+        for (const x of new Set(n.args.map(rep))) if (lastUse.get(x) === i) free.push(regOf.get(x)!);
       }
-      if (n.k === "op") for (const a of n.args) if (lastUse.get(a) === i && !free.includes(regOf.get(a)!)) free.push(regOf.get(a)!);
     });
-    code.push(E.STORE, 0, 0, regOf.get(lz.node)!, 0);
+    code.push(E.STORE, 0, 0, regOf.get(rep(root))!, 0);
     instrs.push({ op: "fused", shape: lz.shape, ins: views, outs: [out], code });
   };
 

@@ -88,7 +88,15 @@ function donationPairs(instrs: Instr[], inputs: Buf[], outputs: Buf[]): number[]
 }
 
 /** Drops unit axes and merges axes that are contiguous in every view (long inner loops). */
+const MAX_RANK = 16; // core-cpp kernels' limit
+
 function collapseDims(shape: number[], strideSets: number[][]): [number[], number[][]] {
+  const out = collapseDimsUnchecked(shape, strideSets);
+  if (out[0].length > MAX_RANK) throw new Error(`webjax wasm: a view of rank ${out[0].length} (more than ${MAX_RANK} axes that do not merge) is not supported.`);
+  return out;
+}
+
+function collapseDimsUnchecked(shape: number[], strideSets: number[][]): [number[], number[][]] {
   const keep = shape.map((_, i) => i).filter((i) => shape[i] !== 1);
   let s = keep.map((i) => shape[i]);
   let st = strideSets.map((x) => keep.map((i) => x[i]));
@@ -140,6 +148,7 @@ export class WasmProgram {
           const [shape, strides] = usesIndex
             ? ins.shape.length ? [ins.shape, ins.ins.map((v) => v.strides)] : [[1], ins.ins.map(() => [0])]
             : collapseDims(ins.shape, ins.ins.map((v) => v.strides));
+          if (shape.length > MAX_RANK) throw new Error(`webjax wasm: kernels of rank ${shape.length} (over ${MAX_RANK}) are not supported.`);
           const words = [shape.length, ...shape, ins.ins.length];
           ins.ins.forEach((v, i) => words.push(s(v.buf), v.offset, dtCode(v.dtype)!, ...strides[i]));
           words.push(ins.outs.length, ...ins.outs.flatMap((b) => [s(b), dtCode(b.aval.dtype)!]));

@@ -68,7 +68,8 @@ export function foldConstants(jaxpr: Jaxpr): Jaxpr {
 export function cse(jaxpr: Jaxpr): Jaxpr {
   const ids = new Map<Var, number>();
   let next = 0;
-  const id = (a: Atom) => (a instanceof Literal ? `L${a.aval.key()}:${a.val}` : `v${ids.get(a) ?? (ids.set(a, next++), ids.get(a))}`);
+  const lit = (v: number | boolean) => (Object.is(v, -0) ? "-0" : String(v));
+  const id = (a: Atom) => (a instanceof Literal ? `L${a.aval.key()}:${lit(a.val)}` : `v${ids.get(a) ?? (ids.set(a, next++), ids.get(a))}`);
   const rename = new Map<Var, Var>();
   const sub = (a: Atom): Atom => (a instanceof Var ? rename.get(a) ?? a : a);
   const seen = new Map<string, JaxprEqn>();

@@ -52,6 +52,7 @@ export const dotGeneral: Primitive<DotParams> = new Primitive<DotParams>("dot_ge
     const n = prod(outShape);
     const cplx = isComplex(a.dtype);
     const out = new Float64Array(cplx ? 2 * n : n);
+    const intOut = (outD === "int32" || outD === "uint32") && (a.dtype === "int32" || a.dtype === "uint32");
     const oc: number[] = [], kc: number[] = [];
     for (let o = 0; o < n; o++) {
       unravel(o, outShape, oc);
@@ -67,10 +68,11 @@ export const dotGeneral: Primitive<DotParams> = new Primitive<DotParams>("dot_ge
         if (cplx) {
           re += va[2 * ia] * vb[2 * ib] - va[2 * ia + 1] * vb[2 * ib + 1];
           im += va[2 * ia] * vb[2 * ib + 1] + va[2 * ia + 1] * vb[2 * ib];
-        } else re += va[ia] * vb[ib];
+        } else if (intOut) re = (re + Math.imul(va[ia], vb[ib])) | 0;  // integer dots wrap, as XLA's do
+        else re += va[ia] * vb[ib];
       }
       if (cplx) [out[2 * o], out[2 * o + 1]] = [re, im];
-      else out[o] = outD === "int32" ? re | 0 : re;
+      else out[o] = outD === "int32" ? re | 0 : outD === "uint32" ? re >>> 0 : re;
     }
     return [hostFromValues(outShape, outD, out)];
   },

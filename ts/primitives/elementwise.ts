@@ -62,15 +62,18 @@ export interface UnaryDecl<P extends Params> extends Partial<PrimitiveRules<P>> 
   deriv?: (t: Array, x: Array, ans: Array, params: P) => Array;
   /** Piecewise constant or integer valued: the tangent is always zero (JAX's `defjvp_zero`). */
   zeroDeriv?: boolean;
+  /** Extra checks of the operand type against the params (throws JAX's error). */
+  checkParams?: (x: ShapedArray, params: P) => void;
 }
 
 export function unaryPrimitive<P extends Params = Params>(name: string, decl: UnaryDecl<P>): Primitive<P> {
-  const { fn, complexFn, complexToReal, accepts, outDType, deriv, zeroDeriv, ...rules } = decl;
+  const { fn, complexFn, complexToReal, accepts, outDType, deriv, zeroDeriv, checkParams, ...rules } = decl;
   const prim: Primitive<P> = new Primitive<P>(name, {
     jvp: deriv ? unaryJvp(() => prim, deriv) : zeroDeriv ? zeroJvp(() => prim) : undefined,
     batch: ([x], [d], params) => [[bind1(prim, [x], params)], [d]],
     abstractEval([x], params) {
       checkDType(name, x.dtype, accepts);
+      checkParams?.(x, params);
       const out = outDType ? outDType(x.dtype, params) : x.dtype;
       return [new ShapedArray(x.shape, out, x.weakType && out === x.dtype)];
     },

@@ -134,6 +134,9 @@ export const square = unaryPrimitive("square", {
 /** x ** y for a static integer y. */
 export const integerPow = unaryPrimitive<{ y: number }>("integer_pow", {
   accepts: "numeric",
+  checkParams: (x, { y }) => {
+    if ((x.dtype === "int32" || x.dtype === "uint32") && y < 0) throw new TypeError(`Integers cannot be raised to negative powers, got x of dtype ${x.dtype} and y=${y}.`);
+  },
   fn: (x, { y }, d) => (d === "int32" ? ipowInt32(x, y) : x ** y),
   complexFn: (r, i, { y }) => cipow(r, i, y),
   deriv: (t, x, _, { y }) =>
@@ -227,7 +230,8 @@ export const xor = binaryPrimitive("xor", { accepts: "intOrBool", fn: (a, b) => 
 export const shiftLeft = binaryPrimitive("shift_left", { accepts: "integer", fn: (a, b) => (b >>> 0 >= 32 ? 0 : a << b), zeroDeriv: true });
 export const shiftRightLogical = binaryPrimitive("shift_right_logical", { accepts: "integer", fn: (a, b) => (b >>> 0 >= 32 ? 0 : a >>> b), zeroDeriv: true });
 export const shiftRightArithmetic = binaryPrimitive("shift_right_arithmetic", {
-  accepts: "integer", fn: (a, b, d) => (b >>> 0 >= 32 ? (a < 0 && d === "int32" ? -1 : 0) : d === "uint32" ? ((a | 0) >> b) >>> 0 : a >> b),
+  // Counts past the width fill with the top bit, for unsigned types too (XLA's semantics).
+  accepts: "integer", fn: (a, b, d) => (b >>> 0 >= 32 ? ((a | 0) < 0 ? -1 : 0) : d === "uint32" ? ((a | 0) >> b) >>> 0 : a >> b),
   zeroDeriv: true,
 });
 

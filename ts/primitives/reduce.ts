@@ -41,6 +41,17 @@ function reduceGroups(shape: readonly number[], axes: readonly number[]): { outS
 
 type ReduceParams = { axes: number[]; out_sharding: null };
 
+/** How integer values combine where that differs from the float rule. */
+function intCombine(name: string): ((a: number, b: number) => number) | null {
+  switch (name) {
+    case "reduce_prod": case "cumprod": return (a, b) => Math.imul(a, b);
+    case "reduce_sum": case "cumsum": return (a, b) => (a + b) | 0;
+    case "reduce_and": return (a, b) => a & b;
+    case "reduce_or": return (a, b) => a | b;
+    default: return null;
+  }
+}
+
 /** The tangent of a reduction of `x` (with result `out`) along `t`. */
 type ReduceTangent = (x: Array, t: Array, out: Array, axes: number[]) => Array;
 
@@ -70,8 +81,11 @@ function reducePrimitive(
         each((o, i) => (acc[o] = ccombine(acc[o], v[2 * i], v[2 * i + 1])));
         return [hostFromValues(outShape, x.dtype, acc.flat())];
       }
-      const acc = new Float64Array(n).fill(init);
-      each((o, i) => (acc[o] = combine(acc[o], v[i])));
+      // Integer reductions wrap at every step (products) and are bitwise (and/or), as in XLA.
+      const int = x.dtype === "int32" || x.dtype === "uint32";
+      const step = int ? intCombine(name) ?? combine : combine;
+      const acc = new Float64Array(n).fill(int && name === "reduce_and" ? -1 : init);
+      each((o, i) => (acc[o] = step(acc[o], v[i])));
       return [hostFromValues(outShape, x.dtype, x.dtype === "int32" ? acc.map((a) => a | 0) : x.dtype === "uint32" ? acc.map((a) => a >>> 0) : acc)];
     },
     // Of the reductions only reduce_sum carries (and prints) out_sharding in JAX.
@@ -190,6 +204,7 @@ function cumulativePrimitive(name: string, combine: (a: number, b: number) => nu
     },
     cpu([x], { axis, reverse }) {
       const v = hostValues(x);
+      const step = x.dtype === "int32" || x.dtype === "uint32" ? intCombine(name) ?? combine : combine;
       const out = new Float64Array(v.length);
       const stride = stridesOf(x.shape)[axis];
       const len = x.shape[axis];
@@ -199,10 +214,10 @@ function cumulativePrimitive(name: string, combine: (a: number, b: number) => nu
         for (let s = 0; s < len; s++) {
           const t = reverse ? len - 1 - s : s;
           const j = i + t * stride;
-          out[j] = s === 0 ? v[j] : combine(out[j + (reverse ? stride : -stride)], v[j]);
+          out[j] = s === 0 ? v[j] : step(out[j + (reverse ? stride : -stride)], v[j]);
         }
       }
-      return [hostFromValues(x.shape, x.dtype, x.dtype === "int32" ? out.map((a) => a | 0) : out)];
+      return [hostFromValues(x.shape, x.dtype, x.dtype === "int32" ? out.map((a) => a | 0) : x.dtype === "uint32" ? out.map((a) => a >>> 0) : out)];
     },
     jvp: ([x], [t], p) => [[bind1(prim, [x], p)], [t && tangent(x, t, p)]],
     batch: ([x], [d], p) => [[bind1(prim, [x], { ...p, axis: withBdim(p.axis, d!) })], [d]],

@@ -1,18 +1,25 @@
-// Instantiates a core variant. The threaded one runs over a shared
-// WebAssembly.Memory with a pool of workers (workers.ts); the calling thread
-// takes part in every parallel kernel and spins while the workers finish.
+// Instantiates a core variant. The threaded ones run over a shared
+// WebAssembly.Memory with a pool of workers (workers.ts) that instantiate the same
+// compiled module; the calling thread takes part in every parallel kernel and spins
+// while the workers finish. Where the engine has relaxed SIMD (Chromium >= 114, Deno;
+// not Node 20 without --experimental-wasm-relaxed-simd) the threaded variant is
+// webjax-relaxed-threads.wasm, whose GEMM uses fused multiply-add.
 
-import { simd, threads as threadsSupported } from "wasm-feature-detect";
+import { relaxedSimd, simd, threads as threadsSupported } from "wasm-feature-detect";
 
 import { Core, MAX_THREADS } from "../../../bindings/core.js";
-import { isNode, readWasmBytes, wasmUrl, type WasmFile } from "./locate.js";
+import { isNode, isServed, readWasmBytes, wasmUrl, type WasmFile } from "./locate.js";
 import type { WasmRuntime } from "./runtime.js";
 import { startWorkers, type PoolWorker } from "./workers.js";
 
 export interface WasmRuntimeOptions {
   /** false: single-threaded; a number: that many threads in all; default: all cores. */
   threads?: boolean | number;
+  /** false: never the relaxed-SIMD variant, so results match engines without it bit for bit. */
+  relaxedSimd?: boolean;
 }
+
+export type WasmVariant = "relaxed-threads" | "simd-threads" | "simd";
 
 const INITIAL_PAGES = 256; // 16 MiB, as linked (CMakeLists.txt)
 const MAX_PAGES = [65536, 32768, 16384]; // 4 GiB, else less where the engine refuses
@@ -21,7 +28,7 @@ const WORKER_STACK_BYTES = 256 * 1024;
 /** A loaded runtime; `lastThreadIds` is a diagnostic for tests. */
 export class LoadedRuntime implements WasmRuntime {
   constructor(
-    readonly variant: "simd-threads" | "simd",
+    readonly variant: WasmVariant,
     readonly threads: number,
     private readonly core: Core,
     private readonly workers: PoolWorker[],
@@ -54,8 +61,7 @@ export async function load(opts: WasmRuntimeOptions, forget: () => void): Promis
   if (why) infoOnce(`webjax: wasm backend runs single-threaded: ${why}`);
   const threaded = opts.threads !== false && !why;
 
-  const file: WasmFile = threaded ? "webjax-simd-threads.wasm" : "webjax-simd.wasm";
-  const module = await WebAssembly.compile(await readWasmBytes(wasmUrl(file)));
+  const [variant, module] = await compileCore(threaded, opts.relaxedSimd !== false);
   const memory = createMemory(threaded);
   // wj_host: programs call back into JS for primitives without a C++ kernel (Core.hostCall).
   let core: Core | undefined;
@@ -74,7 +80,20 @@ export async function load(opts: WasmRuntimeOptions, forget: () => void): Promis
   // Only now, with every worker parked in wj_worker_loop, may kernels use them.
   const threads = workers.length + 1;
   core.setNumThreads(threads);
-  return new LoadedRuntime("simd-threads", threads, core, workers, forget);
+  return new LoadedRuntime(variant, threads, core, workers, forget);
+}
+
+/** The best variant this engine runs, compiled: relaxed SIMD when it has it, else plain SIMD. */
+async function compileCore(threaded: boolean, relaxedWanted: boolean): Promise<[WasmVariant, WebAssembly.Module]> {
+  const compile = async (file: WasmFile) => WebAssembly.compile(await readWasmBytes(wasmUrl(file)));
+  if (threaded && relaxedWanted && isServed("webjax-relaxed-threads.wasm") && (await relaxedSimd())) {
+    try {
+      return ["relaxed-threads", await compile("webjax-relaxed-threads.wasm")];
+    } catch (e) {
+      infoOnce(`webjax: the relaxed-SIMD variant did not load, using simd-threads (${(e as Error).message})`);
+    }
+  }
+  return threaded ? ["simd-threads", await compile("webjax-simd-threads.wasm")] : ["simd", await compile("webjax-simd.wasm")];
 }
 
 function createMemory(shared: boolean): WebAssembly.Memory {

@@ -8,15 +8,17 @@
 // document.currentScript.src captured at load. Anything else (a bundle served
 // from elsewhere, karma, a CDN) calls setWasmPaths first.
 
-export type WasmFile = "webjax-simd-threads.wasm" | "webjax-simd.wasm";
+export type WasmFile = "webjax-relaxed-threads.wasm" | "webjax-simd-threads.wasm" | "webjax-simd.wasm";
 
 let pathOverride: string | Record<string, string> | undefined;
 
 /**
  * Overrides where the .wasm files are fetched from, like tfjs's setWasmPaths:
  * either a prefix (a directory URL or path ending in "/") or a map from file
- * name ("webjax-simd-threads.wasm", "webjax-simd.wasm") to its URL. Call it
- * before the first loadWasmRuntime().
+ * name ("webjax-relaxed-threads.wasm", "webjax-simd-threads.wasm",
+ * "webjax-simd.wasm") to its URL; a map without the relaxed file means it is not
+ * served, and the loader uses webjax-simd-threads.wasm instead. Call it before the
+ * first loadWasmRuntime().
  */
 export function setWasmPaths(prefixOrMap: string | Record<string, string>): void {
   pathOverride = prefixOrMap;
@@ -32,6 +34,11 @@ function baseForRelative(): string {
   if (typeof document !== "undefined" && document.baseURI) return document.baseURI;
   if (typeof location !== "undefined" && location.href) return location.href;
   return import.meta.url;
+}
+
+/** False only when setWasmPaths gave a map that leaves this file out. */
+export function isServed(file: WasmFile): boolean {
+  return typeof pathOverride !== "object" || file in pathOverride;
 }
 
 export function wasmUrl(file: WasmFile): URL {

@@ -6,7 +6,7 @@ import { load } from "./loader.js";
 export { setWasmPaths } from "./locate.js";
 
 export interface WasmRuntime {
-  variant: "simd-threads" | "simd";
+  variant: "relaxed-threads" | "simd-threads" | "simd";
   /** Threads that run kernels, the calling thread included. */
   threads: number;
   addF32(a: Float32Array, b: Float32Array): Float32Array;
