@@ -34,6 +34,10 @@ export { checkpoint, remat, checkpointName, checkpointPolicies } from "./transfo
 export type { CheckpointPolicy, CheckpointOptions } from "./transforms/checkpoint.js";
 export { customJvp, customVjp, customGradient, closureConvert, SymbolicZero } from "./transforms/custom.js";
 export { stopGradient } from "./transforms/stop_gradient.js";
+export { pureCallback, effectsBarrier } from "./transforms/callback.js";
+export type { PureCallbackOptions, VmapMethod } from "./transforms/callback.js";
+export { namedCall, namedScope } from "./transforms/named.js";
+export * as profiler from "./profiler/index.js";
 export type { VmapOptions } from "./transforms/vmap.js";
 export { loadWasmRuntime, setWasmPaths } from "./backends/wasm/runtime.js";
 export { getBackend } from "./core/backend.js";

@@ -36,6 +36,8 @@ import { Params, Primitive, allPrimitives } from "../../ts/core/primitive.js";
 import { bind, bind1 } from "../../ts/core/trace.js";
 import { lower } from "../../ts/compiler/lower.js";
 import { simplify } from "../../ts/compiler/simplify.js";
+import * as tree from "../../ts/core/tree.js";
+import { FlatCallback } from "../../ts/transforms/callback.js";
 import * as A from "../util/arbitraries.js";
 
 const SEED = 20250611;
@@ -564,6 +566,13 @@ const CASES: Record<string, CaseGen> = {
   remat2: callCase((jaxpr) => ({ jaxpr, prevent_cse: true, differentiated: false, policy: null })),
   custom_jvp_call: callCase((call_jaxpr) => ({ name: "f", call_jaxpr, jvp: () => [[], []], num_consts: 0, symbolic_zeros: false })),
   custom_vjp_call: callCase((call_jaxpr) => ({ name: "f", call_jaxpr, fwd: () => [[], [], null], bwd: () => [], num_consts: 0, symbolic_zeros: false })),
+  // A host callback: the wasm program calls back into JS, which runs the same function as cpu.
+  pure_callback: (g) => {
+    const d = pick(g, ANY);
+    const s = shapeOf(g);
+    const callback = new FlatCallback((x: Array) => [x], tree.structure([0]));
+    return { inputs: [arr(g, d, s)], params: { callback, result_avals: [new ShapedArray(s, d)], sharding: null, vmap_method: null } };
+  },
   stop_gradient: unary(ANY),
   name: unary(ANY, { params: () => ({ name: "h" }) }),
   cond: (g) => {

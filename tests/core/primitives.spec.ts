@@ -9,6 +9,8 @@ import { Params, allPrimitives } from "../../ts/core/primitive.js";
 import { bind } from "../../ts/core/trace.js";
 import { ClosedJaxpr } from "../../ts/core/jaxpr.js";
 import { ShapedArray } from "../../ts/core/aval.js";
+import * as tree from "../../ts/core/tree.js";
+import { FlatCallback } from "../../ts/transforms/callback.js";
 
 type Sample = {
   inputs: () => Array[];
@@ -100,6 +102,10 @@ const collective = (params: Params, inputs = () => [f32(3, 2)]): Sample => ({ in
 Object.assign(SAMPLES, {
   add_any: binary(() => f32(2, 3)),
   stop_gradient: unary(() => f32(2)),
+  pure_callback: {
+    inputs: () => [f32(3)],
+    params: { callback: new FlatCallback((x: Array) => [x.sum(), x], tree.structure([0])), result_avals: [new ShapedArray([], "float32"), new ShapedArray([3], "float32")], sharding: null, vmap_method: null },
+  },
   name: unary(() => f32(2), { name: "h" }),
   remat2: { inputs: () => [f32(3)], params: { jaxpr: callJaxpr(), prevent_cse: true, differentiated: false, policy: null } },
   custom_jvp_call: { inputs: () => [f32(3)], params: { name: "f", call_jaxpr: callJaxpr(), jvp: () => [[], []], num_consts: 0, symbolic_zeros: false } },

@@ -8,6 +8,8 @@ import { dce } from "../transforms/partial_eval.js";
 
 /** Call-like primitives whose body is inlined: params.jaxpr / call_jaxpr, no constants. */
 const CALLS: Record<string, string> = { jit: "jaxpr", remat2: "jaxpr", custom_jvp_call: "call_jaxpr", custom_vjp_call: "call_jaxpr" };
+/** Host callbacks run at run time, every time: never evaluated while compiling. */
+const NO_FOLD = new Set(["pure_callback"]);
 /** Identities for execution (they only matter to transformations). */
 const IDENTITIES = new Set(["name", "stop_gradient"]);
 
@@ -46,7 +48,7 @@ export function foldConstants(jaxpr: Jaxpr): Jaxpr {
   for (const e of jaxpr.eqns) {
     const ins = e.inputs.map(sub);
     const foldable = ins.every((a) => a instanceof Literal) && e.outvars.every((v) => v.aval.ndim === 0 && v.aval.dtype !== "complex64") &&
-      e.primitive.rules.cpu && !CALLS[e.primitive.name] && ins.length <= FOLD_LIMIT;
+      e.primitive.rules.cpu && !CALLS[e.primitive.name] && !NO_FOLD.has(e.primitive.name) && ins.length <= FOLD_LIMIT;
     if (foldable) {
       try {
         const outs = interpretEqn(e, (ins as Literal[]).map((l) => hostFromValues([], l.aval.dtype, [Number(l.val)])));

@@ -40,10 +40,11 @@ export class ShapedArray {
     return weakType === this.weakType ? this : new ShapedArray(this.shape, this.dtype, weakType);
   }
 
-  /** A hashable key for caches keyed by avals. */
+  /** A hashable key for caches keyed by avals (computed once: avals are immutable). */
   key(): string {
-    return `${this.dtype}${this.weakType ? "~" : ""}[${this.shape}]`;
+    return (this.#key ??= `${this.dtype}${this.weakType ? "~" : ""}[${this.shape}]`);
   }
+  #key: string | undefined;
 }
 
 export const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);

@@ -21,14 +21,32 @@ export class Literal {
 
 export type Atom = Var | Literal;
 
+/**
+ * An entry of a name stack: a scope name (`namedScope`), or a transformation that wraps the
+ * scope after it (JAX's `Transform`: [jvp, "outer", "inner"] reads "jvp(outer)/inner").
+ */
+export type NameStackEntry = string | { readonly transform: string };
+
+/** JAX's rendering of a name stack (`NameStack.__str__`). */
+export function nameStackString(stack: readonly NameStackEntry[]): string {
+  const scope: string[] = [];
+  for (let i = stack.length - 1; i >= 0; i--) {
+    const e = stack[i];
+    if (typeof e === "string") scope.push(e);
+    else if (scope.length) scope[scope.length - 1] = `${e.transform}(${scope[scope.length - 1]})`;
+    else scope.push(`${e.transform}()`);
+  }
+  return scope.reverse().join("/");
+}
+
 export class JaxprEqn {
   constructor(
     readonly primitive: Primitive,
     readonly inputs: Atom[],
     readonly params: Params,
     readonly outvars: Var[],
-    /** Scope names active when the equation was traced (`namedScope`), outermost first. */
-    readonly nameStack: readonly string[] = [],
+    /** Scopes active when the equation was traced, outermost first, relative to its jaxpr. */
+    readonly nameStack: readonly NameStackEntry[] = [],
   ) {}
 }
 
@@ -218,9 +236,9 @@ function ppEqn(eqn: JaxprEqn, ctx: PrintContext, settings: PrintSettings, used: 
         pp.brk(""), pp.text("]"),
       ))
     : pp.nil;
-  const rhs = pp.concat(pp.text(eqn.primitive.name), kv, pp.text(" "), ppVars(eqn.inputs, ctx));
-  const annotated = settings.nameStack && eqn.nameStack.length ? pp.concat(rhs, pp.text(`  # [${eqn.nameStack.join("/")}]`)) : rhs;
-  return eqn.outvars.length ? pp.concat(lhs, pp.text(" = "), annotated) : annotated;
+  const head = settings.nameStack ? pp.annotated(eqn.primitive.name, `[${nameStackString(eqn.nameStack)}]`) : pp.text(eqn.primitive.name);
+  const rhs = pp.concat(head, kv, pp.text(" "), ppVars(eqn.inputs, ctx));
+  return eqn.outvars.length ? pp.concat(lhs, pp.text(" = "), rhs) : rhs;
 }
 
 function ppParam(v: unknown, ctx: PrintContext, settings: PrintSettings): pp.Doc {

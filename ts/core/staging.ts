@@ -4,7 +4,7 @@
 import { Array, ConcreteArray, Tracer } from "./array.js";
 import { ShapedArray } from "./aval.js";
 import { isComplex } from "./dtype.js";
-import { Jaxpr, JaxprEqn, Literal, Var, Atom } from "./jaxpr.js";
+import { Jaxpr, JaxprEqn, Literal, NameStackEntry, Var, Atom } from "./jaxpr.js";
 import { Params, Primitive } from "./primitive.js";
 import { MainTrace, Trace, bind, fromHostValues, fullRaise, scalar, scalarDType, withDynamicTrace, withMainTrace } from "./trace.js";
 
@@ -17,10 +17,12 @@ export class JaxprTracer extends Tracer {
   }
 }
 
-/** Names pushed by `namedScope`, recorded on each staged equation. */
-export const nameStack: string[] = [];
+/** Names pushed by `namedScope` and transformations, recorded on each staged equation. */
+export const nameStack: NameStackEntry[] = [];
 
 export class JaxprBuilder {
+  /** Equations record the name stack relative to where the jaxpr began (JAX's reset_name_stack). */
+  readonly nameBase = nameStack.length;
   eqns: JaxprEqn[] = [];
   vars = new Map<JaxprTracer, Var>();
   /** Tracers standing for values from outside: concrete arrays, outer tracers or JS scalars. */
@@ -105,7 +107,7 @@ export class JaxprTrace extends Trace {
     const outAvals = prim.rules.abstractEval(ins.map((t) => t.aval), params);
     const outs = outAvals.map((a) => new JaxprTracer(this, a));
     const b = this.builder;
-    b.eqns.push(new JaxprEqn(prim, ins.map((t) => b.getVar(t)), params, outs.map((t) => b.newVar(t)), [...nameStack]));
+    b.eqns.push(new JaxprEqn(prim, ins.map((t) => b.getVar(t)), params, outs.map((t) => b.newVar(t)), nameStack.slice(b.nameBase)));
     return outs;
   }
 }
@@ -135,6 +137,17 @@ export function convertConstvars(jaxpr: Jaxpr): Jaxpr {
   return new Jaxpr([], [...jaxpr.constvars, ...jaxpr.invars], jaxpr.eqns, jaxpr.outvars);
 }
 
+/** Binds an equation's primitive with the equation's names added to the current name stack. */
+export function bindNamed(eqn: JaxprEqn, args: (Array | number | boolean)[], prim: Primitive = eqn.primitive, params: Params = eqn.params): Array[] {
+  const depth = nameStack.length;
+  nameStack.push(...eqn.nameStack);
+  try {
+    return bind(prim, args, params);
+  } finally {
+    nameStack.length = depth;
+  }
+}
+
 /** Evaluates a jaxpr by binding its equations, so whatever transformation is active applies. */
 export function evalJaxpr(jaxpr: Jaxpr, consts: readonly (Array | number)[], args: readonly (Array | number | boolean)[]): Array[] {
   const env = new Map<Var, Array | number | boolean>();
@@ -143,7 +156,7 @@ export function evalJaxpr(jaxpr: Jaxpr, consts: readonly (Array | number)[], arg
   // Literals keep their dtype (a bare JS number would be re-typed as a weak int or float).
   const read = (a: Atom) => (a instanceof Literal ? scalar(a.val, a.aval.dtype, a.aval.weakType) : env.get(a)!);
   for (const eqn of jaxpr.eqns) {
-    const outs = bind(eqn.primitive, eqn.inputs.map(read), eqn.params);
+    const outs = bindNamed(eqn, eqn.inputs.map(read));
     eqn.outvars.forEach((v, i) => env.set(v, outs[i]));
   }
   // A literal returned directly as an output still has to become an array of its type.

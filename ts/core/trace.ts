@@ -135,7 +135,8 @@ const eagerPrograms = new Map<string, Jaxpr>();
 function runEager(prim: Primitive, params: Params, args: ConcreteArray[]): Array[] {
   const backend = args.length ? args[0].backend : getBackend();
   const avals = args.map((a) => a.aval);
-  const key = `${prim.name}|${paramsKey(params)}|${avals.map((a) => a.key()).join(",")}`;
+  let key = `${prim.name}|${paramsKey(params)}|`;
+  for (const a of avals) key += a.key() + ",";
   let jaxpr = eagerPrograms.get(key);
   if (!jaxpr) {
     const invars = avals.map((a) => new Var(a));

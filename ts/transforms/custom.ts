@@ -163,6 +163,8 @@ export function customJvp<F extends (...args: any[]) => any>(fun: F, opts: { non
       });
       return [pa, touts];
     };
+    // The jaxpr shows the user's rule by its name, as JAX does.
+    Object.defineProperty(jvp, "name", { value: theRule.name || "<lambda>" });
     const outs = bind(customJvpCallP, [...consts, ...vals], { name, call_jaxpr: callJaxpr, jvp, num_consts: consts.length, symbolic_zeros: symbolicZeros });
     return tree.unflatten(outTree, outs);
   } as unknown as CustomJvpFunction<F>;
@@ -342,6 +344,8 @@ export function customVjp<F extends (...args: any[]) => any>(fun: F, opts: { non
         return ca;
       });
     };
+    Object.defineProperty(fwd, "name", { value: userFwd.name || "<lambda>" });
+    Object.defineProperty(bwd, "name", { value: userBwd.name || "<lambda>" });
     const outs = bind(customVjpCallP, [...consts, ...vals], { name, call_jaxpr: callJaxpr, fwd, bwd, num_consts: consts.length, symbolic_zeros: rules.symbolicZeros });
     return tree.unflatten(outTree, outs);
   } as unknown as CustomVjpFunction<F>;

@@ -10,6 +10,7 @@ import { evalJaxpr, traceToJaxpr } from "../core/staging.js";
 import { MainTrace, Trace, bind, fullRaise, scalar, withMainTrace } from "../core/trace.js";
 import * as tree from "../core/tree.js";
 import { instantiate, isDifferentiable, diffArg } from "./ad_util.js";
+import { withNameTransform } from "./named.js";
 
 export class JVPTracer extends Tracer {
   constructor(
@@ -76,7 +77,7 @@ export function jvpFlat(
   return withMainTrace(JVPTrace, null, (main: MainTrace) => {
     const trace = new JVPTrace(main);
     const ins = primals.map((p, i) => new JVPTracer(trace, p, isDifferentiable(p.dtype) ? tangents[i] : null));
-    const outs = f(...ins).map((o) => fullRaise(trace, o) as JVPTracer);
+    const outs = withNameTransform("jvp", () => f(...ins)).map((o) => fullRaise(trace, o) as JVPTracer);
     return [outs.map((o) => o.primal), outs.map((o) => o.tangent)];
   });
 }

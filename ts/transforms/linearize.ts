@@ -10,6 +10,7 @@ import { JaxprBuilder, JaxprTrace, JaxprTracer, convertConstvars } from "../core
 import { MainTrace, Trace, bind, fullRaise, scalar, withMainTrace } from "../core/trace.js";
 import { isDifferentiable } from "./ad_util.js";
 import { jvpJaxpr, noRule } from "./jvp.js";
+import { withNameTransform } from "./named.js";
 import { Saveable, partialEvalJaxpr } from "./partial_eval.js";
 
 export class LinearizeTracer extends Tracer {
@@ -71,7 +72,7 @@ export function linearizeFlat(f: (...xs: Array[]) => (Array | number | boolean)[
       const tIns = primals.filter((_, i) => inNonzero[i]).map((p) => builder.newArg(ttrace, p.aval.withWeak(false)));
       let k = 0;
       const ins = primals.map((p, i) => new LinearizeTracer(trace, p, inNonzero[i] ? tIns[k++] : null));
-      const outs = f(...ins).map((o) => fullRaise(trace, o) as LinearizeTracer);
+      const outs = withNameTransform("jvp", () => f(...ins)).map((o) => fullRaise(trace, o) as LinearizeTracer);
       const outNonzero = outs.map((o) => o.tangent !== null);
       const tOuts = outs.filter((o) => o.tangent !== null).map((o) => fullRaise(ttrace, o.tangent!) as JaxprTracer);
       const { jaxpr, consts } = builder.build(tIns, tOuts);

@@ -6,7 +6,7 @@ import { ShapedArray } from "../core/aval.js";
 import { ValueError, shapeStr } from "../core/errors.js";
 import { Atom, ClosedJaxpr, Jaxpr, Literal, Var } from "../core/jaxpr.js";
 import { UndefinedPrimal } from "../core/primitive.js";
-import { traceToJaxpr } from "../core/staging.js";
+import { bindNamed, nameStack, traceToJaxpr } from "../core/staging.js";
 import { bind, scalar } from "../core/trace.js";
 import * as tree from "../core/tree.js";
 import { addTangents, convert, isDifferentiable, zeros, diffArg } from "./ad_util.js";
@@ -36,7 +36,7 @@ export function backwardPass(jaxpr: Jaxpr, consts: readonly Array[], args: reado
       eqn.outvars.forEach((v) => linear.add(v));
       linearEqns.push(eqn);
     } else {
-      bind(eqn.primitive, eqn.inputs.map(read), eqn.params).forEach((o, i) => primal.set(eqn.outvars[i], o));
+      bindNamed(eqn, eqn.inputs.map(read)).forEach((o, i) => primal.set(eqn.outvars[i], o));
     }
   }
 
@@ -56,7 +56,15 @@ export function backwardPass(jaxpr: Jaxpr, consts: readonly Array[], args: reado
     const rule = eqn.primitive.rules.transpose;
     if (!rule) throw noRule("Transpose (reverse-mode differentiation)", eqn.primitive);
     const ins = eqn.inputs.map((a) => (isLinear(a) ? new UndefinedPrimal(a.aval) : read(a)));
-    const ctsIn = rule(ctsOut.map((c, i) => c ?? zeros(eqn.outvars[i].aval)), ins, eqn.params);
+    // Transposed equations are named transpose(<the equation's names>), as in JAX.
+    const depth = nameStack.length;
+    nameStack.push({ transform: "transpose" }, ...eqn.nameStack);
+    let ctsIn: (Array | null)[];
+    try {
+      ctsIn = rule(ctsOut.map((c, i) => c ?? zeros(eqn.outvars[i].aval)), ins, eqn.params);
+    } finally {
+      nameStack.length = depth;
+    }
     eqn.inputs.forEach((a, i) => addCt(a, ctsIn[i]));
   }
   return jaxpr.invars.map((v) => ctEnv.get(v) ?? null);

@@ -12,6 +12,7 @@ import { ClosedJaxpr } from "../core/jaxpr.js";
 import { evalJaxpr, traceToJaxpr } from "../core/staging.js";
 import { noRule } from "./jvp.js";
 import { paramNames } from "./jit.js";
+import { withNameTransform } from "./named.js";
 
 export class BatchTracer extends Tracer {
   constructor(
@@ -95,7 +96,7 @@ export function batchFlat(
     try {
       const trace = new BatchTrace(main);
       const ins = vals.map((v, i) => new BatchTracer(trace, v, dims[i]));
-      const outs = f(...ins).map((o) => fullRaise(trace, o) as BatchTracer);
+      const outs = withNameTransform("vmap", () => f(...ins)).map((o) => fullRaise(trace, o) as BatchTracer);
       return [outs.map((o) => o.val), outs.map((o) => o.bdim)];
     } finally {
       axisEnv.pop();
