@@ -412,6 +412,14 @@ export function lower(jaxpr: Jaxpr): Lowered {
       if ((rop === ROp.SUM || rop === ROp.PROD) && x.aval.dtype === "bool") return false;
       const axes = [...(p.axes as number[])].sort((a, b) => a - b);
       const shape = x.aval.shape;
+      // Reducing only size-1 axes moves no data: a reshape (argmax of them is all zeros).
+      if (rop !== ROp.ARGMAX && rop !== ROp.ARGMIN && axes.every((a) => shape[a] === 1)) {
+        const v = reshapeView(asView(read(x)), [...outAval.shape]);
+        if (v) {
+          env.set(e.outvars[0], v);
+          return true;
+        }
+      }
       const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
       let v = asView(read(x));
       const consecutive = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
