@@ -247,11 +247,10 @@ void run_block(const Kernel& k, int64_t row, int j0, int len, Reg* regs) {
       case E_FLE: MAP2(bool_mask(wasm_f32x4_le(x, y))); break;
       case E_FGT: MAP2(bool_mask(wasm_f32x4_gt(x, y))); break;
       case E_FGE: MAP2(bool_mask(wasm_f32x4_ge(x, y))); break;
-      case E_VMATH: {
-        VMathOp vop = static_cast<VMathOp>(c[3]);
-        for (int v = 0; v < nv; ++v) D[v] = vmath_f32x4(vop, A[v]);
+      case E_VMATH:
+        // Registers are contiguous lanes: the array map runs the op's SIMD loop over the block.
+        vmath_f32(static_cast<VMathOp>(c[3]), reinterpret_cast<const float*>(A), reinterpret_cast<float*>(D), 4 * nv);
         break;
-      }
       case E_IPOW: {
         // Square-and-multiply with the static exponent c[3] (negative: reciprocal after).
         int32_t e = c[3] < 0 ? -c[3] : c[3];

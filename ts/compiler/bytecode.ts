@@ -26,7 +26,10 @@ export const E = {
 } as const;
 
 /** core-cpp/vmath.h VMathOp. */
-export const VMath = { exp: 0, log: 1, tanh: 2, logistic: 3, sin: 4, cos: 5, erf: 6, expm1: 7, log1p: 8, tan: 9, atan: 10, exp2: 11 } as const;
+export const VMath = {
+  exp: 0, log: 1, tanh: 2, logistic: 3, sin: 4, cos: 5, erf: 6, expm1: 7, log1p: 8, tan: 9, atan: 10, exp2: 11,
+  asin: 12, acos: 13, sinh: 14, cosh: 15, asinh: 16, acosh: 17, atanh: 18, erf_inv: 20,
+} as const;
 
 export function dtCode(d: DType): number | null {
   switch (d) {

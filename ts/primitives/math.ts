@@ -320,6 +320,7 @@ function balancedEq(x: Array, z: Array, y: Array): Array {
 // ---- reference special functions (float64) ----
 
 function erfRef(x: number): number {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? NaN : Math.sign(x);
   const ax = Math.abs(x);
   if (ax < 2.5) {
     // Maclaurin series, converges quickly here.

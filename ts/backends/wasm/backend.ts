@@ -6,7 +6,12 @@ import { Backend, Buffer } from "../../core/backend.js";
 import { TypedArray, allocHost } from "../../core/dtype.js";
 import { Jaxpr } from "../../core/jaxpr.js";
 import { WasmBuffer, WasmProgram, compileForWasm } from "../../compiler/program.js";
+import { VMath } from "../../compiler/bytecode.js";
+import { nativeVMath } from "../../compiler/lower.js";
 import type { LoadedRuntime } from "./loader.js";
+
+// The core's vector math (core-cpp/vmath.h) covers these; they fuse instead of calling the host.
+for (const op of Object.keys(VMath)) nativeVMath.add(op);
 
 export class WasmBackend implements Backend {
   readonly name = "wasm" as const;
