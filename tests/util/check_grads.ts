@@ -3,6 +3,7 @@
 
 import { Array, jvp, numpy as np, tree, vjp } from "../../ts/index.js";
 import { expectClose } from "./close.js";
+import { rng } from "./rng.js";
 
 export interface CheckGradsOptions {
   order?: number;
@@ -14,16 +15,9 @@ export interface CheckGradsOptions {
   what?: string;
 }
 
-/** A small deterministic generator (mulberry32) of standard normals. */
+/** Standard normals (Box-Muller) from a seeded uniform generator. */
 function normals(seed: number): () => number {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = rng(seed);
   return () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
 }
 

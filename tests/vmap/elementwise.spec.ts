@@ -6,20 +6,8 @@ import { Array, lax, makeJaxpr, numpy as np, vmap } from "../../ts/index.js";
 import { DType } from "../../ts/core/dtype.js";
 import { Primitive } from "../../ts/core/primitive.js";
 import * as m from "../../ts/primitives/math.js";
+import { Rand, pick, rng } from "../util/rng.js";
 
-/** mulberry32: a small deterministic generator of uniforms in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-type Rand = () => number;
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 
 /** How to draw one operand's values: a dtype and a value generator (complex: two parts). */
 interface Kind {

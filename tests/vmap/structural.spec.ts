@@ -11,20 +11,8 @@ import { DotDimensionNumbers } from "../../ts/primitives/dot.js";
 import * as ix from "../../ts/primitives/indexing.js";
 import { bitcastConvertType, threefry2x32 } from "../../ts/primitives/random.js";
 import { expectClose } from "../util/close.js";
+import { Rand, pick, rng } from "../util/rng.js";
 
-/** mulberry32: a small deterministic generator of uniforms in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-type Rand = () => number;
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const int = (r: Rand, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 const dims = (r: Rand, rank: number, lo = 1, hi = 3) => globalThis.Array.from({ length: rank }, () => int(r, lo, hi));
 const shuffle = <T>(r: Rand, xs: T[]): T[] => {

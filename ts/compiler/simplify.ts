@@ -1,10 +1,9 @@
 // Jaxpr-to-jaxpr passes before lowering: inline call primitives into one flat program, fold
 // constants, merge common subexpressions, and drop dead equations.
 
-import { Atom, ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, paramsKey } from "../core/jaxpr.js";
+import { Atom, ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, dce, paramsKey } from "../core/jaxpr.js";
 import { hostFromValues, hostValues } from "../core/host.js";
 import { interpretEqn } from "../backends/cpu/index.js";
-import { dce } from "../transforms/partial_eval.js";
 
 /** Call-like primitives whose body is inlined: params.jaxpr / call_jaxpr, no constants. */
 const CALLS: Record<string, string> = { jit: "jaxpr", remat2: "jaxpr", custom_jvp_call: "call_jaxpr", custom_vjp_call: "call_jaxpr" };

@@ -70,6 +70,19 @@ export class Jaxpr {
   }
 }
 
+/** `jaxpr` without the equations none of its outputs depend on (every primitive is pure). */
+export function dce(jaxpr: Jaxpr): Jaxpr {
+  const live = new Set<Var>(jaxpr.outvars.filter((a): a is Var => a instanceof Var));
+  const kept: JaxprEqn[] = [];
+  for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
+    const e = jaxpr.eqns[i];
+    if (!e.outvars.some((v) => live.has(v))) continue;
+    kept.push(e);
+    for (const a of e.inputs) if (a instanceof Var) live.add(a);
+  }
+  return kept.length === jaxpr.eqns.length ? jaxpr : new Jaxpr(jaxpr.constvars, jaxpr.invars, kept.reverse(), jaxpr.outvars);
+}
+
 /** A jaxpr with values for its constvars. */
 export class ClosedJaxpr {
   constructor(

@@ -101,19 +101,6 @@ export function partialEvalJaxpr(jaxpr: Jaxpr, unknowns: boolean[], instantiate:
   return { known, unknown: unknownJaxpr, outUnknowns, numResiduals: residuals.length };
 }
 
-/** Drops equations whose outputs are unused (every primitive here is pure). */
-export function dce(jaxpr: Jaxpr): Jaxpr {
-  const live = new Set<Var>(jaxpr.outvars.filter((a): a is Var => a instanceof Var));
-  const kept: JaxprEqn[] = [];
-  for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
-    const e = jaxpr.eqns[i];
-    if (!e.outvars.some((v) => live.has(v))) continue;
-    kept.push(e);
-    e.inputs.forEach((a) => a instanceof Var && live.add(a));
-  }
-  return kept.length === jaxpr.eqns.length ? jaxpr : new Jaxpr(jaxpr.constvars, jaxpr.invars, kept.reverse(), jaxpr.outvars);
-}
-
 /**
  * The split of a call-like equation (params.jaxpr a ClosedJaxpr without consts): the known
  * half returns its residuals as extra outputs, which the unknown half takes first.

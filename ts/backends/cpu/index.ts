@@ -5,7 +5,7 @@ import { ShapedArray } from "../../core/aval.js";
 import { Backend, Buffer } from "../../core/backend.js";
 import { TypedArray } from "../../core/dtype.js";
 import { HostArray } from "../../core/host.js";
-import { ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, Atom } from "../../core/jaxpr.js";
+import { ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, Atom, dce } from "../../core/jaxpr.js";
 import { CpuContext } from "../../core/primitive.js";
 import { hostFromValues } from "../../core/host.js";
 
@@ -37,7 +37,7 @@ export class CpuBackend implements Backend {
     const ins = [...jaxpr.constvars, ...jaxpr.invars].map((v, i) => ({ shape: v.aval.shape, dtype: v.aval.dtype, data: args[i] as TypedArray }));
     // Equations whose results are unused do not run (as XLA drops them: e.g. an unused pure_callback).
     let program = this.pruned.get(jaxpr);
-    if (!program) this.pruned.set(jaxpr, (program = withoutDeadCode(jaxpr)));
+    if (!program) this.pruned.set(jaxpr, (program = dce(jaxpr)));
     const outs = interpret(program, ins.slice(0, jaxpr.constvars.length), ins.slice(jaxpr.constvars.length));
     // Every output gets a buffer of its own, even when the program returns an input.
     const seen = new Set<TypedArray>(args as TypedArray[]);
@@ -60,19 +60,6 @@ const ctx: CpuContext = {
     return interpret(closed.jaxpr, consts, args);
   },
 };
-
-/** `jaxpr` without the equations none of its outputs depend on. */
-function withoutDeadCode(jaxpr: Jaxpr): Jaxpr {
-  const live = new Set<Var>(jaxpr.outvars.filter((a): a is Var => a instanceof Var));
-  const keep: JaxprEqn[] = [];
-  for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
-    const e = jaxpr.eqns[i];
-    if (!e.outvars.some((v) => live.has(v))) continue;
-    keep.push(e);
-    for (const a of e.inputs) if (a instanceof Var) live.add(a);
-  }
-  return keep.length === jaxpr.eqns.length ? jaxpr : new Jaxpr(jaxpr.constvars, jaxpr.invars, keep.reverse(), jaxpr.outvars);
-}
 
 /** Runs a jaxpr on host arrays, one reference kernel per equation. */
 export function interpret(jaxpr: Jaxpr, consts: HostArray[], args: HostArray[]): HostArray[] {
