@@ -17,6 +17,8 @@ enum Op : int32_t {
   OP_COPY = 4,    // strided copy (transpose, slice, rev, pad interiors, concatenate parts)
   OP_FILL = 5,    // fill with one value
   OP_HOST = 6,    // call back into JS (primitives without a kernel here)
+  OP_GATHER = 7,  // rows of trailing slices picked by an index array (lax's simplified gather)
+  OP_SCATTER = 8, // the converse, adding (or writing) update rows into an operand copy
 };
 
 // Storage dtypes of kernel inputs and outputs.

@@ -279,6 +279,78 @@ const int32_t* run_reduce(const int32_t* p, uint8_t* const* slots) {
   return p + 7;
 }
 
+// ---- OP_GATHER / OP_SCATTER ----
+// Index rows are int32 [rows, k] and address the operand's first k axes; each picks a
+// contiguous trailing slice of `inner` elements. Returns the element offset, or -1 when a
+// row is out of bounds and must not be clamped.
+inline int64_t row_offset(const int32_t* idx, int k, const int32_t* dims, const int32_t* strides, bool clamp) {
+  int64_t off = 0;
+  for (int d = 0; d < k; ++d) {
+    int64_t v = idx[d];
+    if (v < 0 || v >= dims[d]) {
+      if (!clamp) return -1;
+      v = v < 0 ? 0 : dims[d] - 1;
+    }
+    off += v * strides[d];
+  }
+  return off;
+}
+
+// [x, idx, out, eb, k, rows, inner, clamp, fill_lo, fill_hi, dims[k], strides[k]]
+const int32_t* run_gather(const int32_t* p, uint8_t* const* slots) {
+  const uint8_t* x = slots[p[0]];
+  const int32_t* idx = reinterpret_cast<const int32_t*>(slots[p[1]]);
+  uint8_t* out = slots[p[2]];
+  const int eb = p[3], k = p[4];
+  const int64_t rows = p[5], inner = p[6];
+  const bool clamp = p[7] != 0;
+  const uint64_t fill = (uint64_t)(uint32_t)p[8] | ((uint64_t)(uint32_t)p[9] << 32);
+  const int32_t* dims = p + 10;
+  const int32_t* strides = dims + k;
+  for (int64_t r = 0; r < rows; ++r) {
+    uint8_t* o = out + r * inner * eb;
+    int64_t off = row_offset(idx + r * k, k, dims, strides, clamp);
+    if (off >= 0) {
+      memcpy(o, x + off * eb, inner * eb);
+    } else {
+      for (int64_t i = 0; i < inner; ++i) memcpy(o + i * eb, &fill, eb);
+    }
+  }
+  return p + 10 + 2 * k;
+}
+
+// [idx, upd, out, dtype, add, k, rows, inner, dims[k], strides[k]]; out already holds the operand.
+const int32_t* run_scatter(const int32_t* p, uint8_t* const* slots) {
+  const int32_t* idx = reinterpret_cast<const int32_t*>(slots[p[0]]);
+  const uint8_t* upd = slots[p[1]];
+  uint8_t* out = slots[p[2]];
+  const int32_t dtype = p[3];
+  const bool add = p[4] != 0;
+  const int k = p[5];
+  const int64_t rows = p[6], inner = p[7];
+  const int32_t* dims = p + 8;
+  const int32_t* strides = dims + k;
+  const int eb = dtype == DT_BOOL ? 1 : 4;
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t off = row_offset(idx + r * k, k, dims, strides, false);
+    if (off < 0) continue;  // out-of-bounds updates are dropped
+    const uint8_t* u = upd + r * inner * eb;
+    uint8_t* o = out + off * eb;
+    if (!add) {
+      memcpy(o, u, inner * eb);
+    } else if (dtype == DT_F32) {
+      float* of = reinterpret_cast<float*>(o);
+      const float* uf = reinterpret_cast<const float*>(u);
+      for (int64_t i = 0; i < inner; ++i) of[i] += uf[i];
+    } else {
+      int32_t* oi = reinterpret_cast<int32_t*>(o);
+      const int32_t* ui = reinterpret_cast<const int32_t*>(u);
+      for (int64_t i = 0; i < inner; ++i) oi[i] = (int32_t)((uint32_t)oi[i] + (uint32_t)ui[i]);
+    }
+  }
+  return p + 8 + 2 * k;
+}
+
 }  // namespace
 
 void run_program(const int32_t* code, int32_t n_words, uint8_t* const* slots) {
@@ -293,6 +365,8 @@ void run_program(const int32_t* code, int32_t n_words, uint8_t* const* slots) {
       case OP_COPY: run_copy(p, slots); break;
       case OP_FILL: run_fill(p, slots); break;
       case OP_HOST: wj_host(p[0]); break;
+      case OP_GATHER: run_gather(p, slots); break;
+      case OP_SCATTER: run_scatter(p, slots); break;
       default: __builtin_trap();
     }
     code += len;

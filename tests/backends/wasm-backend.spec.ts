@@ -69,4 +69,17 @@ describe("wasm backend", () => {
     expect((mt as any).buffer.ptr).not.toBe(mp);
     expect(mt.tolistSync()).toEqual([[0, 3], [1, 4], [2, 5]]);
   });
+
+  it("runs gathers and scatter-adds natively (no host calls), matching cpu", () => {
+    const stats = (jax.getBackend("wasm") as any).stats;
+    const f = jax.jit((x: jax.Array, i: jax.Array, u: jax.Array) => [x.slice(i), x.at(i).add(u)]);
+    const xc = np.arange(12, undefined, undefined, { dtype: "float32" }).reshape([4, 3]);
+    const ic = np.array([3, 0, 3, -1], { dtype: "int32" });
+    const uc = np.ones([4, 3]);
+    const want = f(jax.devicePut(xc, "cpu"), jax.devicePut(ic, "cpu"), jax.devicePut(uc, "cpu"));
+    const h0 = stats.hostCalls;
+    const got = f(jax.devicePut(xc, "wasm"), jax.devicePut(ic, "wasm"), jax.devicePut(uc, "wasm"));
+    expect(stats.hostCalls).toBe(h0);
+    got.forEach((g: jax.Array, k: number) => expect(g.tolistSync()).toEqual(want[k].tolistSync()));
+  });
 });

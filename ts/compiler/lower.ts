@@ -4,6 +4,7 @@
 
 import { ShapedArray, prod, stridesOf } from "../core/aval.js";
 import { DType, float16Bits } from "../core/dtype.js";
+import { hostFromValues } from "../core/host.js";
 import { Atom, Jaxpr, JaxprEqn, Literal, Var } from "../core/jaxpr.js";
 import { binaryShape } from "../primitives/elementwise.js";
 import { E, ROp, VMath, dtCode } from "./bytecode.js";
@@ -54,7 +55,9 @@ export type Instr =
   | { op: "reduce"; input: Buf; out: Buf; rop: number; dt: number; outer: number; red: number; inner: number }
   | { op: "copy"; input: View; out: Buf; outOffset: number; outStrides: number[] }
   | { op: "fill"; out: Buf; n: number; bytes: number; lo: number; hi: number }
-  | { op: "host"; eqn: JaxprEqn; ins: Buf[]; outs: Buf[] };
+  | { op: "host"; eqn: JaxprEqn; ins: Buf[]; outs: Buf[] }
+  | { op: "gather"; x: Buf; idx: Buf; out: Buf; eb: number; rows: number; inner: number; clamp: boolean; fill: [number, number]; dims: number[]; strides: number[] }
+  | { op: "scatter"; idx: Buf; upd: Buf; out: Buf; dt: number; add: boolean; rows: number; inner: number; dims: number[]; strides: number[] };
 
 export interface Lowered {
   instrs: Instr[];
@@ -483,6 +486,32 @@ export function lower(jaxpr: Jaxpr): Lowered {
       env.set(e.outvars[0], fullView(out));
       return true;
     }
+    if (name === "gather") {
+      // Pure data movement: any dtype, by element size.
+      const [x, idx] = e.inputs;
+      const k = idx.aval.shape[idx.aval.ndim - 1];
+      const xb = materialize(read(x)), ib = materialize(read(idx));
+      const out = temp(outAval);
+      instrs.push({
+        op: "gather", x: xb, idx: ib, out, eb: nbytes(x.aval.dtype), rows: prod(idx.aval.shape.slice(0, -1)), inner: prod(x.aval.shape.slice(k)),
+        clamp: p.mode === "clip", fill: fillBits(p.fill_value ?? NaN, x.aval.dtype), dims: x.aval.shape.slice(0, k), strides: contiguous(x.aval.shape).slice(0, k),
+      });
+      env.set(e.outvars[0], fullView(out));
+      return true;
+    }
+    if ((name === "scatter-add" && ["float32", "int32", "uint32"].includes(outAval.dtype)) || (name === "scatter" && cls(outAval.dtype))) {
+      const [x, idx, upd] = e.inputs;
+      const k = idx.aval.shape[idx.aval.ndim - 1];
+      const out = temp(outAval);
+      materializeInto(read(x), out);
+      const ib = materialize(read(idx)), ub = materialize(read(upd));
+      instrs.push({
+        op: "scatter", idx: ib, upd: ub, out, dt: dtCode(outAval.dtype)!, add: name === "scatter-add", rows: prod(idx.aval.shape.slice(0, -1)),
+        inner: prod(x.aval.shape.slice(k)), dims: x.aval.shape.slice(0, k), strides: contiguous(x.aval.shape).slice(0, k),
+      });
+      env.set(e.outvars[0], fullView(out));
+      return true;
+    }
     if (name === "concatenate" && cls(outAval.dtype)) {
       const out = temp(outAval);
       const d = p.dimension as number;
@@ -541,6 +570,14 @@ export function lower(jaxpr: Jaxpr): Lowered {
   });
 
   return { instrs, inputs, outputs };
+}
+
+/** A fill value's bytes for `dtype`, as two int32 words (complex: the real part, then 0). */
+function fillBits(v: number, dtype: DType): [number, number] {
+  const h = hostFromValues([1], dtype, [v]).data;
+  const words = new Int32Array(2);
+  new Uint8Array(words.buffer).set(new Uint8Array(h.buffer, h.byteOffset, Math.min(8, h.byteLength)));
+  return [words[0], words[1]];
 }
 
 function literalBits(l: Literal): number {

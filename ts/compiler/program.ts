@@ -27,6 +27,8 @@ function buffersOf(i: Instr): { reads: Buf[]; writes: Buf[] } {
     case "copy": return { reads: [i.input.buf], writes: [i.out] };
     case "fill": return { reads: [], writes: [i.out] };
     case "host": return { reads: i.ins, writes: i.outs };
+    case "gather": return { reads: [i.x, i.idx], writes: [i.out] };
+    case "scatter": return { reads: [i.idx, i.upd, i.out], writes: [i.out] };
   }
 }
 
@@ -171,6 +173,16 @@ export class WasmProgram {
         }
         case "fill":
           if (ins.n > 0) enc.emit(Op.FILL, [s(ins.out), 0, ins.bytes, ins.n, ins.lo, ins.hi]);
+          break;
+        case "gather":
+          if (ins.rows * ins.inner > 0) {
+            enc.emit(Op.GATHER, [s(ins.x), s(ins.idx), s(ins.out), ins.eb, ins.dims.length, ins.rows, ins.inner, ins.clamp ? 1 : 0, ...ins.fill, ...ins.dims, ...ins.strides]);
+          }
+          break;
+        case "scatter":
+          if (ins.rows * ins.inner > 0) {
+            enc.emit(Op.SCATTER, [s(ins.idx), s(ins.upd), s(ins.out), ins.dt, ins.add ? 1 : 0, ins.dims.length, ins.rows, ins.inner, ...ins.dims, ...ins.strides]);
+          }
           break;
         case "host": {
           const id = core.hostFns.length;
