@@ -63,10 +63,8 @@ describe("jax.profiler", () => {
     const names = t.traceEvents.filter((e) => e.ph === "X").map((e) => e.name);
     expect(names).toContain("outer/sin");
     expect(names).toContain("outer/jit(inner)");
-    if (names.includes("outer/jit(inner)/outer/exp")) {
-      pending("needs name stacks relative to each jaxpr (the jit body traced inside the scope records it again)");
-    }
     expect(names).toContain("outer/jit(inner)/exp");
+    expect(names).not.toContain("outer/jit(inner)/outer/exp"); // name stacks are relative to each jaxpr
   });
 
   it("perEquation: false records whole programs only", () => {
