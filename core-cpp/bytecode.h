@@ -22,7 +22,8 @@ enum Op : int32_t {
 };
 
 // Storage dtypes of kernel inputs and outputs.
-enum DT : int32_t { DT_F32 = 0, DT_I32 = 1, DT_U32 = 2, DT_BOOL = 3 };
+// DT_C64 is an output only: float32 real and imaginary parts interleaved by E_STOREC.
+enum DT : int32_t { DT_F32 = 0, DT_I32 = 1, DT_U32 = 2, DT_BOOL = 3, DT_C64 = 5 };
 
 // Reductions.
 enum ROp : int32_t { R_SUM = 0, R_PROD = 1, R_MAX = 2, R_MIN = 3, R_AND = 4, R_OR = 5, R_ARGMAX = 6, R_ARGMIN = 7 };
@@ -34,6 +35,7 @@ enum EOp : int32_t {
   E_STORE = 1,     // output a <- register b
   E_CONST = 2,     // dst <- splat(bits a)
   E_INDEX = 3,     // dst <- coordinate along axis a (i32)
+  E_STOREC = 4,    // complex64 output a <- (real part: register b, imaginary part: register c)
   // float
   E_FADD = 10, E_FSUB, E_FMUL, E_FDIV, E_FMAX, E_FMIN, E_FNEG, E_FABS, E_FSQRT, E_FRSQRT,
   E_FFLOOR = 20, E_FCEIL, E_FROUND_EVEN, E_FROUND_AWAY, E_FSIGN, E_FSQUARE, E_FPOW, E_FATAN2, E_FREM, E_FISFINITE,

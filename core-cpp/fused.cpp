@@ -168,6 +168,24 @@ void store(uint8_t* base, int32_t dtype, const Reg& r, int64_t at, int len) {
   }
 }
 
+// Interleaves float32 real and imaginary parts into complex64 elements.
+void store_complex(uint8_t* base, const Reg& re, const Reg& im, int64_t at, int len) {
+  float* p = reinterpret_cast<float*>(base) + 2 * at;
+  const int nv = (len + 3) / 4;
+  for (int v = 0; v < nv; ++v) {
+    v128_t lo = wasm_i32x4_shuffle(re[v], im[v], 0, 4, 1, 5), hi = wasm_i32x4_shuffle(re[v], im[v], 2, 6, 3, 7);
+    if (v * 4 + 4 <= len) {
+      wasm_v128_store(p + 8 * v, lo);
+      wasm_v128_store(p + 8 * v + 4, hi);
+    } else {
+      float t[8];
+      wasm_v128_store(t, lo);
+      wasm_v128_store(t + 4, hi);
+      for (int l = 0; v * 4 + l < len; ++l) p[8 * v + 2 * l] = t[2 * l], p[8 * v + 2 * l + 1] = t[2 * l + 1];
+    }
+  }
+}
+
 #define MAP1(expr)                                   \
   for (int v = 0; v < nv; ++v) {                     \
     v128_t x = A[v];                                 \
@@ -206,6 +224,7 @@ void run_block(const Kernel& k, int64_t row, int j0, int len, Reg* regs) {
     switch (op) {
       case E_LOAD: load(k, k.in[c[2]], D, &base[c[2]], j0, len); break;
       case E_STORE: store(k.out[c[2]], k.out_dtype[c[2]], regs[c[3]], row * k.inner + j0, len); break;
+      case E_STOREC: store_complex(k.out[c[2]], regs[c[3]], regs[c[4]], row * k.inner + j0, len); break;
       case E_CONST: { v128_t x = wasm_i32x4_splat(c[2]); for (int v = 0; v < nv; ++v) D[v] = x; break; }
       case E_INDEX:
         if (c[2] == k.rank - 1) {

@@ -82,4 +82,42 @@ describe("wasm backend", () => {
     expect(stats.hostCalls).toBe(h0);
     got.forEach((g: jax.Array, k: number) => expect(g.tolistSync()).toEqual(want[k].tolistSync()));
   });
+
+  it("runs complex64 elementwise chains, transposes and sums natively (no host calls), against float64 closed forms", () => {
+    const stats = (jax.getBackend("wasm") as any).stats;
+    const lax = jax.lax;
+    const re = [0.5, -1.25, 2, 0, 3, -0.75], im = [1, 0.5, -2, 0, -0.25, 4];
+    const f = jax.jit((a: jax.Array, b: jax.Array) => {
+      const z = lax.complex(a, b).reshape([2, 3]);
+      const w = lax.exp(z.mul(z)).div(lax.complex(b, a.add(1)).reshape([2, 3])).sub(lax.conj(z));
+      return [w, lax.abs(w), w.T.sum({ axis: 0 }), lax.real(lax.sign(z))];
+    });
+    const h0 = stats.hostCalls;
+    const [w, absW, sums, sgn] = f(np.array(re), np.array(im));
+    expect(stats.hostCalls).toBe(h0);
+    expect(w.dtype).toBe("complex64");
+    // float64 references of each element: w = exp(z^2) / (b + (a+1)i) - conj(z).
+    const want = re.map((a, k) => {
+      const b = im[k];
+      const [sr, si] = [a * a - b * b, 2 * a * b];
+      const [er, ei] = [Math.exp(sr) * Math.cos(si), Math.exp(sr) * Math.sin(si)];
+      const [dr, di] = [b, a + 1];
+      const d = dr * dr + di * di;
+      return [(er * dr + ei * di) / d - a, (ei * dr - er * di) / d + b];
+    });
+    const got = w.dataSync();
+    want.forEach(([r, i], k) => {
+      const tol = 4e-7 * (Math.abs(r) + Math.abs(i));
+      expect(Math.abs(got[2 * k] - r)).toBeLessThanOrEqual(tol);
+      expect(Math.abs(got[2 * k + 1] - i)).toBeLessThanOrEqual(tol);
+      expect(Math.abs(absW.dataSync()[k] - Math.hypot(r, i))).toBeLessThanOrEqual(tol);
+    });
+    const s = sums.dataSync(); // w.T summed over axis 0: the sum over each row of w
+    for (const row of [0, 1]) {
+      const [r, i] = [0, 1, 2].reduce(([x, y], c) => [x + want[3 * row + c][0], y + want[3 * row + c][1]], [0, 0]);
+      expect(Math.abs(s[2 * row] - r)).toBeLessThanOrEqual(1e-6 * (Math.abs(r) + Math.abs(i) + 10));
+      expect(Math.abs(s[2 * row + 1] - i)).toBeLessThanOrEqual(1e-6 * (Math.abs(r) + Math.abs(i) + 10));
+    }
+    Array.from(sgn.dataSync()).forEach((v, k) => expect(v).toBeCloseTo(Math.hypot(re[k], im[k]) ? re[k] / Math.hypot(re[k], im[k]) : 0, 6));
+  });
 });

@@ -6,13 +6,13 @@ import { DType } from "../core/dtype.js";
 export const Op = { FUSED: 1, DOT: 2, REDUCE: 3, COPY: 4, FILL: 5, HOST: 6, GATHER: 7, SCATTER: 8 } as const;
 
 /** Storage dtypes the kernels handle natively; others go through host calls. */
-export const DT = { F32: 0, I32: 1, U32: 2, BOOL: 3 } as const;
+export const DT = { F32: 0, I32: 1, U32: 2, BOOL: 3, C64: 5 } as const;
 
 export const ROp = { SUM: 0, PROD: 1, MAX: 2, MIN: 3, AND: 4, OR: 5, ARGMAX: 6, ARGMIN: 7 } as const;
 
 /** Fused-kernel instructions: [eop, dst, a, b, c]. */
 export const E = {
-  LOAD: 0, STORE: 1, CONST: 2, INDEX: 3,
+  LOAD: 0, STORE: 1, CONST: 2, INDEX: 3, STOREC: 4,
   FADD: 10, FSUB: 11, FMUL: 12, FDIV: 13, FMAX: 14, FMIN: 15, FNEG: 16, FABS: 17, FSQRT: 18, FRSQRT: 19,
   FFLOOR: 20, FCEIL: 21, FROUND_EVEN: 22, FROUND_AWAY: 23, FSIGN: 24, FSQUARE: 25, FPOW: 26, FATAN2: 27, FREM: 28, FISFINITE: 29,
   FEQ: 30, FNE: 31, FLT: 32, FLE: 33, FGT: 34, FGE: 35,

@@ -7,7 +7,8 @@ import { DType, float16Bits } from "../core/dtype.js";
 import { hostFromValues } from "../core/host.js";
 import { Atom, Jaxpr, JaxprEqn, Literal, Var } from "../core/jaxpr.js";
 import { binaryShape } from "../primitives/elementwise.js";
-import { E, ROp, VMath, dtCode } from "./bytecode.js";
+import { DT, E, ROp, VMath, dtCode } from "./bytecode.js";
+import * as C from "./complex.js";
 
 export class Buf {
   static count = 0;
@@ -31,8 +32,10 @@ export interface View {
   dtype: DType;
 }
 
-type Node =
+export type Node =
   | { k: "in"; view: View; dtype: DType }
+  // A complex64 value as two float32 expressions (only ever the root of a Lazy).
+  | { k: "pair"; re: Node; im: Node; dtype: DType }
   | { k: "const"; bits: number; dtype: DType }
   | { k: "index"; axis: number; dtype: DType }
   | { k: "op"; eop: number; args: Node[]; imm: number; dtype: DType };
@@ -50,7 +53,7 @@ class Lazy {
 type Value = View | Lazy;
 
 export type Instr =
-  | { op: "fused"; shape: number[]; ins: View[]; outs: Buf[]; code: number[] }
+  | { op: "fused"; shape: number[]; ins: View[]; outs: Buf[]; outDts: number[]; code: number[] }
   | { op: "dot"; a: View; b: View; out: Buf; batch: number; m: number; n: number; k: number; as: number[]; bs: number[] }
   | { op: "reduce"; input: Buf; out: Buf; rop: number; dt: number; outer: number; red: number; inner: number }
   | { op: "copy"; input: View; out: Buf; outOffset: number; outStrides: number[] }
@@ -186,17 +189,21 @@ export function lower(jaxpr: Jaxpr): Lowered {
   const MAX_REGS = 31, MAX_VIEWS = 28;
 
   const emitFused = (lz: Lazy, out: Buf): void => {
-    let root = lz.node;
+    // A complex result is two float32 roots stored interleaved; `join` holds the roots together.
+    const pair = lz.node.k === "pair" ? lz.node : null;
+    let join: Node = op(-1, pair ? [pair.re, pair.im] : [lz.node], lz.dtype);
     // Too many registers or inputs for one kernel: compute the heaviest operand first, into memory.
-    for (let a = analyze(root); a.need > MAX_REGS || a.views > MAX_VIEWS; a = analyze(root)) {
-      if (root.k !== "op") break;
-      const heavy = root.args.filter((x) => x.k === "op").sort((x, y) => analyze(y).need + analyze(y).views - analyze(x).need - analyze(x).views)[0];
+    for (let a = analyze(join); a.need > MAX_REGS || a.views > MAX_VIEWS; a = analyze(join)) {
+      const inner = join.k === "op" && join.args.length === 1 ? join.args[0] : join;
+      if (inner.k !== "op") break;
+      const heavy = inner.args.filter((x) => x.k === "op").sort((x, y) => analyze(y).need + analyze(y).views - analyze(x).need - analyze(x).views)[0];
       if (!heavy) break;
       const t = temp(new ShapedArray(lz.shape, heavy.dtype));
       emitFused(new Lazy(lz.shape, heavy), t);
-      root = substitute(root, heavy, { k: "in", view: fullView(t), dtype: heavy.dtype });
+      join = substitute(join, heavy, { k: "in", view: fullView(t), dtype: heavy.dtype });
     }
-    const { needOf } = analyze(root);
+    const roots = (join as Extract<Node, { k: "op" }>).args;
+    const { needOf } = analyze(join);
     const views: View[] = [];
     const viewIndex = new Map<string, number>();
     const code: number[] = [];
@@ -210,16 +217,18 @@ export function lower(jaxpr: Jaxpr): Lowered {
     };
     const order: Node[] = [];
     const seen = new Set<Node>();
+    const needOfNode = (n: Node) => needOf.get(n) ?? 1;
     const visit = (n0: Node) => {
       const n = rep(n0);
       if (seen.has(n)) return;
       seen.add(n);
-      if (n.k === "op") [...n.args].sort((x, y) => (needOf.get(y) ?? 1) - (needOf.get(x) ?? 1)).forEach(visit);
+      if (n.k === "op") [...n.args].sort((x, y) => needOfNode(y) - needOfNode(x)).forEach(visit);
       order.push(n);
     };
-    visit(root);
+    [...roots].sort((x, y) => needOfNode(y) - needOfNode(x)).forEach(visit);
     const lastUse = new Map<Node, number>();
     order.forEach((n, i) => n.k === "op" && n.args.forEach((a) => lastUse.set(rep(a), i)));
+    roots.forEach((r) => lastUse.set(rep(r), Infinity)); // live until the store
     const regOf = new Map<Node, number>();
     const free: number[] = [];
     let nextReg = 0;
@@ -234,14 +243,16 @@ export function lower(jaxpr: Jaxpr): Lowered {
         code.push(E.LOAD, r, vi, 0, 0);
       } else if (n.k === "const") code.push(E.CONST, r, n.bits, 0, 0);
       else if (n.k === "index") code.push(E.INDEX, r, n.axis, 0, 0);
-      else {
+      else if (n.k === "op") {
         const [a, b, c] = n.args.map((x) => regOf.get(rep(x))!);
         code.push(n.eop, r, a ?? 0, n.eop === E.VMATH || n.eop === E.IPOW ? n.imm : b ?? 0, c ?? 0);
         for (const x of new Set(n.args.map(rep))) if (lastUse.get(x) === i) free.push(regOf.get(x)!);
       }
     });
-    code.push(E.STORE, 0, 0, regOf.get(rep(root))!, 0);
-    instrs.push({ op: "fused", shape: lz.shape, ins: views, outs: [out], code });
+    const reg = (n: Node) => regOf.get(rep(n))!;
+    if (pair) code.push(E.STOREC, 0, 0, reg(roots[0]), reg(roots[1]));
+    else code.push(E.STORE, 0, 0, reg(roots[0]), 0);
+    instrs.push({ op: "fused", shape: lz.shape, ins: views, outs: [out], outDts: [pair ? DT.C64 : dtCode(out.aval.dtype)!], code });
   };
 
   /** The expression node reading `a` at each index of `shape` (broadcast as lax does). */
@@ -276,6 +287,7 @@ export function lower(jaxpr: Jaxpr): Lowered {
     const shape = [...outAval.shape];
     const inD = e.inputs[0]?.aval.dtype;
     const c = inD ? cls(inD) : null;
+    if (outAval.dtype === "complex64" || e.inputs.some((a) => a.aval.dtype === "complex64")) return complexElementwise(e);
     if (!cls(outAval.dtype) || e.inputs.some((a) => !cls(a.aval.dtype))) return null;
     const args = () => e.inputs.map((a) => nodeOf(a, shape));
     if (name in UNARY) {
@@ -322,6 +334,64 @@ export function lower(jaxpr: Jaxpr): Lowered {
     return null;
   };
 
+  /** `a` at each index of `shape` as float32 real and imaginary parts (null: no native form). */
+  const complexOf = (a: Atom, shape: number[]): C.Complex | null => {
+    if (a.aval.dtype !== "complex64") {
+      const re = convertNode(nodeOf(a, shape), a.aval.dtype, "float32");
+      return re && { re, im: C.f32(0) };
+    }
+    if (a instanceof Literal) return typeof a.val === "number" ? { re: C.f32(a.val), im: C.f32(0) } : null;
+    const val = env.get(a)!;
+    if (val instanceof Lazy && val.node.k === "pair" && val.shape.join() === shape.join()) return val.node;
+    // The interleaved buffer read as two float32 views.
+    const v = broadcastView(asView(val), shape);
+    const part = (k: number): Node => ({ k: "in", view: { ...v, dtype: "float32", offset: 2 * v.offset + k, strides: v.strides.map((s) => 2 * s) }, dtype: "float32" });
+    return { re: part(0), im: part(1) };
+  };
+
+  const complexElementwise = (e: JaxprEqn): Node | null => {
+    const name = e.primitive.name;
+    const out = e.outvars[0].aval;
+    if (!C.NATIVE.has(name) || (out.dtype !== "complex64" && out.dtype !== "float32" && out.dtype !== "bool")) return null;
+    if ((name === "exp" || name === "sin" || name === "cos") && !["exp", "sin", "cos", "sinh", "cosh"].every((f) => nativeVMath.has(f))) return null;
+    const shape = [...out.shape];
+    const real = name === "select_n" ? nodeOf(e.inputs[0], shape) : null;
+    const xs = (name === "select_n" ? e.inputs.slice(1) : e.inputs).map((a) => complexOf(a, shape));
+    if (xs.some((x) => x === null)) return null;
+    const [a, b] = xs as C.Complex[];
+    const pair = (z: C.Complex): Node => ({ k: "pair", re: z.re, im: z.im, dtype: "complex64" });
+    switch (name) {
+      case "add": case "add_any": return pair(C.add(a, b));
+      case "sub": return pair(C.sub(a, b));
+      case "mul": return pair(C.mul(a, b));
+      case "div": return pair(C.div(a, b));
+      case "neg": return pair(C.neg(a));
+      case "conj": return pair(C.conj(a));
+      case "square": return pair(C.mul(a, a));
+      case "integer_pow": return pair(C.ipow(a, e.params.y));
+      case "sign": return pair(C.sign(a));
+      case "exp": return pair(C.exp(a));
+      case "sin": return pair(C.sin(a));
+      case "cos": return pair(C.cos(a));
+      case "complex": return pair({ re: a.re, im: b.re });
+      case "real": return a.re;
+      case "imag": return a.im;
+      case "abs": return C.abs(a);
+      case "eq": return C.eq(a, b);
+      case "ne": return op(E.BNOT, [C.eq(a, b)], "bool");
+      case "convert_element_type": return out.dtype === "complex64" ? pair(a) : out.dtype === "float32" ? a.re : null;
+      case "select_n": {
+        let acc = xs[0]!;
+        for (let k = 1; k < xs.length; k++) {
+          const pred = e.inputs[0].aval.dtype === "bool" ? real! : op(E.IEQ, [real!, { k: "const", bits: k, dtype: "int32" }], "bool");
+          acc = C.select(pred, acc, xs[k]!);
+        }
+        return pair(acc);
+      }
+    }
+    return null;
+  };
+
   const convertNode = (x: Node, from: DType, to: DType): Node | null => {
     const [a, b] = [cls(from), cls(to)];
     if (!a || !b) return null;
@@ -341,7 +411,7 @@ export function lower(jaxpr: Jaxpr): Lowered {
       continue;
     }
     const out = e.outvars[0]?.aval;
-    const layout = out && cls(out.dtype) !== null ? layoutView(e, (a) => read(a)) : null;
+    const layout = out && (cls(out.dtype) !== null || out.dtype === "complex64") ? layoutView(e, (a) => read(a)) : null;
     if (layout) {
       env.set(e.outvars[0], layout);
       continue;
@@ -409,7 +479,9 @@ export function lower(jaxpr: Jaxpr): Lowered {
     if (!outAval) return false;
     if (name.startsWith("reduce_") || name === "argmax" || name === "argmin") {
       const x = e.inputs[0];
-      const dt = dtCode(x.aval.dtype);
+      // A complex sum is a float32 sum over an interleaved [..., 2] array.
+      const width = x.aval.dtype === "complex64" && name === "reduce_sum" ? 2 : 1;
+      const dt = width === 2 ? DT.F32 : dtCode(x.aval.dtype);
       const rop = { reduce_sum: ROp.SUM, reduce_prod: ROp.PROD, reduce_max: ROp.MAX, reduce_min: ROp.MIN, reduce_and: ROp.AND, reduce_or: ROp.OR, argmax: ROp.ARGMAX, argmin: ROp.ARGMIN }[name];
       if (dt === null || rop === undefined || x.aval.size === 0) return false;
       if ((rop === ROp.SUM || rop === ROp.PROD) && x.aval.dtype === "bool") return false;
@@ -430,14 +502,14 @@ export function lower(jaxpr: Jaxpr): Lowered {
       if (consecutive && isContiguous(v)) {
         outer = prod(shape.slice(0, axes[0] ?? 0));
         red = prod(axes.map((a) => shape[a]));
-        inner = prod(shape.slice((axes[axes.length - 1] ?? -1) + 1));
+        inner = width * prod(shape.slice((axes[axes.length - 1] ?? -1) + 1));
       } else {
         // Kept axes first, reduced axes last, in a contiguous copy.
         const perm = [...kept, ...axes];
         v = { ...v, shape: perm.map((d) => v.shape[d]), strides: perm.map((d) => v.strides[d]) };
         outer = prod(kept.map((d) => shape[d]));
         red = prod(axes.map((d) => shape[d]));
-        inner = 1;
+        inner = width;
       }
       const input = materialize(v);
       const out = temp(outAval);
@@ -512,7 +584,7 @@ export function lower(jaxpr: Jaxpr): Lowered {
       env.set(e.outvars[0], fullView(out));
       return true;
     }
-    if (name === "concatenate" && cls(outAval.dtype)) {
+    if (name === "concatenate" && (cls(outAval.dtype) || outAval.dtype === "complex64")) {
       const out = temp(outAval);
       const d = p.dimension as number;
       const os = contiguous(outAval.shape);

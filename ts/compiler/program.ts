@@ -153,7 +153,7 @@ export class WasmProgram {
           if (shape.length > MAX_RANK) throw new Error(`webjax wasm: kernels of rank ${shape.length} (over ${MAX_RANK}) are not supported.`);
           const words = [shape.length, ...shape, ins.ins.length];
           ins.ins.forEach((v, i) => words.push(s(v.buf), v.offset, dtCode(v.dtype)!, ...strides[i]));
-          words.push(ins.outs.length, ...ins.outs.flatMap((b) => [s(b), dtCode(b.aval.dtype)!]));
+          words.push(ins.outs.length, ...ins.outs.flatMap((b, k) => [s(b), ins.outDts[k]]));
           words.push(ins.code.length / 5, ...ins.code);
           enc.emit(Op.FUSED, words);
           break;
