@@ -117,8 +117,13 @@ function lub(a: Node, b: Node): Node {
   return least;
 }
 
+const STRONG = Object.fromEntries(DTYPES.map((d) => [d, Object.freeze({ dtype: d, weakType: false })])) as Record<DType, { dtype: DType; weakType: boolean }>;
+
 /** Result dtype and weakness of combining operands, following `jnp.promote_types` with weak types. */
 export function promoteTypes(...ts: { dtype: DType; weakType: boolean }[]): { dtype: DType; weakType: boolean } {
+  // The common case of eager ops, without walking the lattice.
+  const d0 = ts[0].dtype;
+  if (ts.every((t) => t.dtype === d0 && !t.weakType)) return STRONG[d0];
   let node: Node = ts[0].weakType ? weakNode(ts[0].dtype) : ts[0].dtype;
   for (const t of ts.slice(1)) node = lub(node, t.weakType ? weakNode(t.dtype) : t.dtype);
   switch (node) {

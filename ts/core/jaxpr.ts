@@ -117,6 +117,11 @@ export function objectId(o: object): number {
   return id;
 }
 
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
 /** A string that identifies params for caching (sub-jaxprs and functions by identity). */
 export function paramsKey(v: unknown): string {
   if (v === null || v === undefined) return String(v);
@@ -126,6 +131,7 @@ export function paramsKey(v: unknown): string {
   if (v instanceof ShapedArray) return v.key();
   if (typeof v === "object") {
     if (Object.getPrototypeOf(v) !== Object.prototype) return `#${objectId(v)}`;
+    if (isEmpty(v)) return "{}"; // most eager ops: no key list to build
     return `{${Object.keys(v).sort().map((k) => `${k}:${paramsKey((v as any)[k])}`).join(",")}}`;
   }
   return String(v);

@@ -13,6 +13,8 @@ export type TraceClass = new (main: MainTrace) => Trace;
 
 export class MainTrace {
   active = true;
+  /** Traces hold no state but their main: one instance serves every bind. */
+  trace: Trace | undefined;
   constructor(
     readonly level: number,
     readonly traceType: TraceClass,
@@ -99,7 +101,7 @@ export function findTopTrace(args: readonly unknown[], params?: Params): Trace {
     }
   }
   if (dynamicTrace && dynamicTrace.level > top.level) top = dynamicTrace;
-  return new top.traceType(top);
+  return (top.trace ??= new top.traceType(top));
 }
 
 export function fullRaise(trace: Trace, x: Array | number | boolean): Array {
@@ -130,19 +132,28 @@ export function bind1(prim: Primitive, args: readonly (Array | number | boolean)
 
 // ---- eager evaluation: a cached one-equation program, the same path jit takes ----
 
-const eagerPrograms = new Map<string, Jaxpr>();
+// Keyed by primitive, params, arity, then each argument's type: a walk down nested maps that
+// builds no key string per call.
+type KeyTrie = Map<unknown, KeyTrie | Jaxpr>;
+const eagerPrograms: KeyTrie = new Map();
 
 function runEager(prim: Primitive, params: Params, args: ConcreteArray[]): Array[] {
   const backend = args.length ? args[0].backend : getBackend();
-  const avals = args.map((a) => a.aval);
-  let key = `${prim.name}|${paramsKey(params)}|`;
-  for (const a of avals) key += a.key() + ",";
-  let jaxpr = eagerPrograms.get(key);
+  let node = eagerPrograms;
+  const path: unknown[] = [prim, paramsKey(params), args.length];
+  for (const a of args) path.push(a.aval.key());
+  for (let i = 0; i < path.length - 1; i++) {
+    let next = node.get(path[i]) as KeyTrie | undefined;
+    if (!next) node.set(path[i], (next = new Map()));
+    node = next;
+  }
+  let jaxpr = node.get(path[path.length - 1]) as Jaxpr | undefined;
   if (!jaxpr) {
+    const avals = args.map((a) => a.aval);
     const invars = avals.map((a) => new Var(a));
     const outs = prim.rules.abstractEval(avals, params).map((a) => new Var(a));
     jaxpr = new Jaxpr([], invars, [new JaxprEqn(prim, invars, params, outs)], outs);
-    eagerPrograms.set(key, jaxpr);
+    node.set(path[path.length - 1], jaxpr);
   }
   return executeJaxpr(backend, jaxpr, args);
 }

@@ -94,6 +94,8 @@ export function promoteArgs(xs: ArrayLike[], opts: { inexact?: boolean } = {}): 
 
 /** NumPy rank promotion: lower-rank operands get leading 1s (scalars stay rank 0 for lax). */
 export function promoteRanks(xs: Array[]): Array[] {
+  const s0 = xs[0].shape;
+  if (xs.every((x) => x.shape === s0 || (x.shape.length === s0.length && x.shape.every((n, i) => n === s0[i])))) return xs;
   // Check compatibility on the user's shapes first, so the error names them (not rank-padded ones).
   broadcastShapes(...xs.map((x) => x.shape));
   const nd = Math.max(...xs.map((x) => x.ndim));

@@ -8,7 +8,7 @@ import { DType, toDType } from "../core/dtype.js";
 import { ValueError } from "../core/errors.js";
 import { ClosedJaxpr, paramsKey } from "../core/jaxpr.js";
 import { JaxprTemplate, leafAxesOf, traceSizes } from "./abstracted_axes.js";
-import { Primitive } from "../core/primitive.js";
+import { Params, Primitive } from "../core/primitive.js";
 import { convertConstvars, evalJaxpr, JaxprTrace, traceToJaxpr } from "../core/staging.js";
 import { bind, executeJaxpr, findTopTrace, scalarDType } from "../core/trace.js";
 import { isUndefined } from "./ad_util.js";
@@ -174,6 +174,8 @@ interface Traced {
   jaxpr: ClosedJaxpr;
   consts: Array[];
   outTree: tree.TreeDef;
+  /** jit_p's params when nothing is donated (the same every call). */
+  params?: Params;
 }
 
 /**
@@ -187,21 +189,32 @@ export function jit<F extends (...args: any[]) => any>(fun: F, opts: JitOptions 
   const cache = new Map<string, Traced>();
   const name = fun.name || "<lambda>";
 
+  // Which arguments are static or donated depends only on how many there are.
+  const argnumsByArity = new Map<number, { statics: Set<number>; donated: Set<number>; dynIdx: number[] }>();
+  const argnums = (nargs: number) => {
+    let a = argnumsByArity.get(nargs);
+    if (!a) {
+      const statics = new Set([
+        ...normalizeArgnums(opts.staticArgnums, nargs, "staticArgnums"),
+        ...namesToArgnums(fun, opts.staticArgnames, "staticArgnames"),
+      ]);
+      const donated = new Set([
+        ...normalizeArgnums(opts.donateArgnums, nargs, "donateArgnums"),
+        ...namesToArgnums(fun, opts.donateArgnames, "donateArgnames"),
+      ]);
+      const dynIdx = [...globalThis.Array(nargs).keys()].filter((i) => !statics.has(i));
+      argnumsByArity.set(nargs, (a = { statics, donated, dynIdx }));
+    }
+    return a;
+  };
+
   const jitted = function (this: unknown, ...args: any[]) {
-    const statics = new Set([
-      ...normalizeArgnums(opts.staticArgnums, args.length, "staticArgnums"),
-      ...namesToArgnums(fun, opts.staticArgnames, "staticArgnames"),
-    ]);
-    const donated = new Set([
-      ...normalizeArgnums(opts.donateArgnums, args.length, "donateArgnums"),
-      ...namesToArgnums(fun, opts.donateArgnames, "donateArgnames"),
-    ]);
-    const dynIdx = args.map((_, i) => i).filter((i) => !statics.has(i));
-    const [leaves, inTree] = tree.flatten(dynIdx.map((i) => args[i]));
+    const { statics, donated, dynIdx } = argnums(args.length);
+    const [leaves, inTree] = tree.flatten(statics.size ? dynIdx.map((i) => args[i]) : args);
     const avals = leaves.map((l) => leafAval(l));
     // Shared (pinned) arrays such as cached scalars are never donated.
-    const leafDonated = dynIdx.flatMap((i) => tree.leaves(args[i]).map((l) => donated.has(i) && !(l instanceof ConcreteArray && l.isPinned)));
-    const staticKey = paramsKey([...statics].map((i) => args[i]));
+    const leafDonated = donated.size ? dynIdx.flatMap((i) => tree.leaves(args[i]).map((l) => donated.has(i) && !(l instanceof ConcreteArray && l.isPinned))) : null;
+    const staticKey = statics.size ? paramsKey([...statics].map((i) => args[i])) : "";
     let outTree: tree.TreeDef | undefined;
     const flatFun = (...tracers: Array[]) => {
       const dyn = tree.unflatten(inTree, tracers);
@@ -229,14 +242,9 @@ export function jit<F extends (...args: any[]) => any>(fun: F, opts: JitOptions 
     if (opts.inline && findTopTrace(inputs) instanceof JaxprTrace) {
       outs = evalJaxpr(traced.jaxpr.jaxpr, [], inputs);
     } else {
-      outs = bind(jitP, inputs, {
-        jaxpr: traced.jaxpr,
-        name,
-        donated_invars: [...traced.consts.map(() => false), ...leafDonated],
-        keep_unused: !!opts.keepUnused,
-        inline: !!opts.inline,
-        backend,
-      });
+      const params = (donated_invars: boolean[]) => ({ jaxpr: traced!.jaxpr, name, donated_invars, keep_unused: !!opts.keepUnused, inline: !!opts.inline, backend });
+      // Without donation the params are the same every call.
+      outs = bind(jitP, inputs, leafDonated ? params([...traced.consts.map(() => false), ...leafDonated]) : (traced.params ??= params(inputs.map(() => false))));
     }
     return tree.unflatten(traced.outTree, outs);
   };
