@@ -518,7 +518,8 @@ export function lower(jaxpr: Jaxpr): Lowered {
       return true;
     }
     if (name === "dot_general") {
-      if (e.inputs.some((a) => a.aval.dtype !== "float32") || outAval.dtype !== "float32") return false;
+      const complex = outAval.dtype === "complex64" && e.inputs.every((a) => a.aval.dtype === "complex64");
+      if (!complex && (e.inputs.some((a) => a.aval.dtype !== "float32") || outAval.dtype !== "float32")) return false;
       const [[lc, rc], [lb, rb]] = p.dimension_numbers as [[number[], number[]], [number[], number[]]];
       const [x, y] = e.inputs;
       const lf = x.aval.shape.map((_, i) => i).filter((i) => !lc.includes(i) && !lb.includes(i));
@@ -550,11 +551,21 @@ export function lower(jaxpr: Jaxpr): Lowered {
       const [av, as] = prep(x, [lb, lf, lc]);
       const [bv, bs] = prep(y, [rb, rc, rf]);
       const size = (shape: readonly number[], g: number[]) => prod(g.map((d) => shape[d]));
+      const dims = { batch: size(x.aval.shape, lb), m: size(x.aval.shape, lf), n: size(y.aval.shape, rf), k: size(x.aval.shape, lc) };
+      if (complex) {
+        // Four float32 products of the parts (read in place: strides double), combined lazily.
+        const part = (v: View, k: number): View => ({ ...v, dtype: "float32", offset: 2 * v.offset + k });
+        const [as2, bs2] = [as.map((s) => 2 * s), bs.map((s) => 2 * s)];
+        const [rr, ii, ri, ir] = [[0, 0], [1, 1], [0, 1], [1, 0]].map(([i, j]): Node => {
+          const t = temp(new ShapedArray(outAval.shape, "float32"));
+          instrs.push({ op: "dot", a: part(av, i), b: part(bv, j), out: t, ...dims, as: as2, bs: bs2 });
+          return { k: "in", view: fullView(t), dtype: "float32" };
+        });
+        lazyResult(e.outvars[0], { k: "pair", re: op(E.FSUB, [rr, ii], "float32"), im: op(E.FADD, [ri, ir], "float32"), dtype: "complex64" });
+        return true;
+      }
       const out = temp(outAval);
-      instrs.push({
-        op: "dot", a: av, b: bv, out,
-        batch: size(x.aval.shape, lb), m: size(x.aval.shape, lf), n: size(y.aval.shape, rf), k: size(x.aval.shape, lc), as, bs,
-      });
+      instrs.push({ op: "dot", a: av, b: bv, out, ...dims, as, bs });
       env.set(e.outvars[0], fullView(out));
       return true;
     }
