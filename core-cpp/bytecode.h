@@ -19,6 +19,10 @@ enum Op : int32_t {
   OP_HOST = 6,    // call back into JS (primitives without a kernel here)
   OP_GATHER = 7,  // rows of trailing slices picked by an index array (lax's simplified gather)
   OP_SCATTER = 8, // the converse, adding (or writing) update rows into an operand copy
+  // Control flow: nested bytecode blocks over the same slot table (see interp.cpp).
+  OP_SCAN = 9,    // run a body `length` times, pointing window slots at row i of their arrays
+  OP_WHILE = 10,  // run a cond block, then the body while its bool result is true
+  OP_COND = 11,   // run the branch picked by an int32 index (clamped)
 };
 
 // Storage dtypes of kernel inputs and outputs.

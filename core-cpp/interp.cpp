@@ -351,6 +351,47 @@ const int32_t* run_scatter(const int32_t* p, uint8_t* const* slots) {
   return p + 8 + 2 * k;
 }
 
+// ---- control flow ----
+// Blocks are bytecode nested in the instruction, prefixed by their word count. A scan's window
+// slots are rewritten before each step to point at row i of an array (xs read, ys written in
+// place), so a body runs on slices without copies.
+const int32_t* run_scan(const int32_t* p, uint8_t* const* slots) {
+  const int64_t length = p[0];
+  const bool reverse = p[1] != 0;
+  const int32_t n_win = p[2];
+  const int32_t* win = p + 3;  // {window slot, base slot, row bytes}
+  const int32_t* body = win + 3 * n_win;
+  uint8_t** table = const_cast<uint8_t**>(slots);
+  for (int64_t step = 0; step < length; ++step) {
+    const int64_t i = reverse ? length - 1 - step : step;
+    for (int32_t w = 0; w < n_win; ++w) table[win[3 * w]] = slots[win[3 * w + 1]] + i * win[3 * w + 2];
+    run_program(body + 1, body[0], slots);
+  }
+  return body + 1 + body[0];
+}
+
+const int32_t* run_while(const int32_t* p, uint8_t* const* slots) {
+  const uint8_t* pred = slots[p[0]];
+  const int32_t* cond = p + 1;
+  const int32_t* body = cond + 1 + cond[0];
+  for (;;) {
+    run_program(cond + 1, cond[0], slots);
+    if (!*pred) break;
+    run_program(body + 1, body[0], slots);
+  }
+  return body + 1 + body[0];
+}
+
+const int32_t* run_cond(const int32_t* p, uint8_t* const* slots) {
+  const int32_t n = p[1];
+  int32_t k = *reinterpret_cast<const int32_t*>(slots[p[0]]);
+  k = k < 0 ? 0 : k >= n ? n - 1 : k;
+  const int32_t* block = p + 2;
+  for (int32_t b = 0; b < k; ++b) block += 1 + block[0];
+  run_program(block + 1, block[0], slots);
+  return p;
+}
+
 }  // namespace
 
 void run_program(const int32_t* code, int32_t n_words, uint8_t* const* slots) {
@@ -367,6 +408,9 @@ void run_program(const int32_t* code, int32_t n_words, uint8_t* const* slots) {
       case OP_HOST: wj_host(p[0]); break;
       case OP_GATHER: run_gather(p, slots); break;
       case OP_SCATTER: run_scatter(p, slots); break;
+      case OP_SCAN: run_scan(p, slots); break;
+      case OP_WHILE: run_while(p, slots); break;
+      case OP_COND: run_cond(p, slots); break;
       default: __builtin_trap();
     }
     code += len;

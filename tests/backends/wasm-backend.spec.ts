@@ -150,4 +150,49 @@ describe("wasm backend", () => {
       }
     }
   });
+
+  it("runs scan, fori_loop, while_loop and cond inside the program (no host calls), against float64 loops", () => {
+    const stats = (jax.getBackend("wasm") as any).stats;
+    const lax = jax.lax;
+    const [steps, n] = [12, 1000];
+    const xs = Array.from({ length: steps * n }, (_, i) => Math.sin(i) * 0.5);
+    const h0 = stats.hostCalls;
+    // Each step materializes temporaries (a reduction reads them) that must not share memory
+    // with the carry or the stacked ys the loop writes row by row.
+    const f = jax.jit((x: jax.Array) => {
+      const [c, ys] = lax.scan((c: jax.Array, r: jax.Array) => {
+        const t = np.tanh(c.add(r));
+        const m = t.mul(t).sum();
+        return [t.mul(0.5).add(m.mul(0.001)), t.sub(m)];
+      }, np.zeros([n]), x.reshape([steps, n]), { reverse: true });
+      const k = lax.foriLoop(0, 7, (i: jax.Array, a: jax.Array) => a.mul(0.5).add(i), np.array(1));
+      const w = lax.whileLoop((v: jax.Array) => v.lt(1000), (v: jax.Array) => v.mul(3), np.array(1));
+      const b = lax.cond(c.sum().gt(0), (u: jax.Array) => u.add(1), (u: jax.Array) => u.sub(1), c);
+      return [c, ys, k, w, b];
+    });
+    const [c, ys, k, w, b] = f(np.array(xs)) as jax.Array[];
+    expect(stats.hostCalls).toBe(h0);
+    // float64 reference
+    let carry = new Float64Array(n);
+    const wantYs = new Float64Array(steps * n);
+    for (let s = steps - 1; s >= 0; s--) {
+      const t = carry.map((v, j) => Math.tanh(v + xs[s * n + j]));
+      const m = t.reduce((a, v) => a + v * v, 0);
+      t.forEach((v, j) => (wantYs[s * n + j] = v - m));
+      carry = t.map((v) => v * 0.5 + m * 0.001);
+    }
+    const close = (got: ArrayLike<number>, want: ArrayLike<number>, tol: number) => {
+      let worst = 0;
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+      expect(worst).toBeLessThanOrEqual(tol);
+    };
+    close(c.dataSync(), carry, 1e-4);
+    close(ys.dataSync(), wantYs, 2e-3); // |m| is ~300: float32 spacing there is ~3e-5
+    let kk = 1;
+    for (let i = 0; i < 7; i++) kk = kk * 0.5 + i;
+    expect(k.item()).toBeCloseTo(kk, 5);
+    expect(w.item()).toBe(2187);
+    const sign = carry.reduce((a, v) => a + v, 0) > 0 ? 1 : -1;
+    close(b.dataSync(), carry.map((v) => v + sign), 1e-4);
+  });
 });

@@ -9,13 +9,15 @@ import { Atom, Jaxpr, JaxprEqn, Literal, Var } from "../core/jaxpr.js";
 import { binaryShape } from "../primitives/elementwise.js";
 import { DT, E, ROp, VMath, dtCode } from "./bytecode.js";
 import * as C from "./complex.js";
+import { simplify as simplifyBody } from "./simplify.js";
 
 export class Buf {
   static count = 0;
   readonly id = Buf.count++;
   constructor(
     readonly aval: ShapedArray,
-    public kind: "input" | "output" | "temp",
+    /** A window is a slot with no memory of its own: a scan points it at one row of an array. */
+    public kind: "input" | "output" | "temp" | "window",
     /** Input index or output index. */
     public index = -1,
   ) {}
@@ -60,7 +62,10 @@ export type Instr =
   | { op: "fill"; out: Buf; n: number; bytes: number; lo: number; hi: number }
   | { op: "host"; eqn: JaxprEqn; ins: Buf[]; outs: Buf[] }
   | { op: "gather"; x: Buf; idx: Buf; out: Buf; eb: number; rows: number; inner: number; clamp: boolean; fill: [number, number]; dims: number[]; strides: number[] }
-  | { op: "scatter"; idx: Buf; upd: Buf; out: Buf; dt: number; add: boolean; rows: number; inner: number; dims: number[]; strides: number[] };
+  | { op: "scatter"; idx: Buf; upd: Buf; out: Buf; dt: number; add: boolean; rows: number; inner: number; dims: number[]; strides: number[] }
+  | { op: "scan"; length: number; reverse: boolean; windows: { win: Buf; base: Buf }[]; body: Instr[] }
+  | { op: "while"; pred: Buf; cond: Instr[]; body: Instr[] }
+  | { op: "cond"; index: Buf; branches: Instr[][] };
 
 export interface Lowered {
   instrs: Instr[];
@@ -125,8 +130,9 @@ function constBits(v: number | boolean, d: DType): number {
 
 /** Lowers `jaxpr` (flat: see simplify) to instructions over buffers. */
 export function lower(jaxpr: Jaxpr): Lowered {
-  const instrs: Instr[] = [];
-  const env = new Map<Var, Value>();
+  // The block being lowered (control flow lowers its bodies into nested blocks).
+  let instrs: Instr[] = [];
+  let env = new Map<Var, Value>();
   const inputs = [...jaxpr.constvars, ...jaxpr.invars].map((v, i) => {
     const b = new Buf(v.aval, "input", i);
     env.set(v, fullView(b));
@@ -135,10 +141,13 @@ export function lower(jaxpr: Jaxpr): Lowered {
   const outputs = jaxpr.outvars.map((a, i) => new Buf(a.aval, "output", i));
 
   // How often each variable is read: a lazy value read twice is computed once, into memory.
-  const uses = new Map<Var, number>();
+  let uses = new Map<Var, number>();
   const use = (a: Atom) => a instanceof Var && uses.set(a, (uses.get(a) ?? 0) + 1);
-  jaxpr.eqns.forEach((e) => e.inputs.forEach(use));
-  jaxpr.outvars.forEach(use);
+  const countUses = (j: Jaxpr) => {
+    j.eqns.forEach((e) => e.inputs.forEach(use));
+    j.outvars.forEach(use);
+  };
+  countUses(jaxpr);
 
   const temp = (aval: ShapedArray) => new Buf(aval, "temp");
 
@@ -403,8 +412,8 @@ export function lower(jaxpr: Jaxpr): Lowered {
   };
 
   // ---- the walk ----
-  for (const e of jaxpr.eqns) {
-    const name = e.primitive.name;
+  const walk = (eqns: readonly JaxprEqn[]) => {
+  for (const e of eqns) {
     const node = e.outvars.length === 1 ? elementwise(e) : null;
     if (node) {
       lazyResult(e.outvars[0], node);
@@ -416,12 +425,94 @@ export function lower(jaxpr: Jaxpr): Lowered {
       env.set(e.outvars[0], layout);
       continue;
     }
-    if (lowerKernel(e)) continue;
+    if (lowerKernel(e) || lowerControlFlow(e)) continue;
     // A host call: the reference kernel on contiguous inputs.
     const ins = e.inputs.map((a) => materialize(read(a)));
     const outs = e.outvars.map((v) => temp(v.aval));
     instrs.push({ op: "host", eqn: e, ins, outs });
     e.outvars.forEach((v, i) => env.set(v, fullView(outs[i])));
+  }
+  };
+  walk(jaxpr.eqns);
+
+  /**
+   * Lowers `j` applied to `args` into a block of its own (a loop body, a branch); `place` runs
+   * inside the block to put the results where the caller wants them.
+   */
+  function block(j: Jaxpr, args: Value[], place: (outs: Value[]) => void): Instr[] {
+    const saved = { instrs, env, uses };
+    [instrs, env, uses] = [[], new Map(), new Map()];
+    try {
+      const body = simplifyBody(j);
+      body.invars.forEach((v, i) => env.set(v, args[i]));
+      countUses(body);
+      walk(body.eqns);
+      place(body.outvars.map(read));
+      return instrs;
+    } finally {
+      ({ instrs, env, uses } = saved);
+    }
+  }
+
+  /** Loops and branches: carried values live in buffers written in place each step. */
+  function lowerControlFlow(e: JaxprEqn): boolean {
+    const p = e.params;
+    const copyInto = (from: Buf, to: Buf) => instrs.push({ op: "copy", input: fullView(from), out: to, outOffset: 0, outStrides: contiguous(to.aval.shape) });
+    // Operands read inside a block are computed once, outside it.
+    const operand = (a: Atom): Value => asView(read(a));
+    const carried = (atoms: readonly Atom[]) =>
+      atoms.map((a) => {
+        const b = temp(a.aval);
+        materializeInto(read(a), b);
+        return b;
+      });
+    switch (e.primitive.name) {
+      case "scan": {
+        const { jaxpr, length, reverse, num_consts: nc, num_carry: nk } = p;
+        const consts = e.inputs.slice(0, nc).map(operand);
+        const carry = carried(e.inputs.slice(nc, nc + nk));
+        // (A buffer may hold the stacked array under another shape: the operand's type is the truth.)
+        const row = (a: Atom) => new Buf(new ShapedArray(a.aval.shape.slice(1), a.aval.dtype), "window");
+        const stacked = [...e.inputs.slice(nc + nk), ...e.outvars.slice(nk)];
+        const xs = e.inputs.slice(nc + nk).map((a) => materialize(read(a)));
+        const ys = e.outvars.slice(nk).map((v) => temp(v.aval));
+        const windows = [...xs, ...ys].map((base, j) => ({ win: row(stacked[j]), base }));
+        const next = carry.map((b) => temp(b.aval));
+        const body = block(jaxpr.jaxpr, [...consts, ...carry.map(fullView), ...windows.slice(0, xs.length).map((w) => fullView(w.win))], (outs) => {
+          outs.slice(0, nk).forEach((v, k) => materializeInto(v, next[k]));
+          outs.slice(nk).forEach((v, j) => materializeInto(v, windows[xs.length + j].win));
+          next.forEach((b, k) => copyInto(b, carry[k]));
+        });
+        instrs.push({ op: "scan", length, reverse, windows, body });
+        e.outvars.forEach((v, i) => env.set(v, fullView(i < nk ? carry[i] : ys[i - nk])));
+        return true;
+      }
+      case "while": {
+        const { cond_jaxpr, body_jaxpr, cond_nconsts: cn, body_nconsts: bn } = p;
+        const cconsts = e.inputs.slice(0, cn).map(operand), bconsts = e.inputs.slice(cn, cn + bn).map(operand);
+        const carry = carried(e.inputs.slice(cn + bn));
+        const pred = temp(new ShapedArray([], "bool"));
+        const cond = block(cond_jaxpr.jaxpr, [...cconsts, ...carry.map(fullView)], ([v]) => materializeInto(v, pred));
+        const next = carry.map((b) => temp(b.aval));
+        const body = block(body_jaxpr.jaxpr, [...bconsts, ...carry.map(fullView)], (outs) => {
+          outs.forEach((v, k) => materializeInto(v, next[k]));
+          next.forEach((b, k) => copyInto(b, carry[k]));
+        });
+        instrs.push({ op: "while", pred, cond, body });
+        e.outvars.forEach((v, i) => env.set(v, fullView(carry[i])));
+        return true;
+      }
+      case "cond": {
+        const index = materialize(read(e.inputs[0]));
+        const ops = e.inputs.slice(1).map(operand);
+        const outs = e.outvars.map((v) => temp(v.aval));
+        const branches = (p.branches as { jaxpr: Jaxpr }[]).map((b) => block(b.jaxpr, ops, (vs) => vs.forEach((v, k) => materializeInto(v, outs[k]))));
+        instrs.push({ op: "cond", index, branches });
+        e.outvars.forEach((v, i) => env.set(v, fullView(outs[i])));
+        return true;
+      }
+    }
+    return false;
   }
 
   function layoutView(e: JaxprEqn, get: (a: Atom) => Value): View | null {

@@ -29,14 +29,40 @@ function buffersOf(i: Instr): { reads: Buf[]; writes: Buf[] } {
     case "host": return { reads: i.ins, writes: i.outs };
     case "gather": return { reads: [i.x, i.idx], writes: [i.out] };
     case "scatter": return { reads: [i.idx, i.upd, i.out], writes: [i.out] };
+    // Blocks are planned where they sit (see `flatten`); the loop's own step touches its arrays.
+    case "scan": return { reads: i.windows.map((w) => w.base), writes: i.windows.map((w) => w.base) };
+    case "while": return { reads: [i.pred], writes: [] };
+    case "cond": return { reads: [i.index], writes: [] };
   }
+}
+
+const blocksOf = (i: Instr): Instr[][] => (i.op === "scan" ? [i.body] : i.op === "while" ? [i.cond, i.body] : i.op === "cond" ? i.branches : []);
+
+/**
+ * Every instruction in execution order, nested blocks inline, and for each loop or branch
+ * instruction the position of the last instruction of its blocks.
+ */
+function flatten(instrs: Instr[]): { flat: Instr[]; blockEnd: Map<number, number> } {
+  const flat: Instr[] = [];
+  const blockEnd = new Map<number, number>();
+  const visit = (list: Instr[]) => {
+    for (const i of list) {
+      const at = flat.push(i) - 1;
+      const blocks = blocksOf(i);
+      blocks.forEach(visit);
+      if (blocks.length) blockEnd.set(at, flat.length - 1);
+    }
+  };
+  visit(instrs);
+  return { flat, blockEnd };
 }
 
 /** Arena offsets for temporaries: first fit over lifetimes [first write, last use]. */
 function planArena(instrs: Instr[]): { offsets: Map<Buf, number>; size: number } {
   const first = new Map<Buf, number>();
   const last = new Map<Buf, number>();
-  instrs.forEach((ins, t) => {
+  const { flat, blockEnd } = flatten(instrs);
+  flat.forEach((ins, t) => {
     const { reads, writes } = buffersOf(ins);
     for (const b of [...reads, ...writes]) {
       if (b.kind !== "temp") continue;
@@ -44,6 +70,11 @@ function planArena(instrs: Instr[]): { offsets: Map<Buf, number>; size: number }
       last.set(b, t);
     }
   });
+  // A buffer made before a block and used in it (or by the loop itself) lives to the block's
+  // end: the next step reads it again.
+  for (const [t0, end] of blockEnd) {
+    for (const [b, f] of first) if (f <= t0 && last.get(b)! >= t0) last.set(b, Math.max(last.get(b)!, end));
+  }
   const live: { off: number; size: number; end: number }[] = [];
   const offsets = new Map<Buf, number>();
   let size = 0;
@@ -70,11 +101,17 @@ function planArena(instrs: Instr[]): { offsets: Map<Buf, number>; size: number }
 function donationPairs(instrs: Instr[], inputs: Buf[], outputs: Buf[]): number[][] {
   const lastRead = new Map<Buf, number>();
   const firstWrite = new Map<Buf, number>();
-  instrs.forEach((ins, t) => {
+  const { flat, blockEnd } = flatten(instrs);
+  flat.forEach((ins, t) => {
     const { reads, writes } = buffersOf(ins);
     reads.forEach((b) => lastRead.set(b, t));
     writes.forEach((b) => firstWrite.has(b) || firstWrite.set(b, t));
   });
+  // Inside a loop or branch, a read is as late as the block's end and a write as early as its start.
+  for (const [t0, end] of blockEnd) {
+    for (const [b, r] of lastRead) if (r > t0 && r <= end) lastRead.set(b, end);
+    for (const [b, w] of firstWrite) if (w > t0 && w <= end) firstWrite.set(b, t0);
+  }
   const sameIndexRead = (ins: Instr, input: Buf, out: Buf) =>
     ins.op === "fused" && ins.outs.includes(out) &&
     ins.ins.every((v) => v.buf !== input || (v.offset === 0 && v.shape.join() === out.aval.shape.join() && v.strides.every((st, i) => v.shape[i] === 1 || st === stridesOf(v.shape)[i])));
@@ -84,7 +121,7 @@ function donationPairs(instrs: Instr[], inputs: Buf[], outputs: Buf[]): number[]
     return inputs.flatMap((b, j) => {
       if (b.bytes !== o.bytes || b.bytes === 0) return [];
       const r = lastRead.get(b) ?? -1;
-      return r < w || (r === w && sameIndexRead(instrs[w], b, o)) ? [j] : [];
+      return r < w || (r === w && sameIndexRead(flat[w], b, o)) ? [j] : [];
     });
   });
 }
@@ -134,15 +171,24 @@ export class WasmProgram {
     inputs.forEach((b, i) => slot.set(b, i));
     outputs.forEach((b, i) => slot.set(b, inputs.length + i));
     temps.forEach((b, i) => slot.set(b, inputs.length + outputs.length + i));
+    const windows = flatten(instrs).flat.flatMap((i) => (i.op === "scan" ? i.windows.map((w) => w.win) : []));
+    windows.forEach((b, i) => slot.set(b, inputs.length + outputs.length + temps.length + i));
     const s = (b: Buf) => {
       const k = slot.get(b);
       if (k === undefined) throw new Error("internal: a buffer without a slot");
       return k;
     };
 
-    const enc = new Encoder();
     let nHost = 0;
-    for (const ins of instrs) {
+    const encode = (enc: Encoder, list: Instr[]) => {
+    /** A nested block's words, prefixed by their count. */
+    const block = (list: Instr[]): number[] => {
+      const sub = new Encoder();
+      encode(sub, list);
+      const w = globalThis.Array.from(sub.finish());
+      return [w.length, ...w];
+    };
+    for (const ins of list) {
       switch (ins.op) {
         case "fused": {
           // Coordinates (iota) name axes, so kernels that read them keep their axes as they are.
@@ -191,15 +237,27 @@ export class WasmProgram {
           nHost++;
           break;
         }
+        case "scan":
+          enc.emit(Op.SCAN, [ins.length, ins.reverse ? 1 : 0, ins.windows.length, ...ins.windows.flatMap((w) => [s(w.win), s(w.base), w.win.bytes]), ...block(ins.body)]);
+          break;
+        case "while":
+          enc.emit(Op.WHILE, [s(ins.pred), ...block(ins.cond), ...block(ins.body)]);
+          break;
+        case "cond":
+          enc.emit(Op.COND, [s(ins.index), ins.branches.length, ...ins.branches.flatMap(block)]);
+          break;
       }
     }
+    };
+    const enc = new Encoder();
+    encode(enc, instrs);
     this.nHost = nHost;
     this.donatable = donationPairs(instrs, inputs, outputs);
     const code = enc.finish();
     this.nWords = code.length;
     this.codePtr = core.malloc(code.byteLength);
     new Int32Array(core.memory.buffer, this.codePtr, code.length).set(code);
-    const nSlots = inputs.length + outputs.length + temps.length;
+    const nSlots = inputs.length + outputs.length + temps.length + windows.length;
     this.slotsPtr = core.malloc(4 * Math.max(1, nSlots));
     this.arenaPtr = size ? core.malloc(size) : 0;
     const table = new Int32Array(core.memory.buffer, this.slotsPtr, nSlots);
