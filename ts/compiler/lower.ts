@@ -205,7 +205,13 @@ export function lower(jaxpr: Jaxpr): Lowered {
     for (let a = analyze(join); a.need > MAX_REGS || a.views > MAX_VIEWS; a = analyze(join)) {
       const inner = join.k === "op" && join.args.length === 1 ? join.args[0] : join;
       if (inner.k !== "op") break;
-      const heavy = inner.args.filter((x) => x.k === "op").sort((x, y) => analyze(y).need + analyze(y).views - analyze(x).need - analyze(x).views)[0];
+      let heavy: Node | null = null;
+      let most = -1;
+      for (const x of inner.args) {
+        if (x.k !== "op") continue;
+        const { need, views } = analyze(x);
+        if (need + views > most) [heavy, most] = [x, need + views];
+      }
       if (!heavy) break;
       const t = temp(new ShapedArray(lz.shape, heavy.dtype));
       emitFused(new Lazy(lz.shape, heavy), t);
@@ -413,25 +419,25 @@ export function lower(jaxpr: Jaxpr): Lowered {
 
   // ---- the walk ----
   const walk = (eqns: readonly JaxprEqn[]) => {
-  for (const e of eqns) {
-    const node = e.outvars.length === 1 ? elementwise(e) : null;
-    if (node) {
-      lazyResult(e.outvars[0], node);
-      continue;
+    for (const e of eqns) {
+      const node = e.outvars.length === 1 ? elementwise(e) : null;
+      if (node) {
+        lazyResult(e.outvars[0], node);
+        continue;
+      }
+      const out = e.outvars[0]?.aval;
+      const layout = out && (cls(out.dtype) !== null || out.dtype === "complex64") ? layoutView(e, (a) => read(a)) : null;
+      if (layout) {
+        env.set(e.outvars[0], layout);
+        continue;
+      }
+      if (lowerKernel(e) || lowerControlFlow(e)) continue;
+      // A host call: the reference kernel on contiguous inputs.
+      const ins = e.inputs.map((a) => materialize(read(a)));
+      const outs = e.outvars.map((v) => temp(v.aval));
+      instrs.push({ op: "host", eqn: e, ins, outs });
+      e.outvars.forEach((v, i) => env.set(v, fullView(outs[i])));
     }
-    const out = e.outvars[0]?.aval;
-    const layout = out && (cls(out.dtype) !== null || out.dtype === "complex64") ? layoutView(e, (a) => read(a)) : null;
-    if (layout) {
-      env.set(e.outvars[0], layout);
-      continue;
-    }
-    if (lowerKernel(e) || lowerControlFlow(e)) continue;
-    // A host call: the reference kernel on contiguous inputs.
-    const ins = e.inputs.map((a) => materialize(read(a)));
-    const outs = e.outvars.map((v) => temp(v.aval));
-    instrs.push({ op: "host", eqn: e, ins, outs });
-    e.outvars.forEach((v, i) => env.set(v, fullView(outs[i])));
-  }
   };
   walk(jaxpr.eqns);
 

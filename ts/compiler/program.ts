@@ -181,73 +181,73 @@ export class WasmProgram {
 
     let nHost = 0;
     const encode = (enc: Encoder, list: Instr[]) => {
-    /** A nested block's words, prefixed by their count. */
-    const block = (list: Instr[]): number[] => {
-      const sub = new Encoder();
-      encode(sub, list);
-      const w = globalThis.Array.from(sub.finish());
-      return [w.length, ...w];
-    };
-    for (const ins of list) {
-      switch (ins.op) {
-        case "fused": {
-          // Coordinates (iota) name axes, so kernels that read them keep their axes as they are.
-          const usesIndex = ins.code.some((w, k) => k % 5 === 0 && w === E.INDEX);
-          const [shape, strides] = usesIndex
-            ? ins.shape.length ? [ins.shape, ins.ins.map((v) => v.strides)] : [[1], ins.ins.map(() => [0])]
-            : collapseDims(ins.shape, ins.ins.map((v) => v.strides));
-          if (shape.length > MAX_RANK) throw new Error(`webjax wasm: kernels of rank ${shape.length} (over ${MAX_RANK}) are not supported.`);
-          const words = [shape.length, ...shape, ins.ins.length];
-          ins.ins.forEach((v, i) => words.push(s(v.buf), v.offset, dtCode(v.dtype)!, ...strides[i]));
-          words.push(ins.outs.length, ...ins.outs.flatMap((b, k) => [s(b), ins.outDts[k]]));
-          words.push(ins.code.length / 5, ...ins.code);
-          enc.emit(Op.FUSED, words);
-          break;
-        }
-        case "dot":
-          enc.emit(Op.DOT, [s(ins.a.buf), ins.a.offset, s(ins.b.buf), ins.b.offset, s(ins.out), ins.batch, ins.m, ins.n, ins.k, ...ins.as, ...ins.bs]);
-          break;
-        case "reduce":
-          enc.emit(Op.REDUCE, [s(ins.input), s(ins.out), ins.rop, ins.dt, ins.outer, ins.red, ins.inner]);
-          break;
-        case "copy": {
-          const v = ins.input;
-          if (prod(v.shape) === 0) break;
-          const [shape, [is, os]] = collapseDims(v.shape, [v.strides, ins.outStrides]);
-          enc.emit(Op.COPY, [s(v.buf), v.offset, s(ins.out), ins.outOffset, nbytes(v.dtype), shape.length, ...shape, ...is, ...os]);
-          break;
-        }
-        case "fill":
-          if (ins.n > 0) enc.emit(Op.FILL, [s(ins.out), 0, ins.bytes, ins.n, ins.lo, ins.hi]);
-          break;
-        case "gather":
-          if (ins.rows * ins.inner > 0) {
-            enc.emit(Op.GATHER, [s(ins.x), s(ins.idx), s(ins.out), ins.eb, ins.dims.length, ins.rows, ins.inner, ins.clamp ? 1 : 0, ...ins.fill, ...ins.dims, ...ins.strides]);
+      /** A nested block's words, prefixed by their count. */
+      const block = (list: Instr[]): number[] => {
+        const sub = new Encoder();
+        encode(sub, list);
+        const w = globalThis.Array.from(sub.finish());
+        return [w.length, ...w];
+      };
+      for (const ins of list) {
+        switch (ins.op) {
+          case "fused": {
+            // Coordinates (iota) name axes, so kernels that read them keep their axes as they are.
+            const usesIndex = ins.code.some((w, k) => k % 5 === 0 && w === E.INDEX);
+            const [shape, strides] = usesIndex
+              ? ins.shape.length ? [ins.shape, ins.ins.map((v) => v.strides)] : [[1], ins.ins.map(() => [0])]
+              : collapseDims(ins.shape, ins.ins.map((v) => v.strides));
+            if (shape.length > MAX_RANK) throw new Error(`webjax wasm: kernels of rank ${shape.length} (over ${MAX_RANK}) are not supported.`);
+            const words = [shape.length, ...shape, ins.ins.length];
+            ins.ins.forEach((v, i) => words.push(s(v.buf), v.offset, dtCode(v.dtype)!, ...strides[i]));
+            words.push(ins.outs.length, ...ins.outs.flatMap((b, k) => [s(b), ins.outDts[k]]));
+            words.push(ins.code.length / 5, ...ins.code);
+            enc.emit(Op.FUSED, words);
+            break;
           }
-          break;
-        case "scatter":
-          if (ins.rows * ins.inner > 0) {
-            enc.emit(Op.SCATTER, [s(ins.idx), s(ins.upd), s(ins.out), ins.dt, ins.add ? 1 : 0, ins.dims.length, ins.rows, ins.inner, ...ins.dims, ...ins.strides]);
+          case "dot":
+            enc.emit(Op.DOT, [s(ins.a.buf), ins.a.offset, s(ins.b.buf), ins.b.offset, s(ins.out), ins.batch, ins.m, ins.n, ins.k, ...ins.as, ...ins.bs]);
+            break;
+          case "reduce":
+            enc.emit(Op.REDUCE, [s(ins.input), s(ins.out), ins.rop, ins.dt, ins.outer, ins.red, ins.inner]);
+            break;
+          case "copy": {
+            const v = ins.input;
+            if (prod(v.shape) === 0) break;
+            const [shape, [is, os]] = collapseDims(v.shape, [v.strides, ins.outStrides]);
+            enc.emit(Op.COPY, [s(v.buf), v.offset, s(ins.out), ins.outOffset, nbytes(v.dtype), shape.length, ...shape, ...is, ...os]);
+            break;
           }
-          break;
-        case "host": {
-          const id = core.hostFns.length;
-          core.hostFns.push(this.hostFn(ins, s));
-          enc.emit(Op.HOST, [id]);
-          nHost++;
-          break;
+          case "fill":
+            if (ins.n > 0) enc.emit(Op.FILL, [s(ins.out), 0, ins.bytes, ins.n, ins.lo, ins.hi]);
+            break;
+          case "gather":
+            if (ins.rows * ins.inner > 0) {
+              enc.emit(Op.GATHER, [s(ins.x), s(ins.idx), s(ins.out), ins.eb, ins.dims.length, ins.rows, ins.inner, ins.clamp ? 1 : 0, ...ins.fill, ...ins.dims, ...ins.strides]);
+            }
+            break;
+          case "scatter":
+            if (ins.rows * ins.inner > 0) {
+              enc.emit(Op.SCATTER, [s(ins.idx), s(ins.upd), s(ins.out), ins.dt, ins.add ? 1 : 0, ins.dims.length, ins.rows, ins.inner, ...ins.dims, ...ins.strides]);
+            }
+            break;
+          case "host": {
+            const id = core.hostFns.length;
+            core.hostFns.push(this.hostFn(ins, s));
+            enc.emit(Op.HOST, [id]);
+            nHost++;
+            break;
+          }
+          case "scan":
+            enc.emit(Op.SCAN, [ins.length, ins.reverse ? 1 : 0, ins.windows.length, ...ins.windows.flatMap((w) => [s(w.win), s(w.base), w.win.bytes]), ...block(ins.body)]);
+            break;
+          case "while":
+            enc.emit(Op.WHILE, [s(ins.pred), ...block(ins.cond), ...block(ins.body)]);
+            break;
+          case "cond":
+            enc.emit(Op.COND, [s(ins.index), ins.branches.length, ...ins.branches.flatMap(block)]);
+            break;
         }
-        case "scan":
-          enc.emit(Op.SCAN, [ins.length, ins.reverse ? 1 : 0, ins.windows.length, ...ins.windows.flatMap((w) => [s(w.win), s(w.base), w.win.bytes]), ...block(ins.body)]);
-          break;
-        case "while":
-          enc.emit(Op.WHILE, [s(ins.pred), ...block(ins.cond), ...block(ins.body)]);
-          break;
-        case "cond":
-          enc.emit(Op.COND, [s(ins.index), ins.branches.length, ...ins.branches.flatMap(block)]);
-          break;
       }
-    }
     };
     const enc = new Encoder();
     encode(enc, instrs);
