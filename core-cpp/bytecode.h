@@ -55,6 +55,8 @@ enum EOp : int32_t {
   E_F2I = 80, E_F2U, E_I2F, E_U2F, E_TOBOOL, E_FTOBOOL,
   E_SELECT = 90,   // dst <- a ? c : b   (a is a 0/1 mask; select_n order: case0 if false)
   E_IPOW = 91,     // dst <- a ** b (b a literal non-negative int; float register)
+  // shifts by a literal count b in [0, 32), and rotate left by b in (0, 32)
+  E_SHLI = 92, E_SHRLI = 93, E_SHRAI = 94, E_ROTLI = 95,
 };
 
 }  // namespace wj

@@ -299,6 +299,10 @@ void run_block(const Kernel& k, int64_t row, int j0, int len, Reg* regs) {
       case E_XOR: MAP2(wasm_v128_xor(x, y)); break;
       case E_NOT: MAP1(wasm_v128_not(x)); break;
       case E_BNOT: MAP1(wasm_v128_xor(x, wasm_i32x4_splat(1))); break;
+      case E_SHLI: MAP1(wasm_i32x4_shl(x, c[3])); break;
+      case E_SHRLI: MAP1(wasm_u32x4_shr(x, c[3])); break;
+      case E_SHRAI: MAP1(wasm_i32x4_shr(x, c[3])); break;
+      case E_ROTLI: MAP1(wasm_v128_or(wasm_i32x4_shl(x, c[3]), wasm_u32x4_shr(x, 32 - c[3]))); break;
       case E_SHL:
       case E_SHRL:
       case E_SHRA:

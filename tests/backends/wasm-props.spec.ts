@@ -623,7 +623,8 @@ const CASES: Record<string, CaseGen> = {
   // -- random bits --
   threefry2x32: (g) => {
     const s = shapeOf(g, { maxRank: 3 });
-    return { inputs: [0, 1, 2, 3].map(() => arr(g, "uint32", bool(g) ? [] : s)) };
+    // NumPy broadcasting: scalars, and lower-rank operands (suffixes of the shape).
+    return { inputs: [0, 1, 2, 3].map(() => arr(g, "uint32", s.slice(pick(g, [0, 0, 1, 2, s.length])))) };
   },
   bitcast_convert_type: (g) => {
     const [from, to] = pick(g, [["float32", "int32"], ["float32", "uint32"], ["int32", "float32"], ["uint32", "float32"], ["int32", "uint32"], ["uint32", "int32"], ["float16", "float16"], ["float64", "float64"]] as [DType, DType][]);

@@ -23,6 +23,7 @@ export const E = {
   IEQ: 63, INE: 64, ILT: 65, ILE: 66, IGT: 67, IGE: 68, ULT: 69, ULE: 70, UGT: 71, UGE: 72,
   F2I: 80, F2U: 81, I2F: 82, U2F: 83, TOBOOL: 84, FTOBOOL: 85,
   SELECT: 90, IPOW: 91,
+  SHLI: 92, SHRLI: 93, SHRAI: 94, ROTLI: 95,
 } as const;
 
 /** core-cpp/vmath.h VMathOp. */

@@ -9,6 +9,7 @@ import { Atom, Jaxpr, JaxprEqn, Literal, Var } from "../core/jaxpr.js";
 import { binaryShape } from "../primitives/elementwise.js";
 import { DT, E, ROp, VMath, dtCode } from "./bytecode.js";
 import * as C from "./complex.js";
+import { threefry2x32 } from "./threefry.js";
 import { simplify as simplifyBody } from "./simplify.js";
 
 export class Buf {
@@ -122,6 +123,10 @@ const BINARY: Record<string, Partial<Record<Cls, number>>> = {
   ge: { f: E.FGE, i: E.IGE, u: E.UGE, b: E.UGE },
 };
 
+/** Instructions whose operand b is a literal (not a register). */
+const IMMEDIATE = new Set<number>([E.VMATH, E.IPOW, E.SHLI, E.SHRLI, E.SHRAI, E.ROTLI]);
+const SHIFT_BY_LITERAL: Record<number, number> = { [E.SHL]: E.SHLI, [E.SHRL]: E.SHRLI, [E.SHRA]: E.SHRAI };
+
 function constBits(v: number | boolean, d: DType): number {
   if (d === "float32") return new Int32Array(new Float32Array([Number(v)]).buffer)[0];
   if (d === "bool") return v ? 1 : 0;
@@ -197,10 +202,15 @@ export function lower(jaxpr: Jaxpr): Lowered {
 
   const MAX_REGS = 31, MAX_VIEWS = 28;
 
-  const emitFused = (lz: Lazy, out: Buf): void => {
-    // A complex result is two float32 roots stored interleaved; `join` holds the roots together.
-    const pair = lz.node.k === "pair" ? lz.node : null;
-    let join: Node = op(-1, pair ? [pair.re, pair.im] : [lz.node], lz.dtype);
+  const emitFused = (lz: Lazy, out: Buf): void => emitKernel(lz.shape, [lz.node], [out]);
+
+  /**
+   * One kernel computing `nodes` into `outs` (a complex node is two float32 roots stored
+   * interleaved); `join` holds all the roots together while the kernel is too big and split.
+   */
+  const emitKernel = (shape: number[], nodes: Node[], outs: Buf[]): void => {
+    const rootsOf = (n: Node) => (n.k === "pair" ? [n.re, n.im] : [n]);
+    let join: Node = op(-1, nodes.flatMap(rootsOf), "float32");
     // Too many registers or inputs for one kernel: compute the heaviest operand first, into memory.
     for (let a = analyze(join); a.need > MAX_REGS || a.views > MAX_VIEWS; a = analyze(join)) {
       const inner = join.k === "op" && join.args.length === 1 ? join.args[0] : join;
@@ -213,8 +223,8 @@ export function lower(jaxpr: Jaxpr): Lowered {
         if (need + views > most) [heavy, most] = [x, need + views];
       }
       if (!heavy) break;
-      const t = temp(new ShapedArray(lz.shape, heavy.dtype));
-      emitFused(new Lazy(lz.shape, heavy), t);
+      const t = temp(new ShapedArray(shape, heavy.dtype));
+      emitFused(new Lazy(shape, heavy), t);
       join = substitute(join, heavy, { k: "in", view: fullView(t), dtype: heavy.dtype });
     }
     const roots = (join as Extract<Node, { k: "op" }>).args;
@@ -260,14 +270,18 @@ export function lower(jaxpr: Jaxpr): Lowered {
       else if (n.k === "index") code.push(E.INDEX, r, n.axis, 0, 0);
       else if (n.k === "op") {
         const [a, b, c] = n.args.map((x) => regOf.get(rep(x))!);
-        code.push(n.eop, r, a ?? 0, n.eop === E.VMATH || n.eop === E.IPOW ? n.imm : b ?? 0, c ?? 0);
+        code.push(n.eop, r, a ?? 0, IMMEDIATE.has(n.eop) ? n.imm : b ?? 0, c ?? 0);
         for (const x of new Set(n.args.map(rep))) if (lastUse.get(x) === i) free.push(regOf.get(x)!);
       }
     });
     const reg = (n: Node) => regOf.get(rep(n))!;
-    if (pair) code.push(E.STOREC, 0, 0, reg(roots[0]), reg(roots[1]));
-    else code.push(E.STORE, 0, 0, reg(roots[0]), 0);
-    instrs.push({ op: "fused", shape: lz.shape, ins: views, outs: [out], outDts: [pair ? DT.C64 : dtCode(out.aval.dtype)!], code });
+    let r = 0;
+    nodes.forEach((n, k) => {
+      if (n.k === "pair") code.push(E.STOREC, 0, k, reg(roots[r++]), reg(roots[r++]));
+      else code.push(E.STORE, 0, k, reg(roots[r++]), 0);
+    });
+    const outDts = nodes.map((n, k) => (n.k === "pair" ? DT.C64 : dtCode(outs[k].aval.dtype)!));
+    instrs.push({ op: "fused", shape, ins: views, outs, outDts, code });
   };
 
   /** The expression node reading `a` at each index of `shape` (broadcast as lax does). */
@@ -311,7 +325,12 @@ export function lower(jaxpr: Jaxpr): Lowered {
     }
     if (name in BINARY) {
       const eop = c && BINARY[name][c];
-      return eop === undefined || eop === null ? null : op(eop, args(), outAval.dtype);
+      if (eop === undefined || eop === null) return null;
+      const xs = args();
+      // A shift by a literal count in range is one SIMD instruction.
+      const y = xs[1];
+      if (eop in SHIFT_BY_LITERAL && y.k === "const" && y.bits >= 0 && y.bits < 32) return op(SHIFT_BY_LITERAL[eop], [xs[0]], outAval.dtype, y.bits);
+      return op(eop, xs, outAval.dtype);
     }
     if (name in VMath) {
       if (c !== "f" || !nativeVMath.has(name)) return null;
@@ -327,6 +346,11 @@ export function lower(jaxpr: Jaxpr): Lowered {
       case "imag":
         return c === "f" ? { k: "const", bits: 0, dtype: "float32" } : null;
       case "convert_element_type": return convertNode(args()[0], inD!, outAval.dtype);
+      case "bitcast_convert_type": {
+        // Same-width 32-bit types: the register bits are the value, so this only relabels them.
+        const x = args()[0];
+        return c !== "b" && cls(outAval.dtype) !== "b" ? ({ ...x, dtype: outAval.dtype } as Node) : null;
+      }
       case "select_n": {
         const [which, ...cases] = args();
         let acc = cases[0];
@@ -664,6 +688,20 @@ export function lower(jaxpr: Jaxpr): Lowered {
       const out = temp(outAval);
       instrs.push({ op: "dot", a: av, b: bv, out, ...dims, as, bs });
       env.set(e.outvars[0], fullView(out));
+      return true;
+    }
+    if (name === "threefry2x32" && cls(outAval.dtype)) {
+      // Operands broadcast as NumPy does (leading unit axes first); both words in one kernel.
+      const shape = [...outAval.shape];
+      const args = e.inputs.map((a) => {
+        if (a instanceof Literal || a.aval.ndim === shape.length || a.aval.ndim === 0) return nodeOf(a, shape);
+        const v = asView(read(a)), pad = shape.length - v.shape.length;
+        const padded = { ...v, shape: [...globalThis.Array(pad).fill(1), ...v.shape], strides: [...globalThis.Array(pad).fill(0), ...v.strides] };
+        return { k: "in", view: broadcastView(padded, shape), dtype: v.dtype } as Node;
+      });
+      const outs = e.outvars.map((v) => temp(v.aval));
+      emitKernel(shape, threefry2x32(args[0], args[1], args[2], args[3]), outs);
+      e.outvars.forEach((v, i) => env.set(v, fullView(outs[i])));
       return true;
     }
     if (name === "gather") {
