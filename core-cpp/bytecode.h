@@ -23,6 +23,8 @@ enum Op : int32_t {
   OP_SCAN = 9,    // run a body `length` times, pointing window slots at row i of their arrays
   OP_WHILE = 10,  // run a cond block, then the body while its bool result is true
   OP_COND = 11,   // run the branch picked by an int32 index (clamped)
+  OP_DSLICE = 12, // copy a window at run-time start indices out of (or into) an array
+  OP_CUMULATIVE = 13,  // inclusive scan (sum, prod, max, min) along the middle axis of [outer, n, inner]
 };
 
 // Storage dtypes of kernel inputs and outputs.

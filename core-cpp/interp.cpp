@@ -351,6 +351,78 @@ const int32_t* run_scatter(const int32_t* p, uint8_t* const* slots) {
   return p + 8 + 2 * k;
 }
 
+// ---- OP_DSLICE ----
+// [src, dst, element bytes, rank, update, big shape[rank], window shape[rank], {index slot,
+// unsigned}[rank]]: starts are clamped so the window fits (XLA); update writes the window
+// into big (dynamic_update_slice), otherwise it is read out of it (dynamic_slice).
+const int32_t* run_dslice(const int32_t* p, uint8_t* const* slots) {
+  const uint8_t* src = slots[p[0]];
+  uint8_t* dst = slots[p[1]];
+  const int64_t eb = p[2];
+  const int rank = p[3];
+  const bool update = p[4] != 0;
+  const int32_t* big = p + 5;
+  const int32_t* win = big + rank;
+  const int32_t* idx = win + rank;
+  int64_t start[16], bstride[16], wstride[16];
+  int64_t bs = 1, ws = 1, rows = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    const int32_t raw = *reinterpret_cast<const int32_t*>(slots[idx[2 * d]]);
+    const int64_t v = idx[2 * d + 1] ? (int64_t)(uint32_t)raw : (int64_t)raw;
+    const int64_t hi = big[d] - win[d];
+    start[d] = v < 0 ? 0 : v > hi ? hi : v;
+    bstride[d] = bs, wstride[d] = ws;
+    bs *= big[d], ws *= win[d];
+    if (d < rank - 1) rows *= win[d];
+  }
+  if (ws == 0) return p;
+  const int64_t row_bytes = (rank ? win[rank - 1] : 1) * eb;
+  for (int64_t r = 0; r < rows; ++r) {
+    // The window row's coordinates, and its offsets in both arrays.
+    int64_t rest = r, bo = rank ? start[rank - 1] : 0, wo = 0;
+    for (int d = rank - 2; d >= 0; --d) {
+      const int64_t c = rest % win[d];
+      rest /= win[d];
+      bo += (start[d] + c) * bstride[d];
+      wo += c * wstride[d];
+    }
+    if (update) memcpy(dst + bo * eb, src + wo * eb, row_bytes);
+    else memcpy(dst + wo * eb, src + bo * eb, row_bytes);
+  }
+  return p;
+}
+
+// ---- OP_CUMULATIVE ----
+// [src, dst, rop, dtype, outer, n, inner, reverse]: each step combines a whole inner row with
+// the previous step's, in order along n.
+template <typename T>
+void cumulative(const T* in, T* out, int32_t rop, int64_t outer, int64_t n, int64_t inner, bool reverse) {
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t s = 0; s < n; ++s) {
+      const int64_t k = reverse ? n - 1 - s : s;
+      const T* x = in + (o * n + k) * inner;
+      T* y = out + (o * n + k) * inner;
+      if (s == 0) {
+        for (int64_t i = 0; i < inner; ++i) y[i] = x[i];
+      } else {
+        const T* prev = reverse ? y + inner : y - inner;
+        for (int64_t i = 0; i < inner; ++i) y[i] = combine<T>(rop, prev[i], x[i]);
+      }
+    }
+  }
+}
+
+const int32_t* run_cumulative(const int32_t* p, uint8_t* const* slots) {
+  const uint8_t* in = slots[p[0]];
+  uint8_t* out = slots[p[1]];
+  const int32_t rop = p[2], dt = p[3];
+  const bool reverse = p[7] != 0;
+  if (dt == DT_F32) cumulative(reinterpret_cast<const float*>(in), reinterpret_cast<float*>(out), rop, p[4], p[5], p[6], reverse);
+  else if (dt == DT_U32) cumulative(reinterpret_cast<const uint32_t*>(in), reinterpret_cast<uint32_t*>(out), rop, p[4], p[5], p[6], reverse);
+  else cumulative(reinterpret_cast<const int32_t*>(in), reinterpret_cast<int32_t*>(out), rop, p[4], p[5], p[6], reverse);
+  return p;
+}
+
 // ---- control flow ----
 // Blocks are bytecode nested in the instruction, prefixed by their word count. A scan's window
 // slots are rewritten before each step to point at row i of an array (xs read, ys written in
@@ -411,6 +483,8 @@ void run_program(const int32_t* code, int32_t n_words, uint8_t* const* slots) {
       case OP_SCAN: run_scan(p, slots); break;
       case OP_WHILE: run_while(p, slots); break;
       case OP_COND: run_cond(p, slots); break;
+      case OP_DSLICE: run_dslice(p, slots); break;
+      case OP_CUMULATIVE: run_cumulative(p, slots); break;
       default: __builtin_trap();
     }
     code += len;

@@ -66,7 +66,9 @@ export type Instr =
   | { op: "scatter"; idx: Buf; upd: Buf; out: Buf; dt: number; add: boolean; rows: number; inner: number; dims: number[]; strides: number[] }
   | { op: "scan"; length: number; reverse: boolean; windows: { win: Buf; base: Buf }[]; body: Instr[] }
   | { op: "while"; pred: Buf; cond: Instr[]; body: Instr[] }
-  | { op: "cond"; index: Buf; branches: Instr[][] };
+  | { op: "cond"; index: Buf; branches: Instr[][] }
+  | { op: "dslice"; src: Buf; dst: Buf; eb: number; update: boolean; big: number[]; window: number[]; starts: Buf[] }
+  | { op: "cumulative"; input: Buf; out: Buf; rop: number; dt: number; outer: number; n: number; inner: number; reverse: boolean };
 
 export interface Lowered {
   instrs: Instr[];
@@ -687,6 +689,29 @@ export function lower(jaxpr: Jaxpr): Lowered {
       }
       const out = temp(outAval);
       instrs.push({ op: "dot", a: av, b: bv, out, ...dims, as, bs });
+      env.set(e.outvars[0], fullView(out));
+      return true;
+    }
+    if (name === "dynamic_slice" || name === "dynamic_update_slice") {
+      const update = name === "dynamic_update_slice";
+      const [x, upd] = e.inputs;
+      const starts = e.inputs.slice(update ? 2 : 1).map((a) => materialize(read(a)));
+      const out = temp(outAval);
+      if (update) materializeInto(read(x), out);
+      const src = materialize(read(update ? upd : x));
+      const window = update ? [...upd.aval.shape] : [...(p.slice_sizes as number[])];
+      instrs.push({ op: "dslice", src, dst: out, eb: nbytes(x.aval.dtype), update, big: [...x.aval.shape], window, starts });
+      env.set(e.outvars[0], fullView(out));
+      return true;
+    }
+    const cumulative = { cumsum: ROp.SUM, cumprod: ROp.PROD, cummax: ROp.MAX, cummin: ROp.MIN }[name];
+    if (cumulative !== undefined && ["float32", "int32", "uint32"].includes(outAval.dtype)) {
+      const x = e.inputs[0];
+      const axis = p.axis as number;
+      const s = x.aval.shape;
+      const input = materialize(read(x));
+      const out = temp(outAval);
+      instrs.push({ op: "cumulative", input, out, rop: cumulative, dt: dtCode(outAval.dtype)!, outer: prod(s.slice(0, axis)), n: s[axis], inner: prod(s.slice(axis + 1)), reverse: !!p.reverse });
       env.set(e.outvars[0], fullView(out));
       return true;
     }

@@ -33,6 +33,8 @@ function buffersOf(i: Instr): { reads: Buf[]; writes: Buf[] } {
     case "scan": return { reads: i.windows.map((w) => w.base), writes: i.windows.map((w) => w.base) };
     case "while": return { reads: [i.pred], writes: [] };
     case "cond": return { reads: [i.index], writes: [] };
+    case "dslice": return { reads: [i.src, ...i.starts, ...(i.update ? [i.dst] : [])], writes: [i.dst] };
+    case "cumulative": return { reads: [i.input], writes: [i.out] };
   }
 }
 
@@ -245,6 +247,12 @@ export class WasmProgram {
             break;
           case "cond":
             enc.emit(Op.COND, [s(ins.index), ins.branches.length, ...ins.branches.flatMap(block)]);
+            break;
+          case "dslice":
+            enc.emit(Op.DSLICE, [s(ins.src), s(ins.dst), ins.eb, ins.big.length, ins.update ? 1 : 0, ...ins.big, ...ins.window, ...ins.starts.flatMap((b) => [s(b), b.aval.dtype === "uint32" ? 1 : 0])]);
+            break;
+          case "cumulative":
+            if (ins.outer * ins.n * ins.inner > 0) enc.emit(Op.CUMULATIVE, [s(ins.input), s(ins.out), ins.rop, ins.dt, ins.outer, ins.n, ins.inner, ins.reverse ? 1 : 0]);
             break;
         }
       }
