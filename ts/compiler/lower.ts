@@ -768,17 +768,28 @@ export function lower(jaxpr: Jaxpr): Lowered {
       env.set(e.outvars[0], fullView(out));
       return true;
     }
-    if (name === "pad" && cls(outAval.dtype) && e.inputs[1] instanceof Literal) {
+    if (name === "pad" && cls(outAval.dtype)) {
       const cfg = p.padding_config as [number, number, number][];
-      if (cfg.some(([lo, hi]) => lo < 0 || hi < 0)) return false;
+      const [x, value] = e.inputs;
       const out = temp(outAval);
-      const lit = e.inputs[1] as Literal;
-      instrs.push({ op: "fill", out, n: outAval.size, bytes: nbytes(outAval.dtype), lo: constBits(lit.val, lit.aval.dtype), hi: 0 });
+      if (value instanceof Literal) instrs.push({ op: "fill", out, n: outAval.size, bytes: nbytes(outAval.dtype), lo: literalBits(value), hi: literalHi(value) });
+      else emitFused(new Lazy([...outAval.shape], nodeOf(value, [...outAval.shape])), out);
+      // Input element j lands at lo + j (interior + 1); negative padding crops, so keep only the
+      // elements that land inside the output.
       const os = contiguous(outAval.shape);
-      const v = asView(read(e.inputs[0]));
-      if (prod(v.shape) > 0) {
-        instrs.push({ op: "copy", input: v, out, outOffset: cfg.reduce((s, [lo], i) => s + lo * os[i], 0), outStrides: os.map((s, i) => s * (cfg[i][2] + 1)) });
-      }
+      let v = asView(read(x));
+      let outOffset = 0;
+      const shape: number[] = [], offsets: number[] = [];
+      cfg.forEach(([lo, , interior], i) => {
+        const step = interior + 1, n = v.shape[i], size = outAval.shape[i];
+        const first = lo >= 0 ? 0 : Math.ceil(-lo / step);
+        const last = Math.min(n - 1, Math.floor((size - 1 - lo) / step));
+        shape.push(Math.max(0, last - first + 1));
+        offsets.push(first);
+        outOffset += (lo + first * step) * os[i];
+      });
+      v = { ...v, offset: v.offset + offsets.reduce((s, f, i) => s + f * v.strides[i], 0), shape };
+      if (prod(shape) > 0) instrs.push({ op: "copy", input: v, out, outOffset, outStrides: os.map((s, i) => s * (cfg[i][2] + 1)) });
       env.set(e.outvars[0], fullView(out));
       return true;
     }
