@@ -25,6 +25,7 @@ enum Op : int32_t {
   OP_COND = 11,   // run the branch picked by an int32 index (clamped)
   OP_DSLICE = 12, // copy a window at run-time start indices out of (or into) an array
   OP_CUMULATIVE = 13,  // inclusive scan (sum, prod, max, min) along the middle axis of [outer, n, inner]
+  OP_SORT = 14,   // stable sort of operands along the middle axis by their first keys
 };
 
 // Storage dtypes of kernel inputs and outputs.

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <wasm_simd128.h>
 
+#include "alloc.h"
 #include "bytecode.h"
 #include "fused.h"
 #include "gemm.h"
@@ -423,6 +424,95 @@ const int32_t* run_cumulative(const int32_t* p, uint8_t* const* slots) {
   return p;
 }
 
+// ---- OP_SORT ----
+// [n_ops, n_keys, outer, n, inner, {in slot, out slot, dtype}[n_ops]]: each line along n is
+// sorted stably by the lexicographic order of the first n_keys operands (floats in XLA's total
+// order: -0 before +0, every NaN last), and every operand is permuted alike.
+struct SortLine {
+  const int32_t* ops;
+  int32_t n_ops, n_keys;
+  int64_t n, inner;
+  uint8_t* const* slots;
+};
+
+// A key as an unsigned integer whose order is the total order.
+inline uint64_t sort_key(const uint8_t* base, int32_t dt, int64_t at) {
+  switch (dt) {
+    case DT_F32: {
+      float f = reinterpret_cast<const float*>(base)[at];
+      if (f != f) return 0xffffffffu;
+      uint32_t b = __builtin_bit_cast(uint32_t, f);
+      return (b >> 31) ? ~b : b | 0x80000000u;
+    }
+    case DT_I32: return (uint32_t)reinterpret_cast<const int32_t*>(base)[at] ^ 0x80000000u;
+    case DT_BOOL: return base[at];
+    case 4: {  // float64
+      double f = reinterpret_cast<const double*>(base)[at];
+      if (f != f) return ~0ull;
+      uint64_t b = __builtin_bit_cast(uint64_t, f);
+      return (b >> 63) ? ~b : b | (1ull << 63);
+    }
+    default: return reinterpret_cast<const uint32_t*>(base)[at];
+  }
+}
+
+inline int32_t dt_bytes(int32_t dt) { return dt == DT_BOOL ? 1 : dt == 4 ? 8 : 4; }
+
+// Stable bottom-up merge sort of perm[0, n) by `less` (tmp: n more slots).
+template <typename Less>
+void merge_sort(int32_t* perm, int32_t* tmp, int64_t n, Less less) {
+  for (int64_t w = 1; w < n; w *= 2) {
+    for (int64_t lo = 0; lo < n; lo += 2 * w) {
+      const int64_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+      int64_t a = lo, b = mid, k = lo;
+      while (a < mid && b < hi) tmp[k++] = less(perm[b], perm[a]) ? perm[b++] : perm[a++];
+      while (a < mid) tmp[k++] = perm[a++];
+      while (b < hi) tmp[k++] = perm[b++];
+    }
+    for (int64_t t = 0; t < n; ++t) perm[t] = tmp[t];
+  }
+}
+
+void sort_lines(void* ctx, int64_t begin, int64_t end, int) {
+  const SortLine& s = *static_cast<const SortLine*>(ctx);
+  // wj::alloc: the allocator workers may use (it takes a lock).
+  int32_t* perm = static_cast<int32_t*>(alloc(2 * s.n * sizeof(int32_t)));
+  uint64_t* keys = static_cast<uint64_t*>(alloc(s.n * s.n_keys * sizeof(uint64_t)));
+  for (int64_t line = begin; line < end; ++line) {
+    const int64_t o = line / s.inner, i = line % s.inner;
+    const int64_t at0 = o * s.n * s.inner + i;
+    for (int32_t k = 0; k < s.n_keys; ++k) {
+      const int32_t* op = s.ops + 3 * k;
+      for (int64_t t = 0; t < s.n; ++t) keys[t * s.n_keys + k] = sort_key(s.slots[op[0]], op[2], at0 + t * s.inner);
+    }
+    for (int64_t t = 0; t < s.n; ++t) perm[t] = (int32_t)t;
+    const int32_t nk = s.n_keys;
+    merge_sort(perm, perm + s.n, s.n, [&](int32_t a, int32_t b) {
+      for (int32_t k = 0; k < nk; ++k) {
+        const uint64_t x = keys[a * nk + k], y = keys[b * nk + k];
+        if (x != y) return x < y;
+      }
+      return false;
+    });
+    for (int32_t q = 0; q < s.n_ops; ++q) {
+      const int32_t* op = s.ops + 3 * q;
+      const int32_t eb = dt_bytes(op[2]);
+      const uint8_t* in = s.slots[op[0]];
+      uint8_t* out = s.slots[op[1]];
+      for (int64_t t = 0; t < s.n; ++t) memcpy(out + (at0 + t * s.inner) * eb, in + (at0 + perm[t] * s.inner) * eb, eb);
+    }
+  }
+  wj::free(keys);
+  wj::free(perm);
+}
+
+const int32_t* run_sort(const int32_t* p, uint8_t* const* slots) {
+  SortLine s{p + 5, p[0], p[1], p[3], p[4], slots};
+  const int64_t lines = (int64_t)p[2] * p[4];
+  if (lines > 0 && s.n > 0) parallel_for(lines, s.n >= 4096 ? 1 : (1 << 16) / (s.n + 1) + 1, sort_lines, &s);
+  return p;
+}
+
 // ---- control flow ----
 // Blocks are bytecode nested in the instruction, prefixed by their word count. A scan's window
 // slots are rewritten before each step to point at row i of an array (xs read, ys written in
@@ -485,6 +575,7 @@ void run_program(const int32_t* code, int32_t n_words, uint8_t* const* slots) {
       case OP_COND: run_cond(p, slots); break;
       case OP_DSLICE: run_dslice(p, slots); break;
       case OP_CUMULATIVE: run_cumulative(p, slots); break;
+      case OP_SORT: run_sort(p, slots); break;
       default: __builtin_trap();
     }
     code += len;

@@ -195,4 +195,47 @@ describe("wasm backend", () => {
     const sign = carry.reduce((a, v) => a + v, 0) > 0 ? 1 : -1;
     close(b.dataSync(), carry.map((v) => v + sign), 1e-4);
   });
+
+  it("sorts, scans cumulatively, slices dynamically and draws random bits natively (no host calls), against JS references", () => {
+    const stats = (jax.getBackend("wasm") as any).stats;
+    const lax = jax.lax;
+    const [rows, n] = [3, 5000]; // long lines: the sort splits rows over threads
+    const vals = Array.from({ length: rows * n }, (_, i) => (i % 97 === 0 ? NaN : i % 89 === 0 ? -0 : Math.round(Math.sin(i * 1.7) * 50)));
+    const f = jax.jit((x: jax.Array, i: jax.Array) => {
+      const m = x.reshape([rows, n]);
+      const [sorted, idx] = lax.sort([m, lax.iota("int32", n).reshape([1, n]).mul(np.ones([rows, 1], { dtype: "int32" }))], { dimension: 1, numKeys: 1 });
+      const c = np.cumsum(lax.slice(m, [0, 0], [rows, 8]), { axis: 1 });
+      const d = lax.dynamicSlice(m, [i, i.mul(2)], [2, 4]);
+      const u = lax.dynamicUpdateSlice(np.zeros([4, 4]), np.ones([2, 2]), [i.add(5), i]);
+      return [sorted, idx, c, d, u, jax.random.bits(jax.random.key(7), [6])];
+    });
+    const h0 = stats.hostCalls;
+    const [sorted, idx, c, d, u, bits] = f(np.array(vals), np.array(1, { dtype: "int32" })) as jax.Array[];
+    expect(stats.hostCalls).toBe(h0);
+    const s = sorted.dataSync(), ix = idx.dataSync();
+    for (let r = 0; r < rows; r++) {
+      const line = vals.slice(r * n, (r + 1) * n).map((v, k) => [v, k] as [number, number]);
+      // Total order: -0 before +0, NaN last; stable.
+      const key = (v: number) => (Number.isNaN(v) ? Infinity : Object.is(v, -0) ? -Number.MIN_VALUE : v === Infinity ? Number.MAX_VALUE : v);
+      line.sort((a, b) => key(a[0]) - key(b[0]) || a[1] - b[1]);
+      line.forEach(([v, k], t) => {
+        expect(Object.is(s[r * n + t], v) || (Number.isNaN(v) && Number.isNaN(s[r * n + t]))).toBe(true);
+        expect(ix[r * n + t]).toBe(k);
+      });
+    }
+    const cs = c.dataSync();
+    for (let r = 0; r < rows; r++) {
+      let acc = 0;
+      for (let k = 0; k < 8; k++) {
+        acc += vals[r * n + k];
+        expect(Number.isNaN(acc) ? Number.isNaN(cs[r * 8 + k]) : cs[r * 8 + k] === acc).toBe(true);
+      }
+    }
+    const window = [1, 2].flatMap((r) => [2, 3, 4, 5].map((k) => vals[r * n + k])); // starts (i, 2i) = (1, 2)
+    Array.from(d.dataSync()).forEach((v, k) => expect(Object.is(v, window[k]) || (Number.isNaN(v) && Number.isNaN(window[k]))).toBe(true));
+    // Starts clamp so the window fits: row 5 -> 2.
+    expect(u.tolistSync()).toEqual([[0, 0, 0, 0], [0, 0, 0, 0], [0, 1, 1, 0], [0, 1, 1, 0]]);
+    const cpuBits = jax.jit(() => jax.random.bits(jax.random.key(7), [6]), { backend: "cpu" })();
+    expect(Array.from(bits.dataSync())).toEqual(Array.from(cpuBits.dataSync()));
+  });
 });

@@ -68,7 +68,8 @@ export type Instr =
   | { op: "while"; pred: Buf; cond: Instr[]; body: Instr[] }
   | { op: "cond"; index: Buf; branches: Instr[][] }
   | { op: "dslice"; src: Buf; dst: Buf; eb: number; update: boolean; big: number[]; window: number[]; starts: Buf[] }
-  | { op: "cumulative"; input: Buf; out: Buf; rop: number; dt: number; outer: number; n: number; inner: number; reverse: boolean };
+  | { op: "cumulative"; input: Buf; out: Buf; rop: number; dt: number; outer: number; n: number; inner: number; reverse: boolean }
+  | { op: "sort"; ins: Buf[]; outs: Buf[]; numKeys: number; outer: number; n: number; inner: number };
 
 export interface Lowered {
   instrs: Instr[];
@@ -713,6 +714,14 @@ export function lower(jaxpr: Jaxpr): Lowered {
       const out = temp(outAval);
       instrs.push({ op: "cumulative", input, out, rop: cumulative, dt: dtCode(outAval.dtype)!, outer: prod(s.slice(0, axis)), n: s[axis], inner: prod(s.slice(axis + 1)), reverse: !!p.reverse });
       env.set(e.outvars[0], fullView(out));
+      return true;
+    }
+    if (name === "sort" && e.inputs.every((a) => dtCode(a.aval.dtype) !== null)) {
+      const s = e.inputs[0].aval.shape, d = p.dimension as number;
+      const ins = e.inputs.map((a) => materialize(read(a)));
+      const outs = e.outvars.map((v) => temp(v.aval));
+      instrs.push({ op: "sort", ins, outs, numKeys: p.num_keys, outer: prod(s.slice(0, d)), n: s[d], inner: prod(s.slice(d + 1)) });
+      e.outvars.forEach((v, i) => env.set(v, fullView(outs[i])));
       return true;
     }
     if (name === "threefry2x32" && cls(outAval.dtype)) {

@@ -35,6 +35,7 @@ function buffersOf(i: Instr): { reads: Buf[]; writes: Buf[] } {
     case "cond": return { reads: [i.index], writes: [] };
     case "dslice": return { reads: [i.src, ...i.starts, ...(i.update ? [i.dst] : [])], writes: [i.dst] };
     case "cumulative": return { reads: [i.input], writes: [i.out] };
+    case "sort": return { reads: i.ins, writes: i.outs };
   }
 }
 
@@ -250,6 +251,9 @@ export class WasmProgram {
             break;
           case "dslice":
             enc.emit(Op.DSLICE, [s(ins.src), s(ins.dst), ins.eb, ins.big.length, ins.update ? 1 : 0, ...ins.big, ...ins.window, ...ins.starts.flatMap((b) => [s(b), b.aval.dtype === "uint32" ? 1 : 0])]);
+            break;
+          case "sort":
+            enc.emit(Op.SORT, [ins.ins.length, ins.numKeys, ins.outer, ins.n, ins.inner, ...ins.ins.flatMap((b, k) => [s(b), s(ins.outs[k]), dtCode(b.aval.dtype)!])]);
             break;
           case "cumulative":
             if (ins.outer * ins.n * ins.inner > 0) enc.emit(Op.CUMULATIVE, [s(ins.input), s(ins.out), ins.rop, ins.dt, ins.outer, ins.n, ins.inner, ins.reverse ? 1 : 0]);
