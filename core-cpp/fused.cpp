@@ -10,6 +10,7 @@
 #include <wasm_simd128.h>
 
 #include "bytecode.h"
+#include "libm64.h"
 #include "threads.h"
 #include "vmath.h"
 
@@ -55,6 +56,24 @@ inline void lanes_f(Reg& d, const Reg& a, const Reg& b, int nv, F f) {
     d[v] = wasm_v128_load(x);
   }
 }
+
+template <typename F>
+inline void lanes_i(Reg& d, const Reg& a, const Reg& b, int nv, F f) {
+  for (int v = 0; v < nv; ++v) {
+    int32_t x[4], y[4];
+    wasm_v128_store(x, a[v]);
+    wasm_v128_store(y, b[v]);
+    for (int l = 0; l < 4; ++l) x[l] = f(x[l], y[l]);
+    d[v] = wasm_v128_load(x);
+  }
+}
+
+// Integer division as the reference defines it: x / 0 is -1 (unsigned: all ones), x rem 0 is
+// x, and INT_MIN / -1 saturates to INT_MAX (its float64 quotient, cast back).
+inline int32_t idiv_s(int32_t a, int32_t b) { return b == 0 ? -1 : (a == INT32_MIN && b == -1) ? INT32_MAX : a / b; }
+inline int32_t irem_s(int32_t a, int32_t b) { return b == 0 ? a : b == -1 ? 0 : a % b; }
+inline int32_t udiv_s(int32_t a, int32_t b) { return b == 0 ? -1 : (int32_t)((uint32_t)a / (uint32_t)b); }
+inline int32_t urem_s(int32_t a, int32_t b) { return b == 0 ? a : (int32_t)((uint32_t)a % (uint32_t)b); }
 
 inline float floor_s(float x) { return wasm_f32x4_extract_lane(wasm_f32x4_floor(wasm_f32x4_splat(x)), 0); }
 inline float trunc_s(float x) { return wasm_f32x4_extract_lane(wasm_f32x4_trunc(wasm_f32x4_splat(x)), 0); }
@@ -238,6 +257,9 @@ void run_block(const Kernel& k, int64_t row, int j0, int len, Reg* regs) {
         break;
       case E_FSQUARE: MAP1(wasm_f32x4_mul(x, x)); break;
       case E_FREM: lanes_f(D, A, B, nv, fmod_s); break;
+      // float32 pow and atan2 in float64, rounded once, as the reference computes them.
+      case E_FPOW: lanes_f(D, A, B, nv, [](float x, float y) { return (float)m64::pow(x, y); }); break;
+      case E_FATAN2: lanes_f(D, A, B, nv, [](float y, float x) { return (float)m64::atan2(y, x); }); break;
       case E_FNEXTAFTER: lanes_f(D, A, B, nv, nextafter_s); break;
       case E_FCBRT: lanes_f(D, A, A, nv, [](float x, float) { return cbrt_s(x); }); break;
       case E_FISFINITE: MAP1(bool_mask(wasm_f32x4_eq(wasm_f32x4_sub(x, x), wasm_f32x4_splat(0.0f)))); break;
@@ -267,6 +289,10 @@ void run_block(const Kernel& k, int64_t row, int j0, int len, Reg* regs) {
       case E_IADD: MAP2(wasm_i32x4_add(x, y)); break;
       case E_ISUB: MAP2(wasm_i32x4_sub(x, y)); break;
       case E_IMUL: MAP2(wasm_i32x4_mul(x, y)); break;
+      case E_IDIV: lanes_i(D, A, B, nv, idiv_s); break;
+      case E_IREM: lanes_i(D, A, B, nv, irem_s); break;
+      case E_UDIV: lanes_i(D, A, B, nv, udiv_s); break;
+      case E_UREM: lanes_i(D, A, B, nv, urem_s); break;
       case E_INEG: MAP1(wasm_i32x4_neg(x)); break;
       case E_IABS: MAP1(wasm_i32x4_abs(x)); break;
       case E_IMAX: MAP2(wasm_i32x4_max(x, y)); break;
