@@ -427,7 +427,9 @@ double atan2(double y, double x) {
     return neg_x ? sy * (PI_HI + PI_LO) : sy * 0.0;
   }
   if (y - y != 0) return sy * (PIO2_HI + PIO2_LO);
-  const double a = atan(fabs(y / x));
+  const double q = fabs(y / x);
+  if (q > 0x1p60) return sy * (PIO2_HI + PIO2_LO);  // pi - pi/2 rounds to pi/2 as well
+  const double a = atan(q);
   return sy * (neg_x ? (PI_HI - a) + PI_LO : a);
 }
 
@@ -599,6 +601,11 @@ double pow(double x, double y) {
   if (x < 0 && yint == 0) return kNaN;
   if (ax == 1) return sgn;
   if (ay > 0x1p900) return (ax > 1) == (y > 0) ? kInf : sgn * 0.0;
+  // Exact (correctly rounded) for the common exponents, as JavaScript's ** is.
+  if (y == 1) return x;
+  if (y == -1) return 1 / x;
+  if (y == 2) return x * x;
+  if (y == 0.5) return __builtin_sqrt(x);  // x > 0 here
   double lh, ll;
   log_dd(ax, lh, ll);
   double th, tl;
