@@ -1,5 +1,6 @@
 // f64 gemm 4x4, wasm simd (f64x2): the f32 GEMM's scheme, simpler. A unit of work is a block of
-// up to kMC rows of one batch entry; per KC slice of k its thread packs that A block (kMC x kKC,
+// up to kMC rows of one batch entry (and a slice of its columns when the rows alone would leave
+// threads idle); per KC slice of k its thread packs that A block (kMC x kKC,
 // 256 KiB, for L2) in 4-row slivers, then for each 4-column panel of B packs the panel (kKC x 4,
 // 8 KiB, for L1) and runs the 4x4 micro-kernel down the block's slivers. Eight f64x2
 // accumulators; B is re-packed once per row block (1/kMC of the arithmetic).
@@ -68,15 +69,15 @@ void micro_4x4(int64_t kc, const double* ap, const double* bp, double* c, int64_
   }
 }
 
-// One row block [i0, i0 + mc) of one batch entry.
-void row_block(const Gemm64Args& g, int64_t p, int64_t i0, int tid) {
+// Rows [i0, i0 + mc) and columns [j_lo, j_hi) of one batch entry.
+void block(const Gemm64Args& g, int64_t p, int64_t i0, int64_t j_lo, int64_t j_hi, int tid) {
   const double* a = g.a + p * g.a_bs + i0 * g.a_rs;
   const double* b = g.b + p * g.b_bs;
   double* c = g.c + p * g.c_bs + i0 * g.c_rs;
   const int64_t mc = min64(kMC, g.m - i0);
   if (g.k <= 0) {
     for (int64_t i = 0; i < mc; ++i)
-      for (int64_t j = 0; j < g.n; ++j) c[i * g.c_rs + j] = 0;
+      for (int64_t j = j_lo; j < j_hi; ++j) c[i * g.c_rs + j] = 0;
     return;
   }
   double* ap = thread_scratch(tid, kMC * kKC + kKC * kNR);
@@ -90,8 +91,8 @@ void row_block(const Gemm64Args& g, int64_t p, int64_t i0, int tid) {
       for (int64_t l = 0; l < kc; ++l)
         for (int64_t r = 0; r < kMR; ++r) dst[l * kMR + r] = s + r < mc ? a[(s + r) * g.a_rs + (l0 + l) * g.a_cs] : 0;
     }
-    for (int64_t j0 = 0; j0 < g.n; j0 += kNR) {
-      const int64_t cols = min64(kNR, g.n - j0);
+    for (int64_t j0 = j_lo; j0 < j_hi; j0 += kNR) {
+      const int64_t cols = min64(kNR, j_hi - j0);
       for (int64_t l = 0; l < kc; ++l)
         for (int64_t j = 0; j < kNR; ++j) bp[l * kNR + j] = j < cols ? b[(l0 + l) * g.b_rs + (j0 + j) * g.b_cs] : 0;
       for (int64_t s = 0; s < mc; s += kMR) micro_4x4(kc, ap + s * kc, bp, c + s * g.c_rs + j0, g.c_rs, min64(kMR, mc - s), cols, l0 > 0);
@@ -99,19 +100,34 @@ void row_block(const Gemm64Args& g, int64_t p, int64_t i0, int tid) {
   }
 }
 
+// Units: (batch entry, row block, column part); column parts only where row blocks are too
+// few to keep every thread busy (skinny products).
+struct Units {
+  const Gemm64Args* g;
+  int64_t mblocks, nparts;
+};
+
 void run_units(void* ctx, int64_t begin, int64_t end, int tid) {
-  const Gemm64Args& g = *static_cast<const Gemm64Args*>(ctx);
-  const int64_t blocks = (g.m + kMC - 1) / kMC;
-  for (int64_t u = begin; u < end; ++u) row_block(g, u / blocks, (u % blocks) * kMC, tid);
+  const Units& w = *static_cast<const Units*>(ctx);
+  const Gemm64Args& g = *w.g;
+  const int64_t panels = (g.n + kNR - 1) / kNR;
+  for (int64_t u = begin; u < end; ++u) {
+    const int64_t per_entry = w.mblocks * w.nparts, r = u % per_entry, part = r % w.nparts;
+    const int64_t j_lo = min64(g.n, panels * part / w.nparts * kNR), j_hi = min64(g.n, panels * (part + 1) / w.nparts * kNR);
+    if (j_lo < j_hi) block(g, u / per_entry, (r / w.nparts) * kMC, j_lo, j_hi, tid);
+  }
 }
 
 }  // namespace
 
 void gemm_f64(const Gemm64Args& g) {
   if (g.batch <= 0 || g.m <= 0 || g.n <= 0) return;
-  const int64_t units = g.batch * ((g.m + kMC - 1) / kMC);
-  const int64_t macs_per_unit = min64(g.m, kMC) * g.n * (g.k > 0 ? g.k : 1);
-  parallel_for(units, 1 + kMinMacsPerThread / macs_per_unit, run_units, const_cast<Gemm64Args*>(&g));
+  Units w{&g, (g.m + kMC - 1) / kMC, 1};
+  const int64_t threads = num_threads();
+  if (g.batch * w.mblocks < threads) w.nparts = min64(threads, (g.n + 63) / 64);
+  const int64_t units = g.batch * w.mblocks * w.nparts;
+  const int64_t macs_per_unit = min64(g.m, kMC) * (g.n / w.nparts + 1) * (g.k > 0 ? g.k : 1);
+  parallel_for(units, 1 + kMinMacsPerThread / macs_per_unit, run_units, &w);
 }
 
 }  // namespace wj

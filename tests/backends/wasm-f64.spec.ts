@@ -86,6 +86,23 @@ describe("wasm float64 kernels", () => {
     expect(sc).toEqual(scRef);
   });
 
+  it("float64 matmuls of skinny and batched shapes (the GEMM's row blocks and column slices) match plain sums", () => {
+    for (const [batch, m, k, n] of [[1, 3, 300, 500], [1, 200, 70, 9], [3, 17, 5, 130], [1, 1, 0, 4]]) {
+      const av = values(batch * m * k, -1, 1, m), bv = values(batch * k * n, -1, 1, n);
+      const [[c], hostCalls] = onWasm(() => [jax.jit((a: jax.Array, b: jax.Array) => a.matmul(b))(
+        jax.devicePut(np.array(av, { dtype: "float64" }).reshape([batch, m, k]), "wasm"), jax.devicePut(np.array(bv, { dtype: "float64" }).reshape([batch, k, n]), "wasm")) as jax.Array]);
+      expect(hostCalls).toBe(0);
+      const got = c.dataSync() as Float64Array;
+      for (let p = 0; p < batch; p++)
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < n; j++) {
+            let want = 0, mag = 0;
+            for (let l = 0; l < k; l++) (want += av[(p * m + i) * k + l] * bv[(p * k + l) * n + j]), (mag += Math.abs(av[(p * m + i) * k + l] * bv[(p * k + l) * n + j]));
+            expect(Math.abs(got[(p * m + i) * n + j] - want)).withContext(`[${batch}, ${m}, ${k}, ${n}] at ${p}, ${i}, ${j}`).toBeLessThanOrEqual(2 * k * 2 ** -53 * mag);
+          }
+    }
+  });
+
   it("float64 transcendental functions are within 2 ulps of JavaScript's Math (4 for the composite ones)", () => {
     const cases: [string, (x: jax.Array) => jax.Array, (v: number) => number, number, number, number][] = [
       ["exp", np.exp, Math.exp, -700, 700, 2], ["expm1", np.expm1, Math.expm1, -5, 5, 2], ["log", np.log, Math.log, 1e-300, 1e300, 2],
