@@ -727,5 +727,23 @@ double sign(double x) {
   return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
 }
 
+namespace {
+template <double (*F)(double)>
+void map_loop(const double* x, double* y, int n) {
+  for (int i = 0; i < n; ++i) y[i] = F(x[i]);
+}
+}  // namespace
+
+bool map(int32_t op, const double* x, double* y, int n) {
+  using Loop = void (*)(const double*, double*, int);
+  static constexpr Loop kLoops[] = {
+      map_loop<exp>, map_loop<log>, map_loop<tanh>, map_loop<logistic>, map_loop<sin>, map_loop<cos>, map_loop<erf>,
+      map_loop<expm1>, map_loop<log1p>, map_loop<tan>, map_loop<atan>, map_loop<exp2>, map_loop<asin>, map_loop<acos>,
+      map_loop<sinh>, map_loop<cosh>, map_loop<asinh>, map_loop<acosh>, map_loop<atanh>, map_loop<cbrt>};
+  if (op < 0 || op >= (int32_t)(sizeof(kLoops) / sizeof(kLoops[0]))) return false;
+  kLoops[op](x, y, n);
+  return true;
+}
+
 }  // namespace m64
 }  // namespace wj

@@ -35,5 +35,11 @@ double nextafter(double x, double y);
 double round_away(double x);        // half away from zero
 double sign(double x);              // NaN, +-1 or +0, as the reference's Math.sign(x) + 0
 
+// y[i] = f(x[i]) for i < n, f numbered as core-cpp/vmath.h's VMathOp (Exp = 0, Log, Tanh,
+// Logistic, Sin, Cos, Erf, Expm1, Log1p, Tan, Atan, Exp2, Asin, Acos, Sinh, Cosh, Asinh, Acosh,
+// Atanh, Cbrt = 19); in place allowed. Returns false for a number with no function here.
+// (One loop per function, so that the function inlines into it.)
+bool map(int32_t op, const double* x, double* y, int n);
+
 }  // namespace m64
 }  // namespace wj
