@@ -12,7 +12,7 @@ namespace wj {
 
 enum Op : int32_t {
   OP_FUSED = 1,   // elementwise kernel over strided views (see fused.cpp)
-  OP_DOT = 2,     // batched f32 GEMM on strided operands
+  OP_DOT = 2,     // batched GEMM on strided operands (float32 or float64)
   OP_REDUCE = 3,  // reduction of a contiguous [outer, red, inner] array over `red`
   OP_COPY = 4,    // strided copy (transpose, slice, rev, pad interiors, concatenate parts)
   OP_FILL = 5,    // fill with one value
@@ -30,19 +30,21 @@ enum Op : int32_t {
 
 // Storage dtypes of kernel inputs and outputs.
 // DT_C64 is an output only: float32 real and imaginary parts interleaved by E_STOREC.
-enum DT : int32_t { DT_F32 = 0, DT_I32 = 1, DT_U32 = 2, DT_BOOL = 3, DT_C64 = 5 };
+enum DT : int32_t { DT_F32 = 0, DT_I32 = 1, DT_U32 = 2, DT_BOOL = 3, DT_F64 = 4, DT_C64 = 5 };
 
 // Reductions.
 enum ROp : int32_t { R_SUM = 0, R_PROD = 1, R_MAX = 2, R_MIN = 3, R_AND = 4, R_OR = 5, R_ARGMAX = 6, R_ARGMIN = 7 };
 
-// Instructions of a fused kernel: [eop, dst, a, b, c], registers hold 4 lanes of f32 or i32
-// (bools are i32 0/1).
+// Instructions of a fused kernel: [eop, dst, a, b, c]. A register holds a block of f32 or i32
+// (bools are i32 0/1), or of f64: kernels with any f64 value run blocks of 32 elements rather
+// than 64, so that 32 doubles fit the same 256 bytes.
 enum EOp : int32_t {
   E_LOAD = 0,      // dst <- input a
   E_STORE = 1,     // output a <- register b
   E_CONST = 2,     // dst <- splat(bits a)
   E_INDEX = 3,     // dst <- coordinate along axis a (i32)
-  E_STOREC = 4,    // complex64 output a <- (real part: register b, imaginary part: register c)
+  E_CONST64 = 4,   // dst <- splat(f64 bits: a low word, b high word)
+  E_STOREC = 5,    // complex64 output a <- (real part: register b, imaginary part: register c)
   // float
   E_FADD = 10, E_FSUB, E_FMUL, E_FDIV, E_FMAX, E_FMIN, E_FNEG, E_FABS, E_FSQRT, E_FRSQRT,
   E_FFLOOR = 20, E_FCEIL, E_FROUND_EVEN, E_FROUND_AWAY, E_FSIGN, E_FSQUARE, E_FPOW, E_FATAN2, E_FREM, E_FISFINITE,
@@ -60,6 +62,14 @@ enum EOp : int32_t {
   E_IPOW = 91,     // dst <- a ** b (b a literal non-negative int; float register)
   // shifts by a literal count b in [0, 32), and rotate left by b in (0, 32)
   E_SHLI = 92, E_SHRLI = 93, E_SHRAI = 94, E_ROTLI = 95,
+  // float64 (f64 registers; comparisons and is_finite give i32 0/1 lanes)
+  E_DADD = 100, E_DSUB, E_DMUL, E_DDIV, E_DMAX, E_DMIN, E_DNEG, E_DABS, E_DSQRT, E_DRSQRT,
+  E_DFLOOR = 110, E_DCEIL, E_DROUND_EVEN, E_DROUND_AWAY, E_DSIGN, E_DSQUARE, E_DPOW, E_DATAN2, E_DREM, E_DISFINITE,
+  E_DEQ = 120, E_DNE, E_DLT, E_DLE, E_DGT, E_DGE,
+  E_DMATH = 126,   // dst <- libm64 function (VMathOp b)(a)
+  E_DCBRT = 127, E_DNEXTAFTER = 128, E_DIPOW = 129,
+  E_F2D = 130, E_D2F, E_I2D, E_U2D, E_D2I, E_D2U, E_DTOBOOL,
+  E_DSELECT = 137, // dst <- a ? c : b with f64 cases (a an i32 mask)
 };
 
 }  // namespace wj

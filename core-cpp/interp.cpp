@@ -9,6 +9,7 @@
 #include "bytecode.h"
 #include "fused.h"
 #include "gemm.h"
+#include "gemm64.h"
 #include "threads.h"
 
 // Implemented by the JS host: runs the primitive registered under `id` on the slots.
@@ -18,13 +19,22 @@ namespace wj {
 namespace {
 
 // ---- OP_DOT ----
+// [a, a_off, b, b_off, c, batch, m, n, k, a strides x3, b strides x3, dtype]
 const int32_t* run_dot(const int32_t* p, uint8_t* const* slots) {
+  if (p[15] == DT_F64) {
+    const double* a = reinterpret_cast<const double*>(slots[p[0]]) + p[1];
+    const double* b = reinterpret_cast<const double*>(slots[p[2]]) + p[3];
+    double* c = reinterpret_cast<double*>(slots[p[4]]);
+    Gemm64Args g{a, b, c, p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], (int64_t)p[6] * p[7], p[7]};
+    gemm_f64(g);
+    return p + 16;
+  }
   const float* a = reinterpret_cast<const float*>(slots[p[0]]) + p[1];
   const float* b = reinterpret_cast<const float*>(slots[p[2]]) + p[3];
   float* c = reinterpret_cast<float*>(slots[p[4]]);
   GemmArgs g{a, b, c, p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], (int64_t)p[6] * p[7], p[7]};
   gemm_f32(g);
-  return p + 15;
+  return p + 16;
 }
 
 // ---- OP_COPY ----
@@ -54,6 +64,10 @@ void copy_rows(void* ctx, int64_t begin, int64_t end, int) {
     } else if (c.eb == 4) {
       const int32_t* s = reinterpret_cast<const int32_t*>(src);
       int32_t* d = reinterpret_cast<int32_t*>(dst);
+      for (int64_t j = 0; j < n; ++j) d[j * so] = s[j * si];
+    } else if (c.eb == 8) {
+      const uint64_t* s = reinterpret_cast<const uint64_t*>(src);
+      uint64_t* d = reinterpret_cast<uint64_t*>(dst);
       for (int64_t j = 0; j < n; ++j) d[j * so] = s[j * si];
     } else if (c.eb == 1) {
       for (int64_t j = 0; j < n; ++j) dst[j * so] = src[j * si];
@@ -127,6 +141,16 @@ inline float combine<float>(int32_t rop, float a, float b) {
   }
 }
 
+template <>
+inline double combine<double>(int32_t rop, double a, double b) {
+  switch (rop) {
+    case R_SUM: return a + b;
+    case R_PROD: return a * b;
+    case R_MAX: return __builtin_wasm_max_f64(a, b);
+    default: return __builtin_wasm_min_f64(a, b);
+  }
+}
+
 template <typename T>
 T identity(int32_t rop) {
   switch (rop) {
@@ -194,7 +218,39 @@ void combine_row_f32(int32_t rop, float* out, const float* row, int64_t n) {
   for (; j < n; ++j) out[j] = combine<float>(rop, out[j], row[j]);
 }
 
+// ---- float64 reductions on SIMD lanes (the same scheme, two lanes) ----
+inline v128_t f64_combine(int32_t rop, v128_t a, v128_t b) {
+  switch (rop) {
+    case R_SUM: return wasm_f64x2_add(a, b);
+    case R_PROD: return wasm_f64x2_mul(a, b);
+    case R_MAX: return wasm_f64x2_max(a, b);
+    default: return wasm_f64x2_min(a, b);
+  }
+}
+
+double reduce_run_f64(int32_t rop, const double* x, int64_t n) {
+  v128_t a0 = wasm_f64x2_splat(identity<double>(rop)), a1 = a0, a2 = a0, a3 = a0;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    a0 = f64_combine(rop, a0, wasm_v128_load(x + i));
+    a1 = f64_combine(rop, a1, wasm_v128_load(x + i + 2));
+    a2 = f64_combine(rop, a2, wasm_v128_load(x + i + 4));
+    a3 = f64_combine(rop, a3, wasm_v128_load(x + i + 6));
+  }
+  v128_t a = f64_combine(rop, f64_combine(rop, a0, a1), f64_combine(rop, a2, a3));
+  double s = combine<double>(rop, wasm_f64x2_extract_lane(a, 0), wasm_f64x2_extract_lane(a, 1));
+  for (; i < n; ++i) s = combine<double>(rop, s, x[i]);
+  return s;
+}
+
+void combine_row_f64(int32_t rop, double* out, const double* row, int64_t n) {
+  int64_t j = 0;
+  for (; j + 2 <= n; j += 2) wasm_v128_store(out + j, f64_combine(rop, wasm_v128_load(out + j), wasm_v128_load(row + j)));
+  for (; j < n; ++j) out[j] = combine<double>(rop, out[j], row[j]);
+}
+
 inline bool f32_simd(const Reduce& r) { return r.dtype == DT_F32 && r.rop <= R_MIN; }
+inline bool f64_simd(const Reduce& r) { return r.dtype == DT_F64 && r.rop <= R_MIN; }
 
 template <typename T>
 void reduce_range(const Reduce& r, int64_t begin, int64_t end) {
@@ -219,6 +275,19 @@ void reduce_range(const Reduce& r, int64_t begin, int64_t end) {
       continue;
     }
     T* out = reinterpret_cast<T*>(r.out) + o * r.inner;
+    if constexpr (sizeof(T) == 8) {
+      // float64: its own SIMD loops (kept out of the other instantiations: a float64 branch in
+      // the float32 one made its axis-0 sums 4x slower).
+      if (f64_simd(r)) {
+        if (r.inner == 1) {
+          *out = reduce_run_f64(r.rop, base, r.red);
+        } else {
+          for (int64_t j = 0; j < r.inner; ++j) out[j] = identity<T>(r.rop);
+          for (int64_t k = 0; k < r.red; ++k) combine_row_f64(r.rop, out, base + k * r.inner, r.inner);
+        }
+        continue;
+      }
+    }
     if (f32_simd(r) && r.inner == 1) {
       *reinterpret_cast<float*>(out) = reduce_run_f32(r.rop, reinterpret_cast<const float*>(base), r.red);
       continue;
@@ -241,6 +310,7 @@ void reduce_rows(void* ctx, int64_t begin, int64_t end, int) {
     case DT_F32: reduce_range<float>(r, begin, end); break;
     case DT_I32: reduce_range<int32_t>(r, begin, end); break;
     case DT_U32: reduce_range<uint32_t>(r, begin, end); break;
+    case DT_F64: reduce_range<double>(r, begin, end); break;
     default: reduce_range<uint8_t>(r, begin, end); break;
   }
 }
@@ -249,31 +319,37 @@ void reduce_rows(void* ctx, int64_t begin, int64_t end, int) {
 struct Partials {
   const Reduce* r;
   int64_t chunk;
-  float part[64];
+  double part[64];  // float32 partials are exact in a double
 };
 
 void reduce_chunks(void* ctx, int64_t begin, int64_t end, int) {
   Partials& p = *static_cast<Partials*>(ctx);
-  const float* x = reinterpret_cast<const float*>(p.r->in);
   for (int64_t c = begin; c < end; ++c) {
     int64_t lo = c * p.chunk, hi = lo + p.chunk < p.r->red ? lo + p.chunk : p.r->red;
-    p.part[c] = reduce_run_f32(p.r->rop, x + lo, hi - lo);
+    p.part[c] = p.r->dtype == DT_F64 ? reduce_run_f64(p.r->rop, reinterpret_cast<const double*>(p.r->in) + lo, hi - lo)
+                                     : reduce_run_f32(p.r->rop, reinterpret_cast<const float*>(p.r->in) + lo, hi - lo);
   }
 }
 
 const int32_t* run_reduce(const int32_t* p, uint8_t* const* slots) {
   Reduce r{slots[p[0]], slots[p[1]], p[2], p[3], p[4], p[5], p[6]};
   const int64_t work = r.red * r.inner;
-  if (r.outer == 1 && r.inner == 1 && f32_simd(r) && r.red >= (1 << 16) && num_threads() > 1) {
+  if (r.outer == 1 && r.inner == 1 && (f32_simd(r) || f64_simd(r)) && r.red >= (1 << 16) && num_threads() > 1) {
     Partials parts;
     parts.r = &r;
     const int64_t chunks = 16 * num_threads() < 64 ? 16 * num_threads() : 64;
     parts.chunk = (r.red + chunks - 1) / chunks;
     const int64_t n = (r.red + parts.chunk - 1) / parts.chunk;
     parallel_for(n, 1, reduce_chunks, &parts);
-    float acc = identity<float>(r.rop);
-    for (int64_t c = 0; c < n; ++c) acc = combine<float>(r.rop, acc, parts.part[c]);
-    *reinterpret_cast<float*>(r.out) = acc;
+    if (f64_simd(r)) {
+      double acc = identity<double>(r.rop);
+      for (int64_t c = 0; c < n; ++c) acc = combine<double>(r.rop, acc, parts.part[c]);
+      *reinterpret_cast<double*>(r.out) = acc;
+    } else {
+      float acc = identity<float>(r.rop);
+      for (int64_t c = 0; c < n; ++c) acc = combine<float>(r.rop, acc, (float)parts.part[c]);
+      *reinterpret_cast<float*>(r.out) = acc;
+    }
   } else if (r.outer > 0) {
     parallel_for(r.outer, 1 + (1 << 15) / (work + 1), reduce_rows, &r);
   }
@@ -331,7 +407,7 @@ const int32_t* run_scatter(const int32_t* p, uint8_t* const* slots) {
   const int64_t rows = p[6], inner = p[7];
   const int32_t* dims = p + 8;
   const int32_t* strides = dims + k;
-  const int eb = dtype == DT_BOOL ? 1 : 4;
+  const int eb = dtype == DT_BOOL ? 1 : dtype == DT_F64 ? 8 : 4;
   for (int64_t r = 0; r < rows; ++r) {
     int64_t off = row_offset(idx + r * k, k, dims, strides, false);
     if (off < 0) continue;  // out-of-bounds updates are dropped
@@ -339,6 +415,10 @@ const int32_t* run_scatter(const int32_t* p, uint8_t* const* slots) {
     uint8_t* o = out + off * eb;
     if (!add) {
       memcpy(o, u, inner * eb);
+    } else if (dtype == DT_F64) {
+      double* od = reinterpret_cast<double*>(o);
+      const double* ud = reinterpret_cast<const double*>(u);
+      for (int64_t i = 0; i < inner; ++i) od[i] += ud[i];
     } else if (dtype == DT_F32) {
       float* of = reinterpret_cast<float*>(o);
       const float* uf = reinterpret_cast<const float*>(u);
@@ -419,6 +499,7 @@ const int32_t* run_cumulative(const int32_t* p, uint8_t* const* slots) {
   const int32_t rop = p[2], dt = p[3];
   const bool reverse = p[7] != 0;
   if (dt == DT_F32) cumulative(reinterpret_cast<const float*>(in), reinterpret_cast<float*>(out), rop, p[4], p[5], p[6], reverse);
+  else if (dt == DT_F64) cumulative(reinterpret_cast<const double*>(in), reinterpret_cast<double*>(out), rop, p[4], p[5], p[6], reverse);
   else if (dt == DT_U32) cumulative(reinterpret_cast<const uint32_t*>(in), reinterpret_cast<uint32_t*>(out), rop, p[4], p[5], p[6], reverse);
   else cumulative(reinterpret_cast<const int32_t*>(in), reinterpret_cast<int32_t*>(out), rop, p[4], p[5], p[6], reverse);
   return p;
@@ -446,7 +527,7 @@ inline uint64_t sort_key(const uint8_t* base, int32_t dt, int64_t at) {
     }
     case DT_I32: return (uint32_t)reinterpret_cast<const int32_t*>(base)[at] ^ 0x80000000u;
     case DT_BOOL: return base[at];
-    case 4: {  // float64
+    case DT_F64: {
       double f = reinterpret_cast<const double*>(base)[at];
       if (f != f) return ~0ull;
       uint64_t b = __builtin_bit_cast(uint64_t, f);
@@ -456,7 +537,7 @@ inline uint64_t sort_key(const uint8_t* base, int32_t dt, int64_t at) {
   }
 }
 
-inline int32_t dt_bytes(int32_t dt) { return dt == DT_BOOL ? 1 : dt == 4 ? 8 : 4; }
+inline int32_t dt_bytes(int32_t dt) { return dt == DT_BOOL ? 1 : dt == DT_F64 ? 8 : 4; }
 
 // Stable bottom-up merge sort of perm[0, n) by `less` (tmp: n more slots).
 template <typename Less>

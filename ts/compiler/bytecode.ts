@@ -6,13 +6,13 @@ import { DType } from "../core/dtype.js";
 export const Op = { FUSED: 1, DOT: 2, REDUCE: 3, COPY: 4, FILL: 5, HOST: 6, GATHER: 7, SCATTER: 8, SCAN: 9, WHILE: 10, COND: 11, DSLICE: 12, CUMULATIVE: 13, SORT: 14 } as const;
 
 /** Storage dtypes the kernels handle natively; others go through host calls. */
-export const DT = { F32: 0, I32: 1, U32: 2, BOOL: 3, C64: 5 } as const;
+export const DT = { F32: 0, I32: 1, U32: 2, BOOL: 3, F64: 4, C64: 5 } as const;
 
 export const ROp = { SUM: 0, PROD: 1, MAX: 2, MIN: 3, AND: 4, OR: 5, ARGMAX: 6, ARGMIN: 7 } as const;
 
 /** Fused-kernel instructions: [eop, dst, a, b, c]. */
 export const E = {
-  LOAD: 0, STORE: 1, CONST: 2, INDEX: 3, STOREC: 4,
+  LOAD: 0, STORE: 1, CONST: 2, INDEX: 3, CONST64: 4, STOREC: 5,
   FADD: 10, FSUB: 11, FMUL: 12, FDIV: 13, FMAX: 14, FMIN: 15, FNEG: 16, FABS: 17, FSQRT: 18, FRSQRT: 19,
   FFLOOR: 20, FCEIL: 21, FROUND_EVEN: 22, FROUND_AWAY: 23, FSIGN: 24, FSQUARE: 25, FPOW: 26, FATAN2: 27, FREM: 28, FISFINITE: 29,
   FEQ: 30, FNE: 31, FLT: 32, FLE: 33, FGT: 34, FGE: 35,
@@ -24,6 +24,12 @@ export const E = {
   F2I: 80, F2U: 81, I2F: 82, U2F: 83, TOBOOL: 84, FTOBOOL: 85,
   SELECT: 90, IPOW: 91,
   SHLI: 92, SHRLI: 93, SHRAI: 94, ROTLI: 95,
+  DADD: 100, DSUB: 101, DMUL: 102, DDIV: 103, DMAX: 104, DMIN: 105, DNEG: 106, DABS: 107, DSQRT: 108, DRSQRT: 109,
+  DFLOOR: 110, DCEIL: 111, DROUND_EVEN: 112, DROUND_AWAY: 113, DSIGN: 114, DSQUARE: 115, DPOW: 116, DATAN2: 117, DREM: 118, DISFINITE: 119,
+  DEQ: 120, DNE: 121, DLT: 122, DLE: 123, DGT: 124, DGE: 125,
+  DMATH: 126, DCBRT: 127, DNEXTAFTER: 128, DIPOW: 129,
+  F2D: 130, D2F: 131, I2D: 132, U2D: 133, D2I: 134, D2U: 135, DTOBOOL: 136,
+  DSELECT: 137,
 } as const;
 
 /** core-cpp/vmath.h VMathOp. */
@@ -38,6 +44,7 @@ export function dtCode(d: DType): number | null {
     case "int32": return DT.I32;
     case "uint32": return DT.U32;
     case "bool": return DT.BOOL;
+    case "float64": return DT.F64;
     default: return null;
   }
 }

@@ -39,7 +39,7 @@ export type Node =
   | { k: "in"; view: View; dtype: DType }
   // A complex64 value as two float32 expressions (only ever the root of a Lazy).
   | { k: "pair"; re: Node; im: Node; dtype: DType }
-  | { k: "const"; bits: number; dtype: DType }
+  | { k: "const"; bits: number; hi?: number; dtype: DType }
   | { k: "index"; axis: number; dtype: DType }
   | { k: "op"; eop: number; args: Node[]; imm: number; dtype: DType };
 
@@ -57,7 +57,7 @@ type Value = View | Lazy;
 
 export type Instr =
   | { op: "fused"; shape: number[]; ins: View[]; outs: Buf[]; outDts: number[]; code: number[] }
-  | { op: "dot"; a: View; b: View; out: Buf; batch: number; m: number; n: number; k: number; as: number[]; bs: number[] }
+  | { op: "dot"; a: View; b: View; out: Buf; dt: number; batch: number; m: number; n: number; k: number; as: number[]; bs: number[] }
   | { op: "reduce"; input: Buf; out: Buf; rop: number; dt: number; outer: number; red: number; inner: number }
   | { op: "copy"; input: View; out: Buf; outOffset: number; outStrides: number[] }
   | { op: "fill"; out: Buf; n: number; bytes: number; lo: number; hi: number }
@@ -90,51 +90,70 @@ export const nativeVMath = new Set<string>();
 
 // ---- elementwise op selection ----
 
-type Cls = "f" | "i" | "u" | "b";
-const cls = (d: DType): Cls | null => (d === "float32" ? "f" : d === "int32" ? "i" : d === "uint32" ? "u" : d === "bool" ? "b" : null);
+// Dtype classes of the native kernels: float32, float64 ("d"), int32, uint32, bool. float16
+// and complex64 have none: their primitives stay host calls (the cpu reference kernels), and
+// their buffers move only as bytes (gather, copies of outputs).
+type Cls = "f" | "d" | "i" | "u" | "b";
+const CLASSES: Partial<Record<DType, Cls>> = { float32: "f", float64: "d", int32: "i", uint32: "u", bool: "b" };
+const cls = (d: DType): Cls | null => CLASSES[d] ?? null;
 
 const UNARY: Record<string, Partial<Record<Cls, number>>> = {
-  neg: { f: E.FNEG, i: E.INEG, u: E.INEG },
-  sign: { f: E.FSIGN, i: E.ISIGN, u: E.USIGN },
-  floor: { f: E.FFLOOR }, ceil: { f: E.FCEIL }, is_finite: { f: E.FISFINITE },
-  sqrt: { f: E.FSQRT }, rsqrt: { f: E.FRSQRT }, cbrt: { f: E.FCBRT },
-  abs: { f: E.FABS, i: E.IABS },
+  neg: { f: E.FNEG, d: E.DNEG, i: E.INEG, u: E.INEG },
+  sign: { f: E.FSIGN, d: E.DSIGN, i: E.ISIGN, u: E.USIGN },
+  floor: { f: E.FFLOOR, d: E.DFLOOR }, ceil: { f: E.FCEIL, d: E.DCEIL }, is_finite: { f: E.FISFINITE, d: E.DISFINITE },
+  sqrt: { f: E.FSQRT, d: E.DSQRT }, rsqrt: { f: E.FRSQRT, d: E.DRSQRT }, cbrt: { f: E.FCBRT, d: E.DCBRT },
+  abs: { f: E.FABS, d: E.DABS, i: E.IABS },
   not: { i: E.NOT, u: E.NOT, b: E.BNOT },
-  square: { f: E.FSQUARE },
+  square: { f: E.FSQUARE, d: E.DSQUARE },
 };
 const BINARY: Record<string, Partial<Record<Cls, number>>> = {
-  add: { f: E.FADD, i: E.IADD, u: E.IADD },
-  add_any: { f: E.FADD, i: E.IADD, u: E.IADD },
-  sub: { f: E.FSUB, i: E.ISUB, u: E.ISUB },
-  mul: { f: E.FMUL, i: E.IMUL, u: E.IMUL, b: E.AND },
-  div: { f: E.FDIV },
-  rem: { f: E.FREM },
-  max: { f: E.FMAX, i: E.IMAX, u: E.UMAX, b: E.OR },
-  min: { f: E.FMIN, i: E.IMIN, u: E.UMIN, b: E.AND },
-  nextafter: { f: E.FNEXTAFTER },
+  add: { f: E.FADD, d: E.DADD, i: E.IADD, u: E.IADD },
+  add_any: { f: E.FADD, d: E.DADD, i: E.IADD, u: E.IADD },
+  sub: { f: E.FSUB, d: E.DSUB, i: E.ISUB, u: E.ISUB },
+  mul: { f: E.FMUL, d: E.DMUL, i: E.IMUL, u: E.IMUL, b: E.AND },
+  div: { f: E.FDIV, d: E.DDIV, i: E.IDIV, u: E.UDIV },
+  rem: { f: E.FREM, d: E.DREM, i: E.IREM, u: E.UREM },
+  pow: { f: E.FPOW, d: E.DPOW },
+  atan2: { f: E.FATAN2, d: E.DATAN2 },
+  max: { f: E.FMAX, d: E.DMAX, i: E.IMAX, u: E.UMAX, b: E.OR },
+  min: { f: E.FMIN, d: E.DMIN, i: E.IMIN, u: E.UMIN, b: E.AND },
+  nextafter: { f: E.FNEXTAFTER, d: E.DNEXTAFTER },
   and: { i: E.AND, u: E.AND, b: E.AND },
   or: { i: E.OR, u: E.OR, b: E.OR },
   xor: { i: E.XOR, u: E.XOR, b: E.XOR },
   shift_left: { i: E.SHL, u: E.SHL },
   shift_right_logical: { i: E.SHRL, u: E.SHRL },
   shift_right_arithmetic: { i: E.SHRA, u: E.SHRA },
-  eq: { f: E.FEQ, i: E.IEQ, u: E.IEQ, b: E.IEQ },
-  ne: { f: E.FNE, i: E.INE, u: E.INE, b: E.INE },
-  lt: { f: E.FLT, i: E.ILT, u: E.ULT, b: E.ULT },
-  le: { f: E.FLE, i: E.ILE, u: E.ULE, b: E.ULE },
-  gt: { f: E.FGT, i: E.IGT, u: E.UGT, b: E.UGT },
-  ge: { f: E.FGE, i: E.IGE, u: E.UGE, b: E.UGE },
+  eq: { f: E.FEQ, d: E.DEQ, i: E.IEQ, u: E.IEQ, b: E.IEQ },
+  ne: { f: E.FNE, d: E.DNE, i: E.INE, u: E.INE, b: E.INE },
+  lt: { f: E.FLT, d: E.DLT, i: E.ILT, u: E.ULT, b: E.ULT },
+  le: { f: E.FLE, d: E.DLE, i: E.ILE, u: E.ULE, b: E.ULE },
+  gt: { f: E.FGT, d: E.DGT, i: E.IGT, u: E.UGT, b: E.UGT },
+  ge: { f: E.FGE, d: E.DGE, i: E.IGE, u: E.UGE, b: E.UGE },
 };
 
 /** Instructions whose operand b is a literal (not a register). */
-const IMMEDIATE = new Set<number>([E.VMATH, E.IPOW, E.SHLI, E.SHRLI, E.SHRAI, E.ROTLI]);
+const IMMEDIATE = new Set<number>([E.VMATH, E.IPOW, E.DMATH, E.DIPOW, E.SHLI, E.SHRLI, E.SHRAI, E.ROTLI]);
 const SHIFT_BY_LITERAL: Record<number, number> = { [E.SHL]: E.SHLI, [E.SHRL]: E.SHRLI, [E.SHRA]: E.SHRAI };
+
+/** Conversions between classes (the same class: no op; int32/uint32/bool keep their bits). */
+const CONVERT: Partial<Record<`${Cls}${Cls}`, number>> = {
+  fi: E.F2I, fu: E.F2U, fb: E.FTOBOOL, if: E.I2F, uf: E.U2F, bf: E.I2F, ib: E.TOBOOL, ub: E.TOBOOL,
+  fd: E.F2D, df: E.D2F, di: E.D2I, du: E.D2U, db: E.DTOBOOL, id: E.I2D, ud: E.U2D, bd: E.I2D,
+};
+
+/** The float unary primitives with a float64 kernel in core-cpp/libm64 (erf_inv has none yet). */
+const DMATH = new Set(Object.keys(VMath).filter((n) => n !== "erf_inv"));
 
 function constBits(v: number | boolean, d: DType): number {
   if (d === "float32") return new Int32Array(new Float32Array([Number(v)]).buffer)[0];
+  if (d === "float64") return new Int32Array(new Float64Array([Number(v)]).buffer)[0];
   if (d === "bool") return v ? 1 : 0;
   return Number(v) | 0;
 }
+
+/** The high word of a constant's bits (float64 only). */
+const constHi = (v: number | boolean, d: DType): number => (d === "float64" ? new Int32Array(new Float64Array([Number(v)]).buffer)[1] : 0);
 
 /** Lowers `jaxpr` (flat: see simplify) to instructions over buffers. */
 export function lower(jaxpr: Jaxpr): Lowered {
@@ -269,7 +288,7 @@ export function lower(jaxpr: Jaxpr): Lowered {
         let vi = viewIndex.get(key);
         if (vi === undefined) viewIndex.set(key, (vi = views.push(n.view) - 1));
         code.push(E.LOAD, r, vi, 0, 0);
-      } else if (n.k === "const") code.push(E.CONST, r, n.bits, 0, 0);
+      } else if (n.k === "const") code.push(n.dtype === "float64" ? E.CONST64 : E.CONST, r, n.bits, n.hi ?? 0, 0);
       else if (n.k === "index") code.push(E.INDEX, r, n.axis, 0, 0);
       else if (n.k === "op") {
         const [a, b, c] = n.args.map((x) => regOf.get(rep(x))!);
@@ -289,7 +308,7 @@ export function lower(jaxpr: Jaxpr): Lowered {
 
   /** The expression node reading `a` at each index of `shape` (broadcast as lax does). */
   const nodeOf = (a: Atom, shape: number[]): Node => {
-    if (a instanceof Literal) return { k: "const", bits: constBits(a.val, a.aval.dtype), dtype: a.aval.dtype };
+    if (a instanceof Literal) return { k: "const", bits: constBits(a.val, a.aval.dtype), hi: constHi(a.val, a.aval.dtype), dtype: a.aval.dtype };
     const val = env.get(a)!;
     if (val instanceof Lazy && val.shape.join() === shape.join()) return val.node;
     const v = asView(val);
@@ -336,18 +355,23 @@ export function lower(jaxpr: Jaxpr): Lowered {
       return op(eop, xs, outAval.dtype);
     }
     if (name in VMath) {
+      const code = VMath[name as keyof typeof VMath];
+      if (c === "d" && DMATH.has(name)) return op(E.DMATH, args(), outAval.dtype, code);
       if (c !== "f" || !nativeVMath.has(name)) return null;
-      return op(E.VMATH, args(), outAval.dtype, VMath[name as keyof typeof VMath]);
+      return op(E.VMATH, args(), outAval.dtype, code);
     }
+    const f64 = c === "d";
     switch (name) {
-      case "round":
-        return c === "f" ? op(e.params.rounding_method === 0 ? E.FROUND_AWAY : E.FROUND_EVEN, args(), outAval.dtype) : null;
+      case "round": {
+        const away = e.params.rounding_method === 0;
+        return c === "f" || f64 ? op(f64 ? (away ? E.DROUND_AWAY : E.DROUND_EVEN) : away ? E.FROUND_AWAY : E.FROUND_EVEN, args(), outAval.dtype) : null;
+      }
       case "integer_pow":
-        return c === "f" ? op(E.IPOW, args(), outAval.dtype, e.params.y) : null;
+        return c === "f" || f64 ? op(f64 ? E.DIPOW : E.IPOW, args(), outAval.dtype, e.params.y) : null;
       case "real": case "conj":
-        return c === "f" ? args()[0] : null;
+        return c === "f" || f64 ? args()[0] : null;
       case "imag":
-        return c === "f" ? { k: "const", bits: 0, dtype: "float32" } : null;
+        return c === "f" || f64 ? { k: "const", bits: 0, hi: 0, dtype: outAval.dtype } : null;
       case "convert_element_type": return convertNode(args()[0], inD!, outAval.dtype);
       case "bitcast_convert_type": {
         // Same-width 32-bit types: the register bits are the value, so this only relabels them.
@@ -359,7 +383,7 @@ export function lower(jaxpr: Jaxpr): Lowered {
         let acc = cases[0];
         for (let k = 1; k < cases.length; k++) {
           const pred = e.inputs[0].aval.dtype === "bool" ? which : op(E.IEQ, [which, { k: "const", bits: k, dtype: "int32" }], "bool");
-          acc = op(E.SELECT, [pred, acc, cases[k]], outAval.dtype);
+          acc = op(outAval.dtype === "float64" ? E.DSELECT : E.SELECT, [pred, acc, cases[k]], outAval.dtype);
         }
         return acc;
       }
@@ -438,10 +462,8 @@ export function lower(jaxpr: Jaxpr): Lowered {
     const [a, b] = [cls(from), cls(to)];
     if (!a || !b) return null;
     if (a === b) return x;
-    if (b === "b") return op(a === "f" ? E.FTOBOOL : E.TOBOOL, [x], to);
-    if (a === "f") return op(b === "i" ? E.F2I : E.F2U, [x], to);
-    if (b === "f") return op(a === "u" ? E.U2F : E.I2F, [x], to);
-    return { ...x, dtype: to } as Node; // int32 <-> uint32 <-> bool widening keeps the bits
+    const eop = CONVERT[`${a}${b}`];
+    return eop !== undefined ? op(eop, [x], to) : ({ ...x, dtype: to } as Node); // int32 <-> uint32 <-> bool widening keeps the bits
   };
 
   // ---- the walk ----
@@ -643,7 +665,8 @@ export function lower(jaxpr: Jaxpr): Lowered {
     }
     if (name === "dot_general") {
       const complex = outAval.dtype === "complex64" && e.inputs.every((a) => a.aval.dtype === "complex64");
-      if (!complex && (e.inputs.some((a) => a.aval.dtype !== "float32") || outAval.dtype !== "float32")) return false;
+      const dt = outAval.dtype === "float32" || outAval.dtype === "float64" ? outAval.dtype : null;
+      if (!complex && (!dt || e.inputs.some((a) => a.aval.dtype !== dt))) return false;
       const [[lc, rc], [lb, rb]] = p.dimension_numbers as [[number[], number[]], [number[], number[]]];
       const [x, y] = e.inputs;
       const lf = x.aval.shape.map((_, i) => i).filter((i) => !lc.includes(i) && !lb.includes(i));
@@ -682,14 +705,14 @@ export function lower(jaxpr: Jaxpr): Lowered {
         const [as2, bs2] = [as.map((s) => 2 * s), bs.map((s) => 2 * s)];
         const [rr, ii, ri, ir] = [[0, 0], [1, 1], [0, 1], [1, 0]].map(([i, j]): Node => {
           const t = temp(new ShapedArray(outAval.shape, "float32"));
-          instrs.push({ op: "dot", a: part(av, i), b: part(bv, j), out: t, ...dims, as: as2, bs: bs2 });
+          instrs.push({ op: "dot", a: part(av, i), b: part(bv, j), out: t, dt: DT.F32, ...dims, as: as2, bs: bs2 });
           return { k: "in", view: fullView(t), dtype: "float32" };
         });
         lazyResult(e.outvars[0], { k: "pair", re: op(E.FSUB, [rr, ii], "float32"), im: op(E.FADD, [ri, ir], "float32"), dtype: "complex64" });
         return true;
       }
       const out = temp(outAval);
-      instrs.push({ op: "dot", a: av, b: bv, out, ...dims, as, bs });
+      instrs.push({ op: "dot", a: av, b: bv, out, dt: dtCode(dt!)!, ...dims, as, bs });
       env.set(e.outvars[0], fullView(out));
       return true;
     }
@@ -706,7 +729,7 @@ export function lower(jaxpr: Jaxpr): Lowered {
       return true;
     }
     const cumulative = { cumsum: ROp.SUM, cumprod: ROp.PROD, cummax: ROp.MAX, cummin: ROp.MIN }[name];
-    if (cumulative !== undefined && ["float32", "int32", "uint32"].includes(outAval.dtype)) {
+    if (cumulative !== undefined && ["float32", "float64", "int32", "uint32"].includes(outAval.dtype)) {
       const x = e.inputs[0];
       const axis = p.axis as number;
       const s = x.aval.shape;
@@ -751,7 +774,7 @@ export function lower(jaxpr: Jaxpr): Lowered {
       env.set(e.outvars[0], fullView(out));
       return true;
     }
-    if ((name === "scatter-add" && ["float32", "int32", "uint32"].includes(outAval.dtype)) || (name === "scatter" && cls(outAval.dtype))) {
+    if ((name === "scatter-add" && ["float32", "float64", "int32", "uint32"].includes(outAval.dtype)) || (name === "scatter" && cls(outAval.dtype))) {
       const [x, idx, upd] = e.inputs;
       const k = idx.aval.shape[idx.aval.ndim - 1];
       const out = temp(outAval);

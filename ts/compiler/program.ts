@@ -208,7 +208,7 @@ export class WasmProgram {
             break;
           }
           case "dot":
-            enc.emit(Op.DOT, [s(ins.a.buf), ins.a.offset, s(ins.b.buf), ins.b.offset, s(ins.out), ins.batch, ins.m, ins.n, ins.k, ...ins.as, ...ins.bs]);
+            enc.emit(Op.DOT, [s(ins.a.buf), ins.a.offset, s(ins.b.buf), ins.b.offset, s(ins.out), ins.batch, ins.m, ins.n, ins.k, ...ins.as, ...ins.bs, ins.dt]);
             break;
           case "reduce":
             enc.emit(Op.REDUCE, [s(ins.input), s(ins.out), ins.rop, ins.dt, ins.outer, ins.red, ins.inner]);

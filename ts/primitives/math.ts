@@ -362,9 +362,16 @@ function erfInvRef(y: number): number {
   return x;
 }
 
-function nextafterRef(a: number, b: number): number {
+function nextafterRef(a: number, b: number, d?: string): number {
   if (Number.isNaN(a) || Number.isNaN(b)) return NaN;
   if (a === b) return b;
+  if (d === "float64") {
+    // One float64 step (float32's steps below would move float64 values by 2^29 ulps).
+    if (a === 0) return b > 0 ? Number.MIN_VALUE : -Number.MIN_VALUE;
+    const u = new BigInt64Array(new Float64Array([a]).buffer);
+    u[0] += (a < b) === (a > 0) ? 1n : -1n;
+    return new Float64Array(u.buffer)[0];
+  }
   const f = new Float32Array([a]);
   const u = new Int32Array(f.buffer);
   if (a === 0) { f[0] = b > 0 ? 1e-45 : -1e-45; return f[0]; }
