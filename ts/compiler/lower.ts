@@ -384,7 +384,8 @@ export function lower(jaxpr: Jaxpr): Lowered {
       continue;
     }
     const out = e.outvars[0]?.aval;
-    const layout = out && cls(out.dtype) !== null ? layoutView(e, (a) => read(a)) : null;
+    // Any dtype: views only move bytes (OP_COPY copies 1, 2, 4 or 8 of them per element).
+    const layout = out ? layoutView(e, (a) => read(a)) : null;
     if (layout) {
       env.set(e.outvars[0], layout);
       continue;
@@ -605,7 +606,7 @@ export function lower(jaxpr: Jaxpr): Lowered {
     }
     const val = env.get(a)!;
     if (!(val instanceof Lazy) && cls(val.dtype) === null) {
-      // Non-native dtypes: plain byte copies (views of them only come from host calls).
+      // Non-native dtypes: plain byte copies.
       instrs.push({ op: "copy", input: val, out, outOffset: 0, outStrides: contiguous(val.shape) });
       return;
     }
