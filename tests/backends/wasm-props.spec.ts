@@ -1016,6 +1016,65 @@ function checkLargeTranspose(g: G): void {
   if (errors.length) throw new Mismatch(`${dtype} ${shape.join("x")} rev ${revDims} perm ${perm} into ${outShape.join("x")} + ${y.shape.join("x")}\n  ${errors.join("\n  ")}`);
 }
 
+// ---- reductions of elementwise expressions ----
+
+/** Quick float32 values: `near1` for products, else in [-2, 2) (exact in float32). */
+function quickF32(shape: number[], seed: number, near1: boolean): HostArray {
+  const data = new Float32Array(prod(shape));
+  for (let i = 0; i < data.length; i++) {
+    const h = Math.imul(i + seed, 2654435761) >>> 0;
+    data[i] = near1 ? 1 + ((h % 201) - 100) / 8192 : (h % 1024) / 256 - 2;
+  }
+  return { shape, dtype: "float32", data };
+}
+
+const REDUCERS = ["reduce_sum", "reduce_max", "reduce_min", "reduce_prod"];
+
+/**
+ * A float32 reduction over trailing axes of an elementwise expression: many short rows, rows
+ * of thousands, and one long run (split across threads).
+ */
+function checkExpressionReduction(g: G): void {
+  const mode = pick(g, ["small", "rows", "long", "whole"]);
+  const dims = (n: number, max: number) => globalThis.Array.from({ length: n }, () => int(g, 1, max));
+  const [outer, red] =
+    mode === "small" ? [dims(int(g, 0, 2), 5), dims(int(g, 1, 2), 6)]
+    : mode === "rows" ? [[int(g, 2, 300)], dims(int(g, 1, 2), 40)]
+    : mode === "long" ? [dims(int(g, 0, 1), 4), [int(g, 2049, 9000)]]
+    : [[], pick(g, [[int(g, 32768, 100000)], [2, int(g, 16384, 50000)]])];
+  const shape = [...outer, ...red];
+  const axes = red.map((_, i) => outer.length + i);
+  const reducer = pick(g, REDUCERS);
+  const expr = pick(g, reducer === "reduce_prod" ? ["x*y"] : ["x*y", "(x-y)^2", "exp(x-max)", "abs(x)+y"]);
+  const x = quickF32(shape, int(g, 0, 999), reducer === "reduce_prod");
+  const y = quickF32(g(() => A.broadcastableTo(shape)), int(g, 0, 999), reducer === "reduce_prod");
+  const bcast = (v: Array) => bind1(prim("broadcast_in_dim"), [v], { shape, broadcast_dimensions: shape.map((_, i) => i), sharding: null });
+  const term = ([a, b]: Array[]): Array => {
+    switch (expr) {
+      case "x*y": return bind1(prim("mul"), [a, bcast(b)]);
+      case "(x-y)^2": return bind1(prim("square"), [bind1(prim("sub"), [a, bcast(b)])]);
+      case "abs(x)+y": return bind1(prim("add"), [bind1(prim("abs"), [a]), bcast(b)]);
+      default: {
+        const m = bind1(prim("reduce_max"), [a], { axes, out_sharding: null });
+        const mb = bind1(prim("broadcast_in_dim"), [m], { shape, broadcast_dimensions: outer.map((_, i) => i), sharding: null });
+        return bind1(prim("exp"), [bind1(prim("sub"), [a, mb])]);
+      }
+    }
+  };
+  const fn = (xs: Array[]) => [bind1(prim(reducer), [term(xs)], { axes, out_sharding: null })];
+  const n = prod(red);
+  const transcendental = expr === "exp(x-max)";
+  const tol: Tol =
+    reducer === "reduce_sum" ? { kind: "sum", terms: n + (transcendental ? 16 : 0) }
+    : reducer === "reduce_prod" ? { kind: "prod", terms: n }
+    : transcendental ? ULP : EXACT;
+  const want = runOn(cpu, [x, y], fn);
+  const mag = reducer === "reduce_sum" ? runOn(cpu, [x, y], (xs) => [bind1(prim("reduce_sum"), [bind1(prim("abs"), [term(xs)])], { axes, out_sharding: null })])[0] : undefined;
+  const got = runOn(wasm, [x, y], (xs) => jax.jit((...a: Array[]) => fn(a))(...xs) as Array[]);
+  const errors = compare("jit wasm", got[0], want[0], tol, mag);
+  if (errors.length) throw new Mismatch(`${reducer} of ${expr} over the last ${red.length} axes of ${shape.join("x")} (y ${y.shape.join("x")})\n  ${errors.join("\n  ")}`);
+}
+
 // ---- collectives under vmap ----
 
 const COLLECTIVES: Record<string, (n: number) => Params> = {
@@ -1108,6 +1167,10 @@ describe("wasm backend properties (against cpu)", () => {
 
   it("transposes of large arrays (tiled copies, copied kernel inputs) match cpu", () => {
     fc.assert(fc.property(fc.gen(), checkLargeTranspose), fcParams(40));
+  });
+
+  it("float32 reductions of elementwise expressions match cpu", () => {
+    fc.assert(fc.property(fc.gen(), checkExpressionReduction), fcParams(60));
   });
 
   it("collectives under vmap match cpu", () => {
