@@ -4,7 +4,7 @@
 //   node bench/run.mjs [case ...] [--quick] [--libs=webjax,jax-js,tfjs] [--reps=N] [--json=FILE]
 //   npx deno run -A bench/run.mjs [same]
 //
-// Cases: matmul, elementwise, reductions, mlp, dispatch (the default set), and gemm-kernel
+// Cases: matmul, elementwise, reductions, transpose, mlp, dispatch (the default set), and gemm-kernel
 // (bench/matmul.mjs, the GEMM kernel alone, run as a child process). --quick runs small
 // sizes and few repetitions: a smoke run that keeps the harness working, not a measurement.
 // Exit status is 1 when a library did not load, computed a wrong result or failed a case
@@ -18,11 +18,12 @@ import * as gemmKernel from "./cases/gemm_kernel.mjs";
 import * as matmul from "./cases/matmul.mjs";
 import * as mlp from "./cases/mlp.mjs";
 import * as reductions from "./cases/reductions.mjs";
+import * as transpose from "./cases/transpose.mjs";
 import { describeRuntime, formatRate, formatTable, formatTime, median, mismatch, timeCalls } from "./harness.mjs";
 import { LIBRARIES, loadLibraries } from "./peers.mjs";
 
-const CASES = [matmul, elementwise, reductions, mlp, dispatch, gemmKernel];
-const DEFAULT_CASES = ["matmul", "elementwise", "reductions", "mlp", "dispatch"];
+const CASES = [matmul, elementwise, reductions, transpose, mlp, dispatch, gemmKernel];
+const DEFAULT_CASES = ["matmul", "elementwise", "reductions", "transpose", "mlp", "dispatch"];
 /** webjax's speed over the best peer's that the project aims for (the bench issue). */
 const TARGETS = { elementwise: 3, mlp: 1.5, dispatch: 1 };
 

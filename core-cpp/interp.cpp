@@ -10,6 +10,7 @@
 #include "fused.h"
 #include "gemm.h"
 #include "gemm64.h"
+#include "layout.h"
 #include "threads.h"
 
 // Implemented by the JS host: runs the primitive registered under `id` on the slots.
@@ -38,45 +39,6 @@ const int32_t* run_dot(const int32_t* p, uint8_t* const* slots) {
 }
 
 // ---- OP_COPY ----
-struct Copy {
-  const uint8_t* in;
-  uint8_t* out;
-  int eb, rank;
-  int64_t shape[16], is[16], os[16];  // the compiler merges axes and caps ranks at 16
-};
-
-void copy_rows(void* ctx, int64_t begin, int64_t end, int) {
-  const Copy& c = *static_cast<const Copy*>(ctx);
-  const int last = c.rank - 1;
-  const int64_t n = c.shape[last], si = c.is[last], so = c.os[last];
-  for (int64_t row = begin; row < end; ++row) {
-    int64_t r = row, io = 0, oo = 0;
-    for (int d = last - 1; d >= 0; --d) {
-      int64_t k = r % c.shape[d];
-      r /= c.shape[d];
-      io += k * c.is[d];
-      oo += k * c.os[d];
-    }
-    const uint8_t* src = c.in + io * c.eb;
-    uint8_t* dst = c.out + oo * c.eb;
-    if (si == 1 && so == 1) {
-      memcpy(dst, src, n * c.eb);
-    } else if (c.eb == 4) {
-      const int32_t* s = reinterpret_cast<const int32_t*>(src);
-      int32_t* d = reinterpret_cast<int32_t*>(dst);
-      for (int64_t j = 0; j < n; ++j) d[j * so] = s[j * si];
-    } else if (c.eb == 8) {
-      const uint64_t* s = reinterpret_cast<const uint64_t*>(src);
-      uint64_t* d = reinterpret_cast<uint64_t*>(dst);
-      for (int64_t j = 0; j < n; ++j) d[j * so] = s[j * si];
-    } else if (c.eb == 1) {
-      for (int64_t j = 0; j < n; ++j) dst[j * so] = src[j * si];
-    } else {
-      for (int64_t j = 0; j < n; ++j) memcpy(dst + j * so * c.eb, src + j * si * c.eb, c.eb);
-    }
-  }
-}
-
 const int32_t* run_copy(const int32_t* p, uint8_t* const* slots) {
   Copy c;
   c.eb = p[4];
@@ -84,12 +46,10 @@ const int32_t* run_copy(const int32_t* p, uint8_t* const* slots) {
   c.out = slots[p[2]] + (int64_t)p[3] * c.eb;
   c.rank = p[5];
   p += 6;
-  int64_t rows = 1;
   for (int d = 0; d < c.rank; ++d) c.shape[d] = *p++;
   for (int d = 0; d < c.rank; ++d) c.is[d] = *p++;
   for (int d = 0; d < c.rank; ++d) c.os[d] = *p++;
-  for (int d = 0; d < c.rank - 1; ++d) rows *= c.shape[d];
-  if (rows * c.shape[c.rank - 1] > 0) parallel_for(rows, 1 + (1 << 15) / (c.shape[c.rank - 1] + 1), copy_rows, &c);
+  copy_strided(c);
   return p;
 }
 

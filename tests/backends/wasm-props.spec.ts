@@ -30,12 +30,12 @@ import * as jax from "../../ts/index.js";
 import { Array, ConcreteArray } from "../../ts/core/array.js";
 import { ShapedArray, prod } from "../../ts/core/aval.js";
 import { Backend, getBackend } from "../../ts/core/backend.js";
-import { DType, float16Value, isInteger } from "../../ts/core/dtype.js";
+import { DType, allocHost, float16Value, isInteger } from "../../ts/core/dtype.js";
 import { HostArray, hostFromValues } from "../../ts/core/host.js";
 import { ClosedJaxpr } from "../../ts/core/jaxpr.js";
 import { Params, Primitive, allPrimitives } from "../../ts/core/primitive.js";
 import { bind, bind1 } from "../../ts/core/trace.js";
-import { lower } from "../../ts/compiler/lower.js";
+import { TRANSPOSE_COPY_MIN, lower } from "../../ts/compiler/lower.js";
 import { simplify } from "../../ts/compiler/simplify.js";
 import * as tree from "../../ts/core/tree.js";
 import { FlatCallback } from "../../ts/transforms/callback.js";
@@ -991,6 +991,113 @@ function checkWide(g: G, maxInputs: number): void {
   if (errors.length) throw new Mismatch(`${n} inputs, ${shape} tree: ${inputs.map((h) => h.shape.join("x")).join(", ")}\n  ${errors.join("\n  ")}`);
 }
 
+// ---- large transposes ----
+
+/** Every element distinct (mod the dtype's range): a misplaced element shows. Fast at 100k elements. */
+function distinctHost(dtype: DType, shape: number[], seed: number): HostArray {
+  const data = allocHost(dtype, prod(shape));
+  const float = data instanceof Float32Array || data instanceof Float64Array;
+  for (let i = 0; i < data.length; i++) {
+    const h = Math.imul(i + seed, 2654435761) >>> 0;
+    data[i] = dtype === "bool" ? h & 1 : dtype === "float16" ? h & 0x7bff : float ? (h % 1000003) / 8 - 60000 : h;
+  }
+  return { shape, dtype, data };
+}
+
+/**
+ * Arrays above the compiler's transposed-input threshold (TRANSPOSE_COPY_MIN), rank 2-5,
+ * every dtype: a transpose alone (the tiled OP_COPY, eagerly and under jit), and for the
+ * fused dtypes one read by a kernel (copied contiguous first), maybe after a rev (negative
+ * strides) and broadcast along a new axis (the copy holds only the distinct elements).
+ */
+function checkLargeTranspose(g: G): void {
+  const rank = int(g, 2, 5);
+  const dtype = pick(g, ALL_DTYPES);
+  const maxDim = Math.round(2 ** (17 / rank));
+  const shape = globalThis.Array.from({ length: rank }, () => (int(g, 0, 6) === 0 ? 1 : int(g, 2, maxDim)));
+  const k = int(g, 0, rank - 1);
+  const others = prod(shape) / shape[k];
+  const size = int(g, TRANSPOSE_COPY_MIN, 4 * TRANSPOSE_COPY_MIN);
+  if (others * shape[k] < size) shape[k] = Math.ceil(size / others);
+  const perm = g(() => A.permutation(rank));
+  const x = distinctHost(dtype, shape, int(g, 0, 1000));
+  checkCase("transpose", { inputs: [x], params: { permutation: perm } });
+  if (!["float32", "int32", "uint32", "bool"].includes(dtype)) return;
+  const revDims = bool(g) ? g(() => A.axes(rank, { min: 1 })) : [];
+  const tShape = perm.map((d) => shape[d]);
+  const at = bool(g) ? int(g, 0, rank) : -1;
+  const outShape = at < 0 ? tShape : [...tShape.slice(0, at), 3, ...tShape.slice(at)];
+  const y = distinctHost(dtype, g(() => A.broadcastableTo(outShape)), 7);
+  const fn = ([a, b]: Array[]) => {
+    let t = bind1(prim("transpose"), [revDims.length ? bind1(prim("rev"), [a], { dimensions: revDims }) : a], { permutation: perm });
+    if (at >= 0) t = bind1(prim("broadcast_in_dim"), [t], { shape: outShape, broadcast_dimensions: tShape.map((_, i) => (i < at ? i : i + 1)), sharding: null });
+    return [bind1(prim(dtype === "bool" ? "or" : "add"), [t, bind1(prim("broadcast_in_dim"), [b], { shape: outShape, broadcast_dimensions: outShape.map((_, i) => i), sharding: null })])];
+  };
+  const want = runOn(cpu, [x, y], fn);
+  const got = runOn(wasm, [x, y], (xs) => jax.jit((...a: Array[]) => fn(a))(...xs) as Array[]);
+  const errors = compare("jit wasm", got[0], want[0], EXACT);
+  if (errors.length) throw new Mismatch(`${dtype} ${shape.join("x")} rev ${revDims} perm ${perm} into ${outShape.join("x")} + ${y.shape.join("x")}\n  ${errors.join("\n  ")}`);
+}
+
+// ---- reductions of elementwise expressions ----
+
+/** Quick float32 values: `near1` for products, else in [-2, 2) (exact in float32). */
+function quickF32(shape: number[], seed: number, near1: boolean): HostArray {
+  const data = new Float32Array(prod(shape));
+  for (let i = 0; i < data.length; i++) {
+    const h = Math.imul(i + seed, 2654435761) >>> 0;
+    data[i] = near1 ? 1 + ((h % 201) - 100) / 8192 : (h % 1024) / 256 - 2;
+  }
+  return { shape, dtype: "float32", data };
+}
+
+const REDUCERS = ["reduce_sum", "reduce_max", "reduce_min", "reduce_prod"];
+
+/**
+ * A float32 reduction over trailing axes of an elementwise expression: many short rows, rows
+ * of thousands, and one long run (split across threads).
+ */
+function checkExpressionReduction(g: G): void {
+  const mode = pick(g, ["small", "rows", "long", "whole"]);
+  const dims = (n: number, max: number) => globalThis.Array.from({ length: n }, () => int(g, 1, max));
+  const [outer, red] =
+    mode === "small" ? [dims(int(g, 0, 2), 5), dims(int(g, 1, 2), 6)]
+    : mode === "rows" ? [[int(g, 2, 300)], dims(int(g, 1, 2), 40)]
+    : mode === "long" ? [dims(int(g, 0, 1), 4), [int(g, 2049, 9000)]]
+    : [[], pick(g, [[int(g, 32768, 100000)], [2, int(g, 16384, 50000)]])];
+  const shape = [...outer, ...red];
+  const axes = red.map((_, i) => outer.length + i);
+  const reducer = pick(g, REDUCERS);
+  const expr = pick(g, reducer === "reduce_prod" ? ["x*y"] : ["x*y", "(x-y)^2", "exp(x-max)", "abs(x)+y"]);
+  const x = quickF32(shape, int(g, 0, 999), reducer === "reduce_prod");
+  const y = quickF32(g(() => A.broadcastableTo(shape)), int(g, 0, 999), reducer === "reduce_prod");
+  const bcast = (v: Array) => bind1(prim("broadcast_in_dim"), [v], { shape, broadcast_dimensions: shape.map((_, i) => i), sharding: null });
+  const term = ([a, b]: Array[]): Array => {
+    switch (expr) {
+      case "x*y": return bind1(prim("mul"), [a, bcast(b)]);
+      case "(x-y)^2": return bind1(prim("square"), [bind1(prim("sub"), [a, bcast(b)])]);
+      case "abs(x)+y": return bind1(prim("add"), [bind1(prim("abs"), [a]), bcast(b)]);
+      default: {
+        const m = bind1(prim("reduce_max"), [a], { axes, out_sharding: null });
+        const mb = bind1(prim("broadcast_in_dim"), [m], { shape, broadcast_dimensions: outer.map((_, i) => i), sharding: null });
+        return bind1(prim("exp"), [bind1(prim("sub"), [a, mb])]);
+      }
+    }
+  };
+  const fn = (xs: Array[]) => [bind1(prim(reducer), [term(xs)], { axes, out_sharding: null })];
+  const n = prod(red);
+  const transcendental = expr === "exp(x-max)";
+  const tol: Tol =
+    reducer === "reduce_sum" ? { kind: "sum", terms: n + (transcendental ? 16 : 0) }
+    : reducer === "reduce_prod" ? { kind: "prod", terms: n }
+    : transcendental ? ULP : EXACT;
+  const want = runOn(cpu, [x, y], fn);
+  const mag = reducer === "reduce_sum" ? runOn(cpu, [x, y], (xs) => [bind1(prim("reduce_sum"), [bind1(prim("abs"), [term(xs)])], { axes, out_sharding: null })])[0] : undefined;
+  const got = runOn(wasm, [x, y], (xs) => jax.jit((...a: Array[]) => fn(a))(...xs) as Array[]);
+  const errors = compare("jit wasm", got[0], want[0], tol, mag);
+  if (errors.length) throw new Mismatch(`${reducer} of ${expr} over the last ${red.length} axes of ${shape.join("x")} (y ${y.shape.join("x")})\n  ${errors.join("\n  ")}`);
+}
+
 // ---- collectives under vmap ----
 
 const COLLECTIVES: Record<string, (n: number) => Params> = {
@@ -1079,6 +1186,14 @@ describe("wasm backend properties (against cpu)", () => {
   it("fused kernels with many inputs match cpu", () => {
     // bug: more than 32 inputs, or a deep right-nested expression, breaks a fused kernel (see "known bugs").
     fc.assert(fc.property(fc.gen(), (g) => checkWide(g, 16)), fcParams());
+  });
+
+  it("transposes of large arrays (tiled copies, copied kernel inputs) match cpu", () => {
+    fc.assert(fc.property(fc.gen(), checkLargeTranspose), fcParams(40));
+  });
+
+  it("float32 reductions of elementwise expressions match cpu", () => {
+    fc.assert(fc.property(fc.gen(), checkExpressionReduction), fcParams(60));
   });
 
   it("collectives under vmap match cpu", () => {

@@ -81,6 +81,9 @@ export function nbytes(d: DType): number {
   return d === "bool" ? 1 : d === "float16" ? 2 : d === "float64" || d === "complex64" ? 8 : 4;
 }
 
+/** Distinct elements from which a fused kernel's transposed input is copied contiguous first (measured: see untranspose). */
+export const TRANSPOSE_COPY_MIN = 1 << 15;
+
 const contiguous = (shape: readonly number[]) => stridesOf(shape);
 const isContiguous = (v: View) => v.offset === 0 && v.strides.every((s, i) => v.shape[i] === 1 || s === contiguous(v.shape)[i]) && prod(v.shape) === v.buf.aval.size;
 const fullView = (buf: Buf): View => ({ buf, offset: 0, shape: [...buf.aval.shape], strides: contiguous(buf.aval.shape), dtype: buf.aval.dtype });
@@ -224,6 +227,46 @@ export function lower(jaxpr: Jaxpr): Lowered {
 
   const MAX_REGS = 31, MAX_VIEWS = 28;
 
+  /**
+   * Inputs the kernel would read transposed (last-axis stride neither 0 nor 1, contiguous
+   * along another axis) and that are large, first copied contiguous: the tiled copy costs
+   * about one pass over memory, the strided read a cache miss per element once rows outgrow
+   * the cache. Broadcast axes stay broadcast (the copy holds only the distinct elements).
+   */
+  const untranspose = (root: Node, shape: number[]): Node => {
+    let inner = shape.length - 1;
+    while (inner >= 0 && shape[inner] === 1) inner--;
+    if (inner < 0) return root;
+    const copied = new Map<string, Node>();
+    const memo = new Map<Node, Node>();
+    const visit = (n: Node): Node => {
+      let r = memo.get(n);
+      if (r) return r;
+      r = n;
+      if (n.k === "op") {
+        const args = n.args.map(visit);
+        if (args.some((a, i) => a !== n.args[i])) r = { ...n, args };
+      } else if (n.k === "in") {
+        const v = n.view;
+        const distinct = prod(v.shape.map((d, i) => (v.strides[i] === 0 ? 1 : d)));
+        const s = v.strides[inner];
+        if (s !== 0 && s !== 1 && distinct >= TRANSPOSE_COPY_MIN && v.strides.some((st, i) => st === 1 && v.shape[i] > 1)) {
+          const key = viewKey(v);
+          if (!copied.has(key)) {
+            const src = { ...v, shape: v.shape.map((d, i) => (v.strides[i] === 0 ? 1 : d)) };
+            const cs = contiguous(src.shape);
+            const buf = materialize(src);
+            copied.set(key, { k: "in", view: { buf, offset: 0, shape: v.shape, strides: v.strides.map((st, i) => (st === 0 ? 0 : cs[i])), dtype: v.dtype }, dtype: n.dtype });
+          }
+          r = copied.get(key)!;
+        }
+      }
+      memo.set(n, r);
+      return r;
+    };
+    return visit(root);
+  };
+
   const emitFused = (lz: Lazy, out: Buf): void => emitKernel(lz.shape, [lz.node], [out]);
 
   /**
@@ -232,7 +275,7 @@ export function lower(jaxpr: Jaxpr): Lowered {
    */
   const emitKernel = (shape: number[], nodes: Node[], outs: Buf[]): void => {
     const rootsOf = (n: Node) => (n.k === "pair" ? [n.re, n.im] : [n]);
-    let join: Node = op(-1, nodes.flatMap(rootsOf), "float32");
+    let join: Node = untranspose(op(-1, nodes.flatMap(rootsOf), "float32"), shape);
     // Too many registers or inputs for one kernel: compute the heaviest operand first, into memory.
     for (let a = analyze(join); a.need > MAX_REGS || a.views > MAX_VIEWS; a = analyze(join)) {
       const inner = join.k === "op" && join.args.length === 1 ? join.args[0] : join;
@@ -475,7 +518,8 @@ export function lower(jaxpr: Jaxpr): Lowered {
         continue;
       }
       const out = e.outvars[0]?.aval;
-      const layout = out && (cls(out.dtype) !== null || out.dtype === "complex64") ? layoutView(e, (a) => read(a)) : null;
+      // Any dtype: views only move bytes (OP_COPY copies 1, 2, 4 or 8 of them per element).
+      const layout = out ? layoutView(e, (a) => read(a)) : null;
       if (layout) {
         env.set(e.outvars[0], layout);
         continue;
@@ -848,7 +892,7 @@ export function lower(jaxpr: Jaxpr): Lowered {
     }
     const val = env.get(a)!;
     if (!(val instanceof Lazy) && cls(val.dtype) === null) {
-      // Non-native dtypes: plain byte copies (views of them only come from host calls).
+      // Non-native dtypes: plain byte copies.
       instrs.push({ op: "copy", input: val, out, outOffset: 0, outStrides: contiguous(val.shape) });
       return;
     }
