@@ -1,7 +1,8 @@
 // Batched f32 GEMM on SIMD128, GotoBLAS/BLIS style. For each KC-deep slice of k,
 // B is packed (a KC x NC block at a time) into NR-wide micro-panels and A (an MC x KC
 // block at a time) into MR-tall micro-panels; a register-blocked MR x NR micro-kernel
-// then runs over the packed panels with f32x4 mul + add (SIMD128 has no FMA).
+// then runs over the packed panels with f32x4 mul + add (SIMD128 has no FMA; the
+// relaxed-SIMD build fuses them, here and in the direct paths).
 // Transposed operands are only strides: packing makes every layout contiguous.
 // Small and skinny problems skip packing (the direct path). Threads take whole batch
 // entries, or slices of c's rows or columns.
@@ -223,10 +224,10 @@ void gemm_direct_rows(const Gemm& g) {
       for (int64_t l = 0; l < g.k; ++l) {
         v128_t av = wasm_f32x4_splat(a[l * g.a_cs]);
         const float* b = g.b + l * g.b_rs + j;
-        acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(av, wasm_v128_load(b)));
-        acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(av, wasm_v128_load(b + 4)));
-        acc2 = wasm_f32x4_add(acc2, wasm_f32x4_mul(av, wasm_v128_load(b + 8)));
-        acc3 = wasm_f32x4_add(acc3, wasm_f32x4_mul(av, wasm_v128_load(b + 12)));
+        acc0 = fmadd(av, wasm_v128_load(b), acc0);
+        acc1 = fmadd(av, wasm_v128_load(b + 4), acc1);
+        acc2 = fmadd(av, wasm_v128_load(b + 8), acc2);
+        acc3 = fmadd(av, wasm_v128_load(b + 12), acc3);
       }
       wasm_v128_store(c + j, acc0);
       wasm_v128_store(c + j + 4, acc1);
@@ -236,7 +237,7 @@ void gemm_direct_rows(const Gemm& g) {
     for (; j + 4 <= g.n; j += 4) {
       v128_t acc = wasm_f32x4_splat(0.0f);
       for (int64_t l = 0; l < g.k; ++l)
-        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(a[l * g.a_cs]), wasm_v128_load(g.b + l * g.b_rs + j)));
+        acc = fmadd(wasm_f32x4_splat(a[l * g.a_cs]), wasm_v128_load(g.b + l * g.b_rs + j), acc);
       wasm_v128_store(c + j, acc);
     }
     for (; j < g.n; ++j) {
@@ -264,11 +265,11 @@ void gemm_direct_axpy(const Gemm& g) {
         float* c = g.c + i * g.c_rs + j0;
         int64_t j = 0;
         for (; j + 8 <= nb; j += 8) {
-          wasm_v128_store(c + j, wasm_f32x4_add(wasm_v128_load(c + j), wasm_f32x4_mul(av, wasm_v128_load(b + j))));
-          wasm_v128_store(c + j + 4, wasm_f32x4_add(wasm_v128_load(c + j + 4), wasm_f32x4_mul(av, wasm_v128_load(b + j + 4))));
+          wasm_v128_store(c + j, fmadd(av, wasm_v128_load(b + j), wasm_v128_load(c + j)));
+          wasm_v128_store(c + j + 4, fmadd(av, wasm_v128_load(b + j + 4), wasm_v128_load(c + j + 4)));
         }
         for (; j + 4 <= nb; j += 4)
-          wasm_v128_store(c + j, wasm_f32x4_add(wasm_v128_load(c + j), wasm_f32x4_mul(av, wasm_v128_load(b + j))));
+          wasm_v128_store(c + j, fmadd(av, wasm_v128_load(b + j), wasm_v128_load(c + j)));
         for (; j < nb; ++j) c[j] += s * b[j];
       }
     }
@@ -284,11 +285,11 @@ void gemm_direct_dots(const Gemm& g) {
       v128_t acc0 = wasm_f32x4_splat(0.0f), acc1 = acc0;
       int64_t l = 0;
       for (; l + 8 <= g.k; l += 8) {
-        acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(a + l), wasm_v128_load(b + l)));
-        acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_v128_load(a + l + 4), wasm_v128_load(b + l + 4)));
+        acc0 = fmadd(wasm_v128_load(a + l), wasm_v128_load(b + l), acc0);
+        acc1 = fmadd(wasm_v128_load(a + l + 4), wasm_v128_load(b + l + 4), acc1);
       }
       if (l + 4 <= g.k) {
-        acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(a + l), wasm_v128_load(b + l)));
+        acc0 = fmadd(wasm_v128_load(a + l), wasm_v128_load(b + l), acc0);
         l += 4;
       }
       v128_t acc = wasm_f32x4_add(acc0, acc1);
