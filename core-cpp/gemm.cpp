@@ -264,12 +264,17 @@ void gemm_direct_axpy(const Gemm& g) {
         v128_t av = wasm_f32x4_splat(s);
         float* c = g.c + i * g.c_rs + j0;
         int64_t j = 0;
+        // c's load first in each step: the SIMD build keeps its instruction order.
         for (; j + 8 <= nb; j += 8) {
-          wasm_v128_store(c + j, fmadd(av, wasm_v128_load(b + j), wasm_v128_load(c + j)));
-          wasm_v128_store(c + j + 4, fmadd(av, wasm_v128_load(b + j + 4), wasm_v128_load(c + j + 4)));
+          v128_t c0 = wasm_v128_load(c + j);
+          wasm_v128_store(c + j, fmadd(av, wasm_v128_load(b + j), c0));
+          v128_t c1 = wasm_v128_load(c + j + 4);
+          wasm_v128_store(c + j + 4, fmadd(av, wasm_v128_load(b + j + 4), c1));
         }
-        for (; j + 4 <= nb; j += 4)
-          wasm_v128_store(c + j, fmadd(av, wasm_v128_load(b + j), wasm_v128_load(c + j)));
+        for (; j + 4 <= nb; j += 4) {
+          v128_t c0 = wasm_v128_load(c + j);
+          wasm_v128_store(c + j, fmadd(av, wasm_v128_load(b + j), c0));
+        }
         for (; j < nb; ++j) c[j] += s * b[j];
       }
     }
