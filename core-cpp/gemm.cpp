@@ -40,6 +40,10 @@ constexpr int64_t kMinMacsPerThread = 512 * 1024;
 // Above this many floats of b (1 MiB), gemm_direct_rows's walk down b in column
 // strips misses cache; gemm_direct_axpy streams b row by row instead.
 constexpr int64_t kDirectRowsMaxB = 256 * 1024;
+// The narrowest slice of c when one product is split over threads: NC, so slicing
+// columns finer than a thread's share adds no packing of A (one pack per NC block
+// either way). 256-wide slices cost 2.5% more CPU time at 1024^2 (Deno, 1 thread).
+constexpr int64_t kMinSliceExtent = kNC;
 
 // One matrix product (a batch entry or a slice of one): c = a @ b.
 struct Gemm {
@@ -387,23 +391,25 @@ void run_entries(void* ctx, int64_t, int64_t, int tid) {
 }
 
 // Every batch entry cut into `parts` slices of c along its longer side, in whole
-// micro-tiles and direct-path strips; each thread packs its own panels. This keeps
-// one fork-join per call: sharing one packed B block would need two per KC x NC
-// block, each waiting for the pool's sleeping workers to wake. The price: A (or B)
-// is packed once per thread, ~1% of the time at 1024^2.
+// micro-tiles and direct-path strips, handed out from a shared counter like batch
+// entries; each thread packs its own panels. This keeps one fork-join per call:
+// sharing one packed B block would need two per KC x NC block, each waiting for the
+// pool's sleeping workers to wake. The price: A (or B) is packed once per slice, ~1%
+// of the time at 1024^2 in 2 slices.
 struct Slices {
   const GemmArgs* g;
   int64_t parts;
+  int64_t next;
 };
 
-void run_slices(void* ctx, int64_t begin, int64_t end, int tid) {
-  const Slices& d = *static_cast<const Slices*>(ctx);
+void run_slices(void* ctx, int64_t, int64_t, int tid) {
+  Slices& d = *static_cast<Slices*>(ctx);
   const GemmArgs& g = *d.g;
   bool split_n = g.n >= g.m;
   int64_t extent = split_n ? g.n : g.m;
   int64_t unit = split_n ? 16 : kMR;  // 16: a multiple of NR and of the direct path's strip
   int64_t units = (extent + unit - 1) / unit;
-  for (int64_t item = begin; item < end; ++item) {
+  for (int64_t item; (item = __atomic_fetch_add(&d.next, 1, __ATOMIC_RELAXED)) < g.batch * d.parts;) {
     int64_t part = item % d.parts;
     int64_t lo = min64(extent, units * part / d.parts * unit), hi = min64(extent, units * (part + 1) / d.parts * unit);
     Gemm s = batch_entry(g, item / d.parts);
@@ -430,9 +436,12 @@ void gemm_f32(const GemmArgs& g) {
     Entries e{&g, 0};
     parallel_for(threads > 1 ? threads : 1, 1, run_entries, &e);  // one slot per thread
   } else {
-    Slices d{&g, threads};
-    int64_t items = g.batch * threads;
-    parallel_for(items, items / threads, run_slices, &d);  // batch slices per thread
+    // Slices of at least kMinSliceExtent rows or columns, up to 4 a thread, so that a
+    // thread slowed by another process (or a busy browser main thread) takes fewer.
+    int64_t extent = g.n >= g.m ? g.n : g.m;
+    Slices d{&g, min64(4 * threads, extent / kMinSliceExtent), 0};
+    if (d.parts < threads) d.parts = threads;
+    parallel_for(threads, 1, run_slices, &d);  // one slot per thread
   }
 }
 
