@@ -1,7 +1,8 @@
 // Batched f32 GEMM on SIMD128, GotoBLAS/BLIS style. For each KC-deep slice of k,
 // B is packed (a KC x NC block at a time) into NR-wide micro-panels and A (an MC x KC
 // block at a time) into MR-tall micro-panels; a register-blocked MR x NR micro-kernel
-// then runs over the packed panels with f32x4 mul + add (SIMD128 has no FMA).
+// then runs over the packed panels with f32x4 mul + add (SIMD128 has no FMA; the
+// relaxed-SIMD build fuses them, here and in the direct paths).
 // Transposed operands are only strides: packing makes every layout contiguous.
 // Small and skinny problems skip packing (the direct path). Threads take whole batch
 // entries, or slices of c's rows or columns.
@@ -39,6 +40,10 @@ constexpr int64_t kMinMacsPerThread = 512 * 1024;
 // Above this many floats of b (1 MiB), gemm_direct_rows's walk down b in column
 // strips misses cache; gemm_direct_axpy streams b row by row instead.
 constexpr int64_t kDirectRowsMaxB = 256 * 1024;
+// The narrowest slice of c when one product is split over threads: NC, so slicing
+// columns finer than a thread's share adds no packing of A (one pack per NC block
+// either way). 256-wide slices cost 2.5% more CPU time at 1024^2 (Deno, 1 thread).
+constexpr int64_t kMinSliceExtent = kNC;
 
 // One matrix product (a batch entry or a slice of one): c = a @ b.
 struct Gemm {
@@ -143,10 +148,22 @@ void gemm_f32_4x8_simd128(int64_t kc, const float* ap, const float* bp, float* c
   for (int64_t l = 0; l < kc; ++l, ap += kMR, bp += kNR) {
     v128_t bv[kNV];
     for (int64_t v = 0; v < kNV; ++v) bv[v] = wasm_v128_load(bp + 4 * v);
+#ifdef __wasm_relaxed_simd__
+    // Deno compiles wasm with a bounds check on every access (no trap handler): one load
+    // of the A column and lane shuffles for the splats beat 4 splatting loads there (49
+    // vs 38 GFLOP/s a core on Zen 4; a 6 x 8 tile of splatting loads: 43). Node and
+    // Chromium use a trap handler instead; Node 20 (with the flag) ran both at ~52.
+    v128_t a4 = wasm_v128_load(ap);
+    v128_t as[kMR] = {wasm_i32x4_shuffle(a4, a4, 0, 0, 0, 0), wasm_i32x4_shuffle(a4, a4, 1, 1, 1, 1),
+                      wasm_i32x4_shuffle(a4, a4, 2, 2, 2, 2), wasm_i32x4_shuffle(a4, a4, 3, 3, 3, 3)};
+    for (int64_t i = 0; i < kMR; ++i)
+      for (int64_t v = 0; v < kNV; ++v) acc[i][v] = fmadd(as[i], bv[v], acc[i][v]);
+#else
     for (int64_t i = 0; i < kMR; ++i) {
       v128_t av = wasm_v128_load32_splat(ap + i);
       for (int64_t v = 0; v < kNV; ++v) acc[i][v] = fmadd(av, bv[v], acc[i][v]);
     }
+#endif
   }
   if (rows == kMR && cols == kNR) {
     for (int64_t i = 0; i < kMR; ++i)
@@ -213,10 +230,10 @@ void gemm_direct_rows(const Gemm& g) {
       for (int64_t l = 0; l < g.k; ++l) {
         v128_t av = wasm_f32x4_splat(a[l * g.a_cs]);
         const float* b = g.b + l * g.b_rs + j;
-        acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(av, wasm_v128_load(b)));
-        acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(av, wasm_v128_load(b + 4)));
-        acc2 = wasm_f32x4_add(acc2, wasm_f32x4_mul(av, wasm_v128_load(b + 8)));
-        acc3 = wasm_f32x4_add(acc3, wasm_f32x4_mul(av, wasm_v128_load(b + 12)));
+        acc0 = fmadd(av, wasm_v128_load(b), acc0);
+        acc1 = fmadd(av, wasm_v128_load(b + 4), acc1);
+        acc2 = fmadd(av, wasm_v128_load(b + 8), acc2);
+        acc3 = fmadd(av, wasm_v128_load(b + 12), acc3);
       }
       wasm_v128_store(c + j, acc0);
       wasm_v128_store(c + j + 4, acc1);
@@ -226,7 +243,7 @@ void gemm_direct_rows(const Gemm& g) {
     for (; j + 4 <= g.n; j += 4) {
       v128_t acc = wasm_f32x4_splat(0.0f);
       for (int64_t l = 0; l < g.k; ++l)
-        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(a[l * g.a_cs]), wasm_v128_load(g.b + l * g.b_rs + j)));
+        acc = fmadd(wasm_f32x4_splat(a[l * g.a_cs]), wasm_v128_load(g.b + l * g.b_rs + j), acc);
       wasm_v128_store(c + j, acc);
     }
     for (; j < g.n; ++j) {
@@ -253,12 +270,17 @@ void gemm_direct_axpy(const Gemm& g) {
         v128_t av = wasm_f32x4_splat(s);
         float* c = g.c + i * g.c_rs + j0;
         int64_t j = 0;
+        // c's load first in each step: the SIMD build keeps its instruction order.
         for (; j + 8 <= nb; j += 8) {
-          wasm_v128_store(c + j, wasm_f32x4_add(wasm_v128_load(c + j), wasm_f32x4_mul(av, wasm_v128_load(b + j))));
-          wasm_v128_store(c + j + 4, wasm_f32x4_add(wasm_v128_load(c + j + 4), wasm_f32x4_mul(av, wasm_v128_load(b + j + 4))));
+          v128_t c0 = wasm_v128_load(c + j);
+          wasm_v128_store(c + j, fmadd(av, wasm_v128_load(b + j), c0));
+          v128_t c1 = wasm_v128_load(c + j + 4);
+          wasm_v128_store(c + j + 4, fmadd(av, wasm_v128_load(b + j + 4), c1));
         }
-        for (; j + 4 <= nb; j += 4)
-          wasm_v128_store(c + j, wasm_f32x4_add(wasm_v128_load(c + j), wasm_f32x4_mul(av, wasm_v128_load(b + j))));
+        for (; j + 4 <= nb; j += 4) {
+          v128_t c0 = wasm_v128_load(c + j);
+          wasm_v128_store(c + j, fmadd(av, wasm_v128_load(b + j), c0));
+        }
         for (; j < nb; ++j) c[j] += s * b[j];
       }
     }
@@ -274,11 +296,11 @@ void gemm_direct_dots(const Gemm& g) {
       v128_t acc0 = wasm_f32x4_splat(0.0f), acc1 = acc0;
       int64_t l = 0;
       for (; l + 8 <= g.k; l += 8) {
-        acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(a + l), wasm_v128_load(b + l)));
-        acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_v128_load(a + l + 4), wasm_v128_load(b + l + 4)));
+        acc0 = fmadd(wasm_v128_load(a + l), wasm_v128_load(b + l), acc0);
+        acc1 = fmadd(wasm_v128_load(a + l + 4), wasm_v128_load(b + l + 4), acc1);
       }
       if (l + 4 <= g.k) {
-        acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(a + l), wasm_v128_load(b + l)));
+        acc0 = fmadd(wasm_v128_load(a + l), wasm_v128_load(b + l), acc0);
         l += 4;
       }
       v128_t acc = wasm_f32x4_add(acc0, acc1);
@@ -371,23 +393,25 @@ void run_entries(void* ctx, int64_t, int64_t, int tid) {
 }
 
 // Every batch entry cut into `parts` slices of c along its longer side, in whole
-// micro-tiles and direct-path strips; each thread packs its own panels. This keeps
-// one fork-join per call: sharing one packed B block would need two per KC x NC
-// block, each waiting for the pool's sleeping workers to wake. The price: A (or B)
-// is packed once per thread, ~1% of the time at 1024^2.
+// micro-tiles and direct-path strips, handed out from a shared counter like batch
+// entries; each thread packs its own panels. This keeps one fork-join per call:
+// sharing one packed B block would need two per KC x NC block, each waiting for the
+// pool's sleeping workers to wake. The price: A (or B) is packed once per slice, ~1%
+// of the time at 1024^2 in 2 slices.
 struct Slices {
   const GemmArgs* g;
   int64_t parts;
+  int64_t next;
 };
 
-void run_slices(void* ctx, int64_t begin, int64_t end, int tid) {
-  const Slices& d = *static_cast<const Slices*>(ctx);
+void run_slices(void* ctx, int64_t, int64_t, int tid) {
+  Slices& d = *static_cast<Slices*>(ctx);
   const GemmArgs& g = *d.g;
   bool split_n = g.n >= g.m;
   int64_t extent = split_n ? g.n : g.m;
   int64_t unit = split_n ? 16 : kMR;  // 16: a multiple of NR and of the direct path's strip
   int64_t units = (extent + unit - 1) / unit;
-  for (int64_t item = begin; item < end; ++item) {
+  for (int64_t item; (item = __atomic_fetch_add(&d.next, 1, __ATOMIC_RELAXED)) < g.batch * d.parts;) {
     int64_t part = item % d.parts;
     int64_t lo = min64(extent, units * part / d.parts * unit), hi = min64(extent, units * (part + 1) / d.parts * unit);
     Gemm s = batch_entry(g, item / d.parts);
@@ -414,9 +438,12 @@ void gemm_f32(const GemmArgs& g) {
     Entries e{&g, 0};
     parallel_for(threads > 1 ? threads : 1, 1, run_entries, &e);  // one slot per thread
   } else {
-    Slices d{&g, threads};
-    int64_t items = g.batch * threads;
-    parallel_for(items, items / threads, run_slices, &d);  // batch slices per thread
+    // Slices of at least kMinSliceExtent rows or columns, up to 4 a thread, so that a
+    // thread slowed by another process (or a busy browser main thread) takes fewer.
+    int64_t extent = g.n >= g.m ? g.n : g.m;
+    Slices d{&g, min64(4 * threads, extent / kMinSliceExtent), 0};
+    if (d.parts < threads) d.parts = threads;
+    parallel_for(threads, 1, run_slices, &d);  // one slot per thread
   }
 }
 

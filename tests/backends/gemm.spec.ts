@@ -179,6 +179,9 @@ const CASES: Case[] = [
   { batch: 3, m: 90, n: 150, k: 100, padC: 1 },
   { m: 1, n: 3000, k: 800 },
   { m: 3000, n: 1, k: 400, transB: true },
+  // Packed, in more slices (of 512+ columns or rows) than threads, taken as they free up.
+  { m: 20, n: 1600, k: 60 },
+  { m: 1600, n: 20, k: 40, transA: true },
 ];
 
 function randomCases(count: number, seed: number): Case[] {
