@@ -39,6 +39,27 @@ function selectArgs(args: any[], argnums: number | number[] | undefined, what: s
   return { nums, dyn: nums.map((i) => args[i]), rebuild, single: typeof (argnums ?? 0) === "number" };
 }
 
+/**
+ * What every differentiation API does first: the leaves of the arguments at argnums as
+ * differentiable arrays (dtypes checked unless `check` is null), and `fun` as a flat function
+ * of them that records the output structure and splits off the aux value.
+ */
+function diffCall(fun: (...args: any[]) => any, thisArg: unknown, args: any[], opts: GradOptions, what: string, check: GradOptions | null = opts) {
+  const { dyn, rebuild, single } = selectArgs(args, opts.argnums, what);
+  const [leaves, inTree] = tree.flatten(dyn);
+  const ins = leaves.map(diffArg);
+  if (check) ins.forEach((x) => checkInputDtype(x.aval, check, what));
+  const out: { tree?: tree.TreeDef; aux?: unknown } = {};
+  const flat = (...xs: Array[]): Array[] => {
+    let r = fun.apply(thisArg, rebuild(tree.unflatten(inTree, xs)));
+    if (opts.hasAux) [r, out.aux] = checkAuxPair(r, what);
+    const [outs, t] = tree.flatten(r);
+    out.tree = t;
+    return outs;
+  };
+  return { ins, inTree, single, flat, out };
+}
+
 function checkInputDtype(aval: ShapedArray, opts: GradOptions, what: string): void {
   const d = aval.dtype;
   if (opts.holomorphic) {
@@ -73,18 +94,10 @@ function checkScalarOutput(out: Array, opts: GradOptions, what: string): void {
 export function valueAndGrad(fun: (...args: any[]) => any, opts: GradOptions = {}): (...args: any[]) => any {
   const what = "grad";
   return function (this: unknown, ...args: any[]) {
-    const { dyn, rebuild, single } = selectArgs(args, opts.argnums, what);
-    const [leaves, inTree] = tree.flatten(dyn);
-    const ins = leaves.map(diffArg);
-    ins.forEach((x) => checkInputDtype(x.aval, opts, what));
-    let aux: unknown;
-    let outTree: tree.TreeDef | undefined;
+    const { ins, inTree, single, flat, out: o } = diffCall(fun, this, args, opts, what);
     const lin = linearizeFlat((...xs) => {
-      let r = fun.apply(this, rebuild(tree.unflatten(inTree, xs)));
-      if (opts.hasAux) [r, aux] = checkAuxPair(r, what);
-      const [outs, t] = tree.flatten(r);
-      outTree = t;
-      if (outs.length !== 1) throw new TypeError(`Gradient only defined for scalar-output functions. Output was ${t}.`);
+      const outs = flat(...xs);
+      if (outs.length !== 1) throw new TypeError(`Gradient only defined for scalar-output functions. Output was ${o.tree}.`);
       return outs;
     }, ins);
     const out = lin.primalsOut[0];
@@ -93,8 +106,8 @@ export function valueAndGrad(fun: (...args: any[]) => any, opts: GradOptions = {
     if (opts.reduceAxes?.length) grads = grads.map((g) => reduceOverAxes(g, opts.reduceAxes!));
     const g = tree.unflatten(inTree, grads);
     const gradOut = single ? g[0] : g;
-    const value = tree.unflatten(outTree!, lin.primalsOut);
-    return opts.hasAux ? [[value, lowerLinearizeAux(aux)], gradOut] : [value, gradOut];
+    const value = tree.unflatten(o.tree!, lin.primalsOut);
+    return opts.hasAux ? [[value, lowerLinearizeAux(o.aux)], gradOut] : [value, gradOut];
   };
 }
 
@@ -152,25 +165,10 @@ const reshapeTo = (x: Array, shape: number[]) => bind1(reshape, [x], { new_sizes
  */
 export function jacfwd(fun: (...args: any[]) => any, opts: JacOptions = {}): (...args: any[]) => any {
   return function (this: unknown, ...args: any[]) {
-    const { dyn, rebuild, single } = selectArgs(args, opts.argnums, "jacfwd");
-    const [leaves, inTree] = tree.flatten(dyn);
-    const ins = leaves.map(diffArg);
-    ins.forEach((x) => checkInputDtype(x.aval, { ...opts, allowInt: false }, "jacfwd"));
+    const { ins, inTree, single, flat, out: o } = diffCall(fun, this, args, opts, "jacfwd", { ...opts, allowInt: false });
     const avals = ins.map((x) => x.aval.withWeak(false));
-    let outTree: tree.TreeDef | undefined;
-    let aux: unknown;
     const pushfwd = (...ts: Array[]) => {
-      const [outs, touts] = jvpFlat(
-        (...xs) => {
-          let r = fun.apply(this, rebuild(tree.unflatten(inTree, xs)));
-          if (opts.hasAux) [r, aux] = checkAuxPair(r, "jacfwd");
-          const [o, t] = tree.flatten(r);
-          outTree = t;
-          return o;
-        },
-        ins,
-        ts,
-      );
+      const [outs, touts] = jvpFlat(flat, ins, ts);
       return touts.map((t, i) => t ?? zeros(outs[i].aval.withWeak(false)));
     };
     // The basis' leading axis enumerates input elements; vmap puts it last in each output.
@@ -183,7 +181,7 @@ export function jacfwd(fun: (...args: any[]) => any, opts: JacOptions = {}): (..
         return reshapeTo(part, [...outShape, ...a.shape]);
       });
     });
-    return nestJac(jac, outTree!, inTree, single, opts.hasAux ? lowerAux(aux) : undefined);
+    return nestJac(jac, o.tree!, inTree, single, opts.hasAux ? lowerAux(o.aux) : undefined);
   };
 }
 
@@ -193,19 +191,8 @@ export function jacfwd(fun: (...args: any[]) => any, opts: JacOptions = {}): (..
  */
 export function jacrev(fun: (...args: any[]) => any, opts: JacOptions = {}): (...args: any[]) => any {
   return function (this: unknown, ...args: any[]) {
-    const { dyn, rebuild, single } = selectArgs(args, opts.argnums, "jacrev");
-    const [leaves, inTree] = tree.flatten(dyn);
-    const ins = leaves.map(diffArg);
-    ins.forEach((x) => checkInputDtype(x.aval, opts, "jacrev"));
-    let outTree: tree.TreeDef | undefined;
-    let aux: unknown;
-    const lin = linearizeFlat((...xs) => {
-      let r = fun.apply(this, rebuild(tree.unflatten(inTree, xs)));
-      if (opts.hasAux) [r, aux] = checkAuxPair(r, "jacrev");
-      const [o, t] = tree.flatten(r);
-      outTree = t;
-      return o;
-    }, ins);
+    const { ins, inTree, single, flat, out: o } = diffCall(fun, this, args, opts, "jacrev");
+    const lin = linearizeFlat(flat, ins);
     const outAvals = lin.primalsOut.map((o) => o.aval.withWeak(false));
     const pull = pullback(lin, ins.map((x) => x.aval));
     const rows: Array[] = vmap((...cts: Array[]) => pull(cts), { inAxes: 0, outAxes: 0 })(...basis(outAvals));
@@ -217,7 +204,7 @@ export function jacrev(fun: (...args: any[]) => any, opts: JacOptions = {}): (..
         return reshapeTo(part, [...oa.shape, ...x.shape]);
       });
     });
-    return nestJac(jac, outTree!, inTree, single, opts.hasAux ? lowerLinearizeAux(aux) : undefined);
+    return nestJac(jac, o.tree!, inTree, single, opts.hasAux ? lowerLinearizeAux(o.aux) : undefined);
   };
 }
 
@@ -276,23 +263,13 @@ tree.registerPytreeNode(Residuals, (r) => [r.arrays, r.meta], (meta, arrays) => 
  */
 export function fwdAndBwd(fun: (...args: any[]) => any, opts: { argnums?: number | number[]; hasAux?: boolean; jitted?: boolean } = {}): [(...args: any[]) => any, (res: Residuals, ct: any) => any] {
   const fwd = function (this: unknown, ...args: any[]) {
-    const { dyn, rebuild, single } = selectArgs(args, opts.argnums, "fwdAndBwd");
-    const [leaves, inTree] = tree.flatten(dyn);
-    const ins = leaves.map(diffArg);
-    let outTree: tree.TreeDef | undefined;
-    let aux: unknown;
-    const lin = linearizeFlat((...xs) => {
-      let r = fun.apply(this, rebuild(tree.unflatten(inTree, xs)));
-      if (opts.hasAux) [r, aux] = checkAuxPair(r, "fwdAndBwd");
-      const [o, t] = tree.flatten(r);
-      outTree = t;
-      return o;
-    }, ins);
+    const { ins, inTree, single, flat, out: o } = diffCall(fun, this, args, opts, "fwdAndBwd", null);
+    const lin = linearizeFlat(flat, ins);
     const outAvals = lin.primalsOut.map((o) => o.aval);
     const meta = new ResidualsMeta(convertConstvars(lin.linear.jaxpr), lin.inNonzero, lin.outNonzero, ins.map((x) => x.aval), outAvals, inTree, single);
     const res = new Residuals(lin.linear.consts, meta);
-    const out = tree.unflatten(outTree!, lin.primalsOut);
-    return opts.hasAux ? [out, res, lowerLinearizeAux(aux)] : [out, res];
+    const out = tree.unflatten(o.tree!, lin.primalsOut);
+    return opts.hasAux ? [out, res, lowerLinearizeAux(o.aux)] : [out, res];
   };
   const bwd = (res: Residuals, ct: any) => {
     const m = res.meta;
