@@ -1,5 +1,6 @@
 // The wasm Backend against the cpu reference backend: same programs, same values.
 import * as jax from "../../ts/index.js";
+import * as compiler from "../../ts/compiler/program.js";
 
 const np = jax.numpy;
 
@@ -237,5 +238,26 @@ describe("wasm backend", () => {
     expect(u.tolistSync()).toEqual([[0, 0, 0, 0], [0, 0, 0, 0], [0, 1, 1, 0], [0, 1, 1, 0]]);
     const cpuBits = jax.jit(() => jax.random.bits(jax.random.key(7), [6]), { backend: "cpu" })();
     expect(Array.from(bits.dataSync())).toEqual(Array.from(cpuBits.dataSync()));
+  });
+
+  it("writes an elementwise kernel's result over a temporary that dies in it (in place), with the same values", () => {
+    const { compileForWasm } = compiler;
+    const n = 4096;
+    // a and b are both materialized (each is read twice); b can take a's memory in place.
+    const f = (x: jax.Array) => {
+      const a = x.mul(2);
+      const b = a.sub(a.sum().div(2 * n));
+      return b.mul(b.sum());
+    };
+    const jaxpr = jax.makeJaxpr(f)(np.zeros([n])).jaxpr;
+    const program = compileForWasm((jax.getBackend("wasm") as any).runtime.kernels, jaxpr);
+    expect(program.arenaBytes).toBeLessThan(2 * 4 * n); // one n-float buffer and scalars, not two
+    const xs = Array.from({ length: n }, (_, i) => 1 + Math.sin(i));
+    const got = jax.jit(f)(np.array(xs)).dataSync();
+    const a = xs.map((v) => 2 * Math.fround(v));
+    const half = a.reduce((s, v) => s + v, 0) / (2 * n);
+    const b = a.map((v) => v - half);
+    const sb = b.reduce((s, v) => s + v, 0);
+    b.forEach((v, i) => expect(Math.abs(got[i] - v * sb)).toBeLessThanOrEqual(1e-5 * Math.abs(sb) * (1 + Math.abs(v))));
   });
 });

@@ -60,6 +60,12 @@ function flatten(instrs: Instr[]): { flat: Instr[]; blockEnd: Map<number, number
   return { flat, blockEnd };
 }
 
+/** Whether `ins` is an elementwise kernel writing `out` that reads `input` only at that same index. */
+function sameIndexRead(ins: Instr, input: Buf, out: Buf): boolean {
+  return ins.op === "fused" && ins.outs.includes(out) && ins.ins.some((v) => v.buf === input) &&
+    ins.ins.every((v) => v.buf !== input || (v.offset === 0 && v.dtype === input.aval.dtype && v.shape.join() === out.aval.shape.join() && v.strides.every((st, i) => v.shape[i] === 1 || st === stridesOf(v.shape)[i])));
+}
+
 /** Arena offsets for temporaries: first fit over lifetimes [first write, last use]. */
 function planArena(instrs: Instr[]): { offsets: Map<Buf, number>; size: number } {
   const first = new Map<Buf, number>();
@@ -75,15 +81,30 @@ function planArena(instrs: Instr[]): { offsets: Map<Buf, number>; size: number }
   });
   // A buffer made before a block and used in it (or by the loop itself) lives to the block's
   // end: the next step reads it again.
+  const loopCarried = new Set<Buf>();
   for (const [t0, end] of blockEnd) {
-    for (const [b, f] of first) if (f <= t0 && last.get(b)! >= t0) last.set(b, Math.max(last.get(b)!, end));
+    for (const [b, f] of first) {
+      if (f <= t0 && last.get(b)! >= t0) {
+        last.set(b, Math.max(last.get(b)!, end));
+        loopCarried.add(b);
+      }
+    }
   }
-  const live: { off: number; size: number; end: number }[] = [];
+  const live: { buf: Buf; off: number; size: number; end: number }[] = [];
   const offsets = new Map<Buf, number>();
   let size = 0;
   for (const [b, start] of [...first].sort((x, y) => x[1] - y[1])) {
     for (let k = live.length - 1; k >= 0; k--) if (live[k].end < start) live.splice(k, 1);
     const need = Math.max(ALIGN, Math.ceil(b.bytes / ALIGN) * ALIGN);
+    // In place: an elementwise kernel may write over an input that dies in it, read only at the
+    // index it writes (never one a loop keeps for its next step).
+    const dying = live.findIndex((l) => l.end === start && !loopCarried.has(l.buf) && l.buf.bytes === b.bytes && sameIndexRead(flat[start], l.buf, b));
+    if (dying >= 0) {
+      const [l] = live.splice(dying, 1);
+      offsets.set(b, l.off);
+      live.push({ buf: b, off: l.off, size: l.size, end: last.get(b)! });
+      continue;
+    }
     live.sort((x, y) => x.off - y.off);
     let off = 0;
     for (const l of live) {
@@ -91,7 +112,7 @@ function planArena(instrs: Instr[]): { offsets: Map<Buf, number>; size: number }
       off = Math.max(off, l.off + l.size);
     }
     offsets.set(b, off);
-    live.push({ off, size: need, end: last.get(b)! });
+    live.push({ buf: b, off, size: need, end: last.get(b)! });
     size = Math.max(size, off + need);
   }
   return { offsets, size };
@@ -115,9 +136,6 @@ function donationPairs(instrs: Instr[], inputs: Buf[], outputs: Buf[]): number[]
     for (const [b, r] of lastRead) if (r > t0 && r <= end) lastRead.set(b, end);
     for (const [b, w] of firstWrite) if (w > t0 && w <= end) firstWrite.set(b, t0);
   }
-  const sameIndexRead = (ins: Instr, input: Buf, out: Buf) =>
-    ins.op === "fused" && ins.outs.includes(out) &&
-    ins.ins.every((v) => v.buf !== input || (v.offset === 0 && v.shape.join() === out.aval.shape.join() && v.strides.every((st, i) => v.shape[i] === 1 || st === stridesOf(v.shape)[i])));
   return outputs.map((o) => {
     const w = firstWrite.get(o);
     if (w === undefined) return [];
@@ -158,6 +176,8 @@ export class WasmProgram {
   private readonly nWords: number;
   private readonly slotsPtr: number;
   private readonly arenaPtr: number;
+  /** Bytes of the temporaries' arena (after reuse by lifetime and in place). */
+  readonly arenaBytes: number;
   private readonly inputs: Buf[];
   private readonly outputs: Buf[];
 
@@ -272,6 +292,7 @@ export class WasmProgram {
     const nSlots = inputs.length + outputs.length + temps.length + windows.length;
     this.slotsPtr = core.malloc(4 * Math.max(1, nSlots));
     this.arenaPtr = size ? core.malloc(size) : 0;
+    this.arenaBytes = size;
     const table = new Int32Array(core.memory.buffer, this.slotsPtr, nSlots);
     temps.forEach((b) => (table[s(b)] = this.arenaPtr + offsets.get(b)!));
   }
