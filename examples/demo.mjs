@@ -1,9 +1,11 @@
 // `npm run demo` (after `npm run build`): webjax doing real work on every backend that
 // initialises here: an eager add, a jitted program and the jaxpr jit traced, then a small
-// classifier trained with jit(valueAndGrad), per-example gradients with vmap, and a Hessian.
+// classifier trained with jit(valueAndGrad) (step by step, then as one jit(foriLoop) program),
+// per-example gradients with vmap, and a Hessian.
 import * as jax from "../dist/webjax.mjs";
 
 const np = jax.numpy;
+const lax = jax.lax;
 const names = await jax.init();
 console.log(`backends: ${names.join(", ")}`);
 
@@ -30,7 +32,8 @@ const centers = np.where(labels.reshape([n, 1]).eq(1), np.array([[1.5, 1.5]]), n
 const X = centers.add(jax.random.normal(k1, [n, 2]));
 const Y = np.eye(2).slice(labels); // one-hot rows
 const init = (k, shape) => jax.random.normal(k, shape).mul(0.5);
-let params = { w1: init(k2, [2, 16]), b1: np.zeros([16]), w2: init(k3, [16, 2]), b2: np.zeros([2]) };
+const params0 = { w1: init(k2, [2, 16]), b1: np.zeros([16]), w2: init(k3, [16, 2]), b2: np.zeros([2]) };
+let params = params0;
 const predict = (p, x) => np.tanh(x.matmul(p.w1).add(p.b1)).matmul(p.w2).add(p.b2);
 const loss = (p, x, y) => {
   const logits = predict(p, x);
@@ -47,6 +50,14 @@ for (let i = 0; i < 200; i++) [l, params] = step(params, X, Y);
 const ms = performance.now() - t0;
 const acc = predict(params, X).argmax({ axis: 1 }).eq(labels).astype("float32").mean().item();
 console.log(`\nMLP 2-16-2, 200 SGD steps on ${jax.defaultBackend()}: loss ${l.item().toFixed(4)}, accuracy ${(100 * acc).toFixed(1)}%, ${(ms / 200).toFixed(3)} ms/step`);
+
+// The same 200 steps as one compiled program: lax.foriLoop runs inside the wasm core.
+const train = jax.jit((p, x, y) => lax.foriLoop(0, 200, (i, q) => step(q, x, y)[1], p));
+train(params0, X, Y); // compile
+const t1 = performance.now();
+const looped = train(params0, X, Y);
+const lossLooped = loss(looped, X, Y).item();
+console.log(`the same 200 steps in one jit(foriLoop) call: loss ${lossLooped.toFixed(4)}, ${((performance.now() - t1) / 200).toFixed(3)} ms/step`);
 
 // Per-example gradient norms with vmap, and the Hessian of a small function.
 const perExample = jax.vmap(jax.grad(loss), { inAxes: [null, 0, 0] })(params, X.slice([0, 4]).reshape([4, 1, 2]), Y.slice([0, 4]).reshape([4, 1, 2]));
