@@ -236,8 +236,8 @@ void reduce_range(const Reduce& r, int64_t begin, int64_t end) {
     }
     T* out = reinterpret_cast<T*>(r.out) + o * r.inner;
     if constexpr (sizeof(T) == 8) {
-      // float64: its own SIMD loops (kept out of the other instantiations: a float64 branch in
-      // the float32 one made its axis-0 sums 4x slower).
+      // float64: its own SIMD loops, compiled into this instantiation only (the float32 code
+      // below stays as it was).
       if (f64_simd(r)) {
         if (r.inner == 1) {
           *out = reduce_run_f64(r.rop, base, r.red);
