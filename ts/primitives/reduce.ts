@@ -73,6 +73,8 @@ function reducePrimitive(
     },
     cpu([x], { axes }) {
       const { outShape, each } = reduceGroups(x.shape, axes);
+      // Over one element XLA gives that element (no init folded in: a sum keeps -0), as JAX does.
+      if (axes.every((a) => x.shape[a] === 1)) return [{ shape: outShape, dtype: x.dtype, data: x.data.slice() }];
       const v = hostValues(x);
       const n = prod(outShape);
       if (isComplex(x.dtype)) {
