@@ -26,6 +26,7 @@ enum Op : int32_t {
   OP_DSLICE = 12, // copy a window at run-time start indices out of (or into) an array
   OP_CUMULATIVE = 13,  // inclusive scan (sum, prod, max, min) along the middle axis of [outer, n, inner]
   OP_SORT = 14,   // stable sort of operands along the middle axis by their first keys
+  OP_REDUCE_FUSED = 15,  // a float32 OP_REDUCE over trailing axes whose input is an OP_FUSED kernel, computed piecewise
 };
 
 // Storage dtypes of kernel inputs and outputs.

@@ -23,27 +23,6 @@ constexpr int kBlock = 64;           // elements per block
 constexpr int kBlock64 = 32;         // elements per block in kernels with float64 values
 constexpr int kVec = kBlock / 4;     // v128 per register
 constexpr int kRegs = 32;
-constexpr int kMaxRank = 16;
-constexpr int kMaxIn = 32;
-constexpr int kMaxOut = 16;
-
-struct Input {
-  const uint8_t* base;
-  int32_t dtype;
-  int64_t strides[kMaxRank];
-};
-
-struct Kernel {
-  int rank;
-  int64_t shape[kMaxRank];
-  int n_in, n_out, n_instr;
-  Input in[kMaxIn];
-  uint8_t* out[kMaxOut];
-  int32_t out_dtype[kMaxOut];
-  const int32_t* code;
-  int block;  // kBlock, or kBlock64 when any value is float64
-  int64_t inner, blocks_per_row;
-};
 
 using Reg = v128_t[kVec];
 
@@ -292,7 +271,8 @@ inline v128_t half(v128_t x, int v) { return v & 1 ? wasm_i32x4_shuffle(x, x, 2,
 #define WIDEN(f)                                     \
   for (int v = nd - 1; v >= 0; --v) D[v] = f(half(A[v >> 1], v));
 
-void run_block(const Kernel& k, int64_t row, int j0, int len, Reg* regs) {
+// Stores go to outs[i] at the element's flat index minus `shift` (k.out and 0 but in fused reductions).
+void run_block(const Kernel& k, int64_t row, int j0, int len, Reg* regs, uint8_t* const* outs, int64_t shift) {
   // Each input's element offset at (row, 0), from the row's coordinates.
   int64_t base[kMaxIn];
   int64_t coord[kMaxRank];
@@ -317,8 +297,8 @@ void run_block(const Kernel& k, int64_t row, int j0, int len, Reg* regs) {
     const Reg& C = regs[c[4] & (kRegs - 1)];
     switch (op) {
       case E_LOAD: load(k, k.in[c[2]], D, &base[c[2]], j0, len); break;
-      case E_STORE: store(k.out[c[2]], k.out_dtype[c[2]], regs[c[3]], row * k.inner + j0, len); break;
-      case E_STOREC: store_complex(k.out[c[2]], regs[c[3]], regs[c[4]], row * k.inner + j0, len); break;
+      case E_STORE: store(outs[c[2]], k.out_dtype[c[2]], regs[c[3]], row * k.inner + j0 - shift, len); break;
+      case E_STOREC: store_complex(outs[c[2]], regs[c[3]], regs[c[4]], row * k.inner + j0 - shift, len); break;
       case E_CONST: { v128_t x = wasm_i32x4_splat(c[2]); for (int v = 0; v < nv; ++v) D[v] = x; break; }
       case E_INDEX:
         if (c[2] == k.rank - 1) {
@@ -515,17 +495,15 @@ void run_units(void* ctx, int64_t begin, int64_t end, int) {
     int64_t row = u / k.blocks_per_row;
     int j0 = (int)((u % k.blocks_per_row) * k.block);
     int len = (int)(k.inner - j0 < k.block ? k.inner - j0 : k.block);
-    run_block(k, row, j0, len, regs);
+    run_block(k, row, j0, len, regs, k.out, 0);
   }
 }
 
 }  // namespace
 
-const int32_t* run_fused(const int32_t* p, uint8_t* const* slots) {
-  Kernel k;
+const int32_t* parse_kernel(const int32_t* p, uint8_t* const* slots, Kernel& k) {
   k.rank = *p++;  // at least 1: the compiler writes a 0-d kernel as shape [1]
-  int64_t total = 1;
-  for (int d = 0; d < k.rank; ++d) total *= (k.shape[d] = *p++);
+  for (int d = 0; d < k.rank; ++d) k.shape[d] = *p++;
   k.n_in = *p++;
   bool wide = false;
   for (int i = 0; i < k.n_in; ++i) {
@@ -547,12 +525,34 @@ const int32_t* run_fused(const int32_t* p, uint8_t* const* slots) {
   k.block = wide ? kBlock64 : kBlock;
   k.inner = k.shape[k.rank - 1];
   k.blocks_per_row = (k.inner + k.block - 1) / k.block;
+  return p + 5 * k.n_instr;
+}
+
+const int32_t* run_fused(const int32_t* p, uint8_t* const* slots) {
+  Kernel k;
+  p = parse_kernel(p, slots, k);
+  int64_t total = 1;
+  for (int d = 0; d < k.rank; ++d) total *= k.shape[d];
   if (total > 0) {
+    const bool wide = k.block == kBlock64;
     int64_t units = (total / k.inner) * k.blocks_per_row;
     // Threads get at least ~16k elements each, float64 math far fewer (it is ~10x slower per element).
     parallel_for(units, (wide ? 2048 : 16384) / k.block, run_units, &k);
   }
-  return p + 5 * k.n_instr;
+  return p;
+}
+
+void run_kernel_range(const Kernel& k, int64_t e0, int64_t e1, uint8_t* dst) {
+  uint8_t* const outs[1] = {dst};
+  Reg regs[kRegs];
+  for (int64_t e = e0; e < e1;) {
+    const int64_t row = e / k.inner;
+    const int j0 = (int)(e % k.inner);
+    int len = (int)(k.inner - j0 < k.block ? k.inner - j0 : k.block);
+    if (len > e1 - e) len = (int)(e1 - e);
+    run_block(k, row, j0, len, regs, outs, e0);
+    e += len;
+  }
 }
 
 }  // namespace wj

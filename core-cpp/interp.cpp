@@ -316,6 +316,78 @@ const int32_t* run_reduce(const int32_t* p, uint8_t* const* slots) {
   return p + 7;
 }
 
+// ---- OP_REDUCE_FUSED ----
+// A float32 reduction over trailing axes whose input is an elementwise kernel, computed
+// piecewise into a per-thread scratch that stays in L1 instead of a temporary the size of the
+// input. [out, rop, outer, red, OP_FUSED payload of the input]: out[o] = op over input row o.
+constexpr int64_t kScratch = 2048;  // floats
+
+struct FusedReduce {
+  Kernel input;
+  float* out;
+  int32_t rop;
+  int64_t outer, red, chunk;
+  float part[64];
+};
+
+// Reduces input elements [e0, e1) through the scratch.
+float fr_run(const FusedReduce& f, float* buf, int64_t e0, int64_t e1) {
+  float acc = identity<float>(f.rop);
+  for (int64_t e = e0; e < e1; e += kScratch) {
+    const int64_t n = e1 - e < kScratch ? e1 - e : kScratch;
+    run_kernel_range(f.input, e, e + n, reinterpret_cast<uint8_t*>(buf));
+    acc = combine<float>(f.rop, acc, reduce_run_f32(f.rop, buf, n));
+  }
+  return acc;
+}
+
+// Short rows go through the scratch several at a time, long ones in pieces.
+void fr_rows(void* ctx, int64_t begin, int64_t end, int) {
+  const FusedReduce& f = *static_cast<const FusedReduce*>(ctx);
+  alignas(16) float buf[kScratch];
+  const int64_t group = f.red < kScratch ? kScratch / f.red : 1;
+  for (int64_t o0 = begin; o0 < end; o0 += group) {
+    const int64_t rows = end - o0 < group ? end - o0 : group;
+    if (f.red > kScratch) {
+      f.out[o0] = fr_run(f, buf, o0 * f.red, (o0 + 1) * f.red);
+      continue;
+    }
+    run_kernel_range(f.input, o0 * f.red, (o0 + rows) * f.red, reinterpret_cast<uint8_t*>(buf));
+    for (int64_t r = 0; r < rows; ++r) f.out[o0 + r] = reduce_run_f32(f.rop, buf + r * f.red, f.red);
+  }
+}
+
+// outer == 1: chunks of the one run, combined after.
+void fr_chunks(void* ctx, int64_t begin, int64_t end, int) {
+  FusedReduce& f = *static_cast<FusedReduce*>(ctx);
+  alignas(16) float buf[kScratch];
+  for (int64_t c = begin; c < end; ++c) {
+    const int64_t lo = c * f.chunk, hi = lo + f.chunk < f.red ? lo + f.chunk : f.red;
+    f.part[c] = fr_run(f, buf, lo, hi);
+  }
+}
+
+const int32_t* run_reduce_fused(const int32_t* p, uint8_t* const* slots) {
+  FusedReduce f;
+  f.out = reinterpret_cast<float*>(slots[p[0]]);
+  f.rop = p[1];
+  f.outer = p[2];
+  f.red = p[3];
+  const int32_t* next = parse_kernel(p + 4, slots, f.input);
+  if (f.outer == 1 && f.red >= (1 << 15) && num_threads() > 1) {
+    const int64_t chunks = 16 * num_threads() < 64 ? 16 * num_threads() : 64;
+    f.chunk = (f.red + chunks - 1) / chunks;
+    const int64_t n = (f.red + f.chunk - 1) / f.chunk;
+    parallel_for(n, 1, fr_chunks, &f);
+    float acc = identity<float>(f.rop);
+    for (int64_t c = 0; c < n; ++c) acc = combine<float>(f.rop, acc, f.part[c]);
+    *f.out = acc;
+  } else {
+    parallel_for(f.outer, 1 + (1 << 14) / (f.red + 1), fr_rows, &f);
+  }
+  return next;
+}
+
 // ---- OP_GATHER / OP_SCATTER ----
 // Index rows are int32 [rows, k] and address the operand's first k axes; each picks a
 // contiguous trailing slice of `inner` elements. Returns the element offset, or -1 when a
@@ -617,6 +689,7 @@ void run_program(const int32_t* code, int32_t n_words, uint8_t* const* slots) {
       case OP_DSLICE: run_dslice(p, slots); break;
       case OP_CUMULATIVE: run_cumulative(p, slots); break;
       case OP_SORT: run_sort(p, slots); break;
+      case OP_REDUCE_FUSED: run_reduce_fused(p, slots); break;
       default: __builtin_trap();
     }
     code += len;

@@ -1,6 +1,8 @@
 // The wasm Backend against the cpu reference backend: same programs, same values.
 import * as jax from "../../ts/index.js";
 import * as compiler from "../../ts/compiler/program.js";
+import { Instr, lower } from "../../ts/compiler/lower.js";
+import { simplify } from "../../ts/compiler/simplify.js";
 
 const np = jax.numpy;
 
@@ -259,5 +261,49 @@ describe("wasm backend", () => {
     const b = a.map((v) => v - half);
     const sb = b.reduce((s, v) => s + v, 0);
     b.forEach((v, i) => expect(Math.abs(got[i] - v * sb)).toBeLessThanOrEqual(1e-5 * Math.abs(sb) * (1 + Math.abs(v))));
+  });
+
+  it("computes float32 reductions of elementwise expressions inside the reduction, in scan bodies too, matching cpu", () => {
+    const lax = jax.lax;
+    // Instruction kinds of f's lowered program, loop bodies inlined.
+    const kinds = (f: (...a: jax.Array[]) => unknown, ...args: jax.Array[]): string[] => {
+      const walk = (is: Instr[]): string[] => is.flatMap((i) => [i.op, ...(i.op === "scan" ? walk(i.body) : [])]);
+      return walk(lower(simplify(jax.makeJaxpr(f)(...args).jaxpr)).instrs);
+    };
+    // Per step: rows of 9000 (longer than the C++ scratch), a softmax-style row sum, and one
+    // whole-array sum over 36000 elements (split across threads when there are some).
+    const [steps, rows, n] = [5, 4, 9000];
+    const xs = np.array(Float32Array.from({ length: steps * rows * n }, (_, i) => Math.sin(i * 0.37) * 2)).reshape([steps, rows, n]);
+    const w = np.array(Float32Array.from({ length: n }, (_, i) => Math.cos(i) * 0.5 + 1));
+    const f = (x: jax.Array, w: jax.Array) =>
+      lax.scan((c: jax.Array, r: jax.Array) => {
+        const m = np.max(r, { axis: 1, keepdims: true });
+        const e = np.sum(np.exp(r.sub(m)).mul(w), { axis: 1 });
+        const d = np.sum(np.square(r.sub(c.reshape([rows, 1]))));
+        return [c.mul(0.5).add(np.log(e)).sub(d.mul(1e-6)), np.max(np.abs(r).add(c.reshape([rows, 1])), { axis: 1 })];
+      }, np.zeros([rows]), x);
+    const inBody = kinds(f, xs, w);
+    expect(inBody.filter((k) => k === "reduceFused").length).toBe(3);
+    const [c, ys] = jax.jit(f)(xs, w) as jax.Array[];
+    const [cc, cys] = jax.jit(f, { backend: "cpu" })(jax.devicePut(xs, "cpu"), jax.devicePut(w, "cpu")) as jax.Array[];
+    const close = (got: ArrayLike<number>, want: ArrayLike<number>, tol: number) => {
+      let worst = 0;
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
+      expect(worst).toBeLessThanOrEqual(tol);
+    };
+    close(c.dataSync(), cc.dataSync(), 1e-4);
+    close(ys.dataSync(), cys.dataSync(), 1e-5);
+
+    // float64 and complex64 reductions keep their own kernels, and agree with cpu as before.
+    const x64 = xs.astype("float64").reshape([steps * rows, n]);
+    const g64 = (x: jax.Array) => np.sum(x.mul(x), { axis: 1 });
+    const gc = (x: jax.Array) => np.sum(lax.complex(x, x.mul(0.5)).mul(lax.complex(x.mul(-1), x)), { axis: 1 });
+    const gcast = (x: jax.Array) => np.sum(x.mul(3).astype("float32"), { axis: 1 });
+    for (const [g, x] of [[g64, x64], [gc, xs.reshape([steps * rows, n])], [gcast, x64]] as const) {
+      expect(kinds(g, x)).not.toContain("reduceFused");
+      const got = jax.jit(g)(x) as jax.Array, want = jax.jit(g, { backend: "cpu" })(jax.devicePut(x, "cpu")) as jax.Array;
+      expect(got.dtype).toBe(want.dtype);
+      close(got.dataSync(), want.dataSync(), g === g64 ? 1e-12 : 1e-4); // float32 sums of 9000 terms
+    }
   });
 });

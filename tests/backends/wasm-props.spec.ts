@@ -1062,8 +1062,9 @@ function quickF32(shape: number[], seed: number, near1: boolean): HostArray {
 const REDUCERS = ["reduce_sum", "reduce_max", "reduce_min", "reduce_prod"];
 
 /**
- * A float32 reduction over trailing axes of an elementwise expression: many short rows, rows
- * of thousands, and one long run (split across threads).
+ * A float32 reduction over trailing axes of an elementwise expression (the wasm backend
+ * computes the expression inside the reduction, OP_REDUCE_FUSED): many short rows through its
+ * scratch at once, rows longer than the scratch, and one long run (split across threads).
  */
 function checkExpressionReduction(g: G): void {
   const reducer = pick(g, REDUCERS);

@@ -3,7 +3,7 @@
 
 import { DType } from "../core/dtype.js";
 
-export const Op = { FUSED: 1, DOT: 2, REDUCE: 3, COPY: 4, FILL: 5, HOST: 6, GATHER: 7, SCATTER: 8, SCAN: 9, WHILE: 10, COND: 11, DSLICE: 12, CUMULATIVE: 13, SORT: 14 } as const;
+export const Op = { FUSED: 1, DOT: 2, REDUCE: 3, COPY: 4, FILL: 5, HOST: 6, GATHER: 7, SCATTER: 8, SCAN: 9, WHILE: 10, COND: 11, DSLICE: 12, CUMULATIVE: 13, SORT: 14, REDUCE_FUSED: 15 } as const;
 
 /** Storage dtypes the kernels handle natively; others go through host calls. */
 export const DT = { F32: 0, I32: 1, U32: 2, BOOL: 3, F64: 4, C64: 5 } as const;

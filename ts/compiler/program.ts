@@ -8,7 +8,7 @@ import { Jaxpr } from "../core/jaxpr.js";
 import { interpretEqn } from "../backends/cpu/index.js";
 import type { Core } from "../../bindings/core.js";
 import { E, Encoder, Op, dtCode } from "./bytecode.js";
-import { Buf, Instr, Lowered, lower, nbytes } from "./lower.js";
+import { Buf, Instr, Kernel, Lowered, lower, nbytes } from "./lower.js";
 import { simplify } from "./simplify.js";
 
 export interface WasmBuffer {
@@ -24,6 +24,7 @@ function buffersOf(i: Instr): { reads: Buf[]; writes: Buf[] } {
     case "fused": return { reads: i.ins.map((v) => v.buf), writes: i.outs };
     case "dot": return { reads: [i.a.buf, i.b.buf], writes: [i.out] };
     case "reduce": return { reads: [i.input], writes: [i.out] };
+    case "reduceFused": return { reads: i.input.ins.map((v) => v.buf), writes: [i.out] };
     case "copy": return { reads: [i.input.buf], writes: [i.out] };
     case "fill": return { reads: [], writes: [i.out] };
     case "host": return { reads: i.ins, writes: i.outs };
@@ -202,6 +203,21 @@ export class WasmProgram {
       return k;
     };
 
+    /** An OP_FUSED payload. */
+    const kernelWords = (k: Kernel, outs: Buf[]): number[] => {
+      // Coordinates (iota) name axes, so kernels that read them keep their axes as they are.
+      const usesIndex = k.code.some((w, i) => i % 5 === 0 && w === E.INDEX);
+      const [shape, strides] = usesIndex
+        ? k.shape.length ? [k.shape, k.ins.map((v) => v.strides)] : [[1], k.ins.map(() => [0])]
+        : collapseDims(k.shape, k.ins.map((v) => v.strides));
+      if (shape.length > MAX_RANK) throw new Error(`webjax wasm: kernels of rank ${shape.length} (over ${MAX_RANK}) are not supported.`);
+      const words = [shape.length, ...shape, k.ins.length];
+      k.ins.forEach((v, i) => words.push(s(v.buf), v.offset, dtCode(v.dtype)!, ...strides[i]));
+      words.push(outs.length, ...outs.flatMap((b, i) => [s(b), k.outDts[i]]));
+      words.push(k.code.length / 5, ...k.code);
+      return words;
+    };
+
     let nHost = 0;
     const encode = (enc: Encoder, list: Instr[]) => {
       /** A nested block's words, prefixed by their count. */
@@ -213,20 +229,13 @@ export class WasmProgram {
       };
       for (const ins of list) {
         switch (ins.op) {
-          case "fused": {
-            // Coordinates (iota) name axes, so kernels that read them keep their axes as they are.
-            const usesIndex = ins.code.some((w, k) => k % 5 === 0 && w === E.INDEX);
-            const [shape, strides] = usesIndex
-              ? ins.shape.length ? [ins.shape, ins.ins.map((v) => v.strides)] : [[1], ins.ins.map(() => [0])]
-              : collapseDims(ins.shape, ins.ins.map((v) => v.strides));
-            if (shape.length > MAX_RANK) throw new Error(`webjax wasm: kernels of rank ${shape.length} (over ${MAX_RANK}) are not supported.`);
-            const words = [shape.length, ...shape, ins.ins.length];
-            ins.ins.forEach((v, i) => words.push(s(v.buf), v.offset, dtCode(v.dtype)!, ...strides[i]));
-            words.push(ins.outs.length, ...ins.outs.flatMap((b, k) => [s(b), ins.outDts[k]]));
-            words.push(ins.code.length / 5, ...ins.code);
-            enc.emit(Op.FUSED, words);
+          case "fused":
+            enc.emit(Op.FUSED, kernelWords(ins, ins.outs));
             break;
-          }
+          case "reduceFused":
+            // The input kernel's output is never stored: its slot is only a placeholder.
+            enc.emit(Op.REDUCE_FUSED, [s(ins.out), ins.rop, ins.outer, ins.red, ...kernelWords(ins.input, [ins.out])]);
+            break;
           case "dot":
             enc.emit(Op.DOT, [s(ins.a.buf), ins.a.offset, s(ins.b.buf), ins.b.offset, s(ins.out), ins.batch, ins.m, ins.n, ins.k, ...ins.as, ...ins.bs, ins.dt]);
             break;
