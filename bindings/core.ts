@@ -14,6 +14,7 @@ export interface CoreExports {
   wj_last_participants(): number;
   wj_gemm_f32(a: number, b: number, c: number, batch: number, m: number, n: number, k: number,
     aBs: number, aRs: number, aCs: number, bBs: number, bRs: number, bCs: number, cBs: number, cRs: number): void;
+  wj_set_checked_loads(on: number): void;
   wj_vmath_f32(op: number, input: number, out: number, n: number): void;
   wj_run(code: number, nWords: number, slots: number): void;
 }
@@ -55,6 +56,11 @@ export class Core {
 
   setNumThreads(n: number): void {
     this.exports.wj_set_num_threads(n);
+  }
+
+  /** Tells the kernels that every memory access is bounds-checked, so loads cost more. */
+  setCheckedLoads(on: boolean): void {
+    this.exports.wj_set_checked_loads(on ? 1 : 0);
   }
 
   /** Thread ids that ran a slice of the last parallel kernel. */

@@ -23,6 +23,8 @@ WJ_EXPORT void wj_gemm_f32(const float* a, const float* b, float* c, int batch, 
   wj::gemm_f32({a, b, c, batch, m, n, k, a_bs, a_rs, a_cs, b_bs, b_rs, b_cs, c_bs, c_rs});
 }
 
+WJ_EXPORT void wj_set_checked_loads(int on) { wj::set_checked_loads(on != 0); }
+
 WJ_EXPORT void wj_vmath_f32(int op, const float* in, float* out, uint32_t n) {
   wj::vmath_f32(static_cast<wj::VMathOp>(op), in, out, n);
 }

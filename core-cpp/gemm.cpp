@@ -128,6 +128,19 @@ void pack_b(const float* b, int64_t b_rs, int64_t b_cs, int64_t kc, int64_t nc, 
 
 // --- the micro-kernel --------------------------------------------------------------
 
+#ifdef __wasm_relaxed_simd__
+constexpr bool kRelaxed = true;
+#else
+constexpr bool kRelaxed = false;
+#endif
+
+// Set where the engine bounds-checks every wasm memory access (Deno, which installs no
+// trap handler): there loads cost more than shuffles. In the relaxed micro-kernel one
+// load of the A column and 4 lane shuffles beat 4 splatting loads in Deno (49 vs 38
+// GFLOP/s a core on Zen 4; a 6 x 8 tile of splatting loads: 43), and lose ~4% where
+// loads are unchecked (Node 20 with --experimental-wasm-relaxed-simd, as Chromium).
+bool g_checked_loads = false;
+
 // a * b + c: one fused multiply-add where the engine has relaxed SIMD (the relaxed-threads
 // variant, built with clang-19), else mul then add.
 inline v128_t fmadd(v128_t a, v128_t b, v128_t c) {
@@ -140,30 +153,34 @@ inline v128_t fmadd(v128_t a, v128_t b, v128_t c) {
 
 // f32 gemm 4x8, wasm simd128: c[0:rows, 0:cols] (= or +=) ap (kc x MR) @ bp (kc x NR).
 // clang unrolls the i and v loops fully, leaving 8 accumulators in locals.
+// kShuffleSplats: one load of the A column and lane shuffles for the splats, not 4
+// splatting loads (see g_checked_loads). A template, not a branch: with both loops in
+// one function, V8 allocated registers worse for the shuffle loop (~40 vs ~49 GFLOP/s).
+template <bool kShuffleSplats>
 void gemm_f32_4x8_simd128(int64_t kc, const float* ap, const float* bp, float* c, int64_t c_rs, bool accumulate,
                           int64_t rows, int64_t cols) {
   v128_t acc[kMR][kNV];
   for (int64_t i = 0; i < kMR; ++i)
     for (int64_t v = 0; v < kNV; ++v) acc[i][v] = wasm_f32x4_splat(0.0f);
-  for (int64_t l = 0; l < kc; ++l, ap += kMR, bp += kNR) {
-    v128_t bv[kNV];
-    for (int64_t v = 0; v < kNV; ++v) bv[v] = wasm_v128_load(bp + 4 * v);
-#ifdef __wasm_relaxed_simd__
-    // Deno compiles wasm with a bounds check on every access (no trap handler): one load
-    // of the A column and lane shuffles for the splats beat 4 splatting loads there (49
-    // vs 38 GFLOP/s a core on Zen 4; a 6 x 8 tile of splatting loads: 43). Node and
-    // Chromium use a trap handler instead; Node 20 (with the flag) ran both at ~52.
-    v128_t a4 = wasm_v128_load(ap);
-    v128_t as[kMR] = {wasm_i32x4_shuffle(a4, a4, 0, 0, 0, 0), wasm_i32x4_shuffle(a4, a4, 1, 1, 1, 1),
-                      wasm_i32x4_shuffle(a4, a4, 2, 2, 2, 2), wasm_i32x4_shuffle(a4, a4, 3, 3, 3, 3)};
-    for (int64_t i = 0; i < kMR; ++i)
-      for (int64_t v = 0; v < kNV; ++v) acc[i][v] = fmadd(as[i], bv[v], acc[i][v]);
-#else
-    for (int64_t i = 0; i < kMR; ++i) {
-      v128_t av = wasm_v128_load32_splat(ap + i);
-      for (int64_t v = 0; v < kNV; ++v) acc[i][v] = fmadd(av, bv[v], acc[i][v]);
+  if constexpr (kShuffleSplats) {
+    for (int64_t l = 0; l < kc; ++l, ap += kMR, bp += kNR) {
+      v128_t bv[kNV];
+      for (int64_t v = 0; v < kNV; ++v) bv[v] = wasm_v128_load(bp + 4 * v);
+      v128_t a4 = wasm_v128_load(ap);
+      v128_t as[kMR] = {wasm_i32x4_shuffle(a4, a4, 0, 0, 0, 0), wasm_i32x4_shuffle(a4, a4, 1, 1, 1, 1),
+                        wasm_i32x4_shuffle(a4, a4, 2, 2, 2, 2), wasm_i32x4_shuffle(a4, a4, 3, 3, 3, 3)};
+      for (int64_t i = 0; i < kMR; ++i)
+        for (int64_t v = 0; v < kNV; ++v) acc[i][v] = fmadd(as[i], bv[v], acc[i][v]);
     }
-#endif
+  } else {
+    for (int64_t l = 0; l < kc; ++l, ap += kMR, bp += kNR) {
+      v128_t bv[kNV];
+      for (int64_t v = 0; v < kNV; ++v) bv[v] = wasm_v128_load(bp + 4 * v);
+      for (int64_t i = 0; i < kMR; ++i) {
+        v128_t av = wasm_v128_load32_splat(ap + i);
+        for (int64_t v = 0; v < kNV; ++v) acc[i][v] = fmadd(av, bv[v], acc[i][v]);
+      }
+    }
   }
   if (rows == kMR && cols == kNR) {
     for (int64_t i = 0; i < kMR; ++i)
@@ -195,6 +212,7 @@ int64_t packed_scratch_floats(const Gemm& g) {
   return k_slice(g.k) * (round_up(min64(kNC, g.n), kNR) + round_up(min64(kMC, g.m), kMR));
 }
 
+template <bool kShuffleSplats>
 void gemm_packed(const Gemm& g, float* scratch) {
   int64_t kc_max = k_slice(g.k);
   float* bp = scratch;
@@ -209,8 +227,8 @@ void gemm_packed(const Gemm& g, float* scratch) {
         pack_a(g.a + ic * g.a_rs + pc * g.a_cs, g.a_rs, g.a_cs, mc, kc, ap);
         for (int64_t jr = 0; jr < nc; jr += kNR)
           for (int64_t ir = 0; ir < mc; ir += kMR)
-            gemm_f32_4x8_simd128(kc, ap + ir * kc, bp + jr * kc, g.c + (ic + ir) * g.c_rs + jc + jr, g.c_rs, pc > 0,
-                                 min64(kMR, mc - ir), min64(kNR, nc - jr));
+            gemm_f32_4x8_simd128<kShuffleSplats>(kc, ap + ir * kc, bp + jr * kc, g.c + (ic + ir) * g.c_rs + jc + jr,
+                                                 g.c_rs, pc > 0, min64(kMR, mc - ir), min64(kNR, nc - jr));
       }
     }
   }
@@ -369,7 +387,12 @@ void gemm_direct(const Gemm& g, Path path) {
 void gemm_one(const Gemm& g, int tid) {
   Path path = choose_path(g);
   if (path == Path::Packed) {
-    if (float* scratch = thread_scratch(tid, packed_scratch_floats(g))) return gemm_packed(g, scratch);
+    if (float* scratch = thread_scratch(tid, packed_scratch_floats(g))) {
+      if constexpr (kRelaxed) {
+        if (g_checked_loads) return gemm_packed<true>(g, scratch);
+      }
+      return gemm_packed<false>(g, scratch);
+    }
   }
   gemm_direct(g, path);
 }
@@ -429,6 +452,8 @@ void run_slices(void* ctx, int64_t, int64_t, int tid) {
 }
 
 }  // namespace
+
+void set_checked_loads(bool on) { g_checked_loads = on; }
 
 void gemm_f32(const GemmArgs& g) {
   if (g.batch <= 0 || g.m <= 0 || g.n <= 0) return;

@@ -17,4 +17,8 @@ struct GemmArgs {
 // c = a @ b for every batch entry (c is overwritten).
 void gemm_f32(const GemmArgs& g);
 
+// Says the engine bounds-checks every memory access (no trap handler), so kernels
+// should prefer fewer loads. Off by default; set once, before the first product.
+void set_checked_loads(bool on);
+
 }  // namespace wj

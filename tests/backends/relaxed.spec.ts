@@ -103,6 +103,38 @@ describe("wasm relaxed-SIMD variant", () => {
     expect(abi(await WebAssembly.compile(bytes))).toEqual(abi(plain));
   });
 
+  it("gives the same GEMM with Deno's micro-kernel (checked loads), to the bit, and float64's", async () => {
+    if (!hasRelaxed) return;
+    const rt = (await load({}, () => {})) as LoadedRuntime;
+    try {
+      const [m, n, k] = [67, 75, 530]; // edge tiles, two KC slices
+      const a = operands(m * k, 3);
+      const b = operands(k * n, 4);
+      rt.kernels.setCheckedLoads(false);
+      const splats = gemm(rt, a, b, m, n, k).c;
+      rt.kernels.setCheckedLoads(true);
+      const shuffles = gemm(rt, a, b, m, n, k).c;
+      let differ = 0;
+      let worst = 0;
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let sum = 0;
+          let scale = 0;
+          for (let l = 0; l < k; l++) {
+            sum += a[i * k + l] * b[l * n + j];
+            scale += Math.abs(a[i * k + l] * b[l * n + j]);
+          }
+          if (splats[i * n + j] !== shuffles[i * n + j]) differ++;
+          worst = Math.max(worst, Math.abs(shuffles[i * n + j] - sum) / (1e-5 * Math.sqrt(k) * scale));
+        }
+      }
+      expect(differ).withContext("entries where the two micro-kernels differ").toBe(0);
+      expect(worst).withContext("worst error over its tolerance").toBeLessThanOrEqual(1);
+    } finally {
+      rt.dispose();
+    }
+  });
+
   it("runs GEMM on its workers, agreeing with simd-threads and float64", async () => {
     const relaxed = (await load({}, () => {})) as LoadedRuntime;
     const plain = (await load({ relaxedSimd: false }, () => {})) as LoadedRuntime;

@@ -68,6 +68,9 @@ export async function load(opts: WasmRuntimeOptions, forget: () => void): Promis
   const instance = await WebAssembly.instantiate(module, { env: { memory, wj_host: (id: number) => core!.hostCall(id) } });
   core = new Core(instance, memory);
   core.setNumThreads(1);
+  // Deno installs no wasm trap handler, so V8 bounds-checks every load there (Node and
+  // browsers use guard pages); kernels that can trade loads for shuffles then do.
+  core.setCheckedLoads("Deno" in globalThis);
   if (!threaded) return new LoadedRuntime("simd", 1, core, [], forget);
 
   let workers: PoolWorker[] = [];
