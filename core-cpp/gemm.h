@@ -4,15 +4,18 @@
 
 namespace wj {
 
-struct GemmArgs {
-  const float* a;  // batch x m x k, strides (a_bs, a_rs, a_cs)
-  const float* b;  // batch x k x n, strides (b_bs, b_rs, b_cs)
-  float* c;        // batch x m x n, strides (c_bs, c_rs, 1)
+// One OP_DOT: operands with element strides, as float32 or (gemm64.h) float64.
+template <typename T>
+struct StridedGemm {
+  const T* a;  // batch x m x k, strides (a_bs, a_rs, a_cs)
+  const T* b;  // batch x k x n, strides (b_bs, b_rs, b_cs)
+  T* c;        // batch x m x n, strides (c_bs, c_rs, 1)
   int64_t batch, m, n, k;
   int64_t a_bs, a_rs, a_cs;
   int64_t b_bs, b_rs, b_cs;
   int64_t c_bs, c_rs;
 };
+using GemmArgs = StridedGemm<float>;
 
 // c = a @ b for every batch entry (c is overwritten).
 void gemm_f32(const GemmArgs& g);
