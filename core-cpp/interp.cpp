@@ -20,8 +20,31 @@ namespace wj {
 namespace {
 
 // ---- OP_DOT ----
+// Integer products: plain loops whose sums and products wrap mod 2^32 (as XLA's), the same
+// bits for int32 and uint32.
+void dot_u32(const StridedGemm<uint32_t>& g) {
+  for (int64_t q = 0; q < g.batch; ++q) {
+    for (int64_t i = 0; i < g.m; ++i) {
+      uint32_t* c = g.c + q * g.c_bs + i * g.c_rs;
+      for (int64_t j = 0; j < g.n; ++j) c[j] = 0;
+      for (int64_t t = 0; t < g.k; ++t) {
+        const uint32_t x = g.a[q * g.a_bs + i * g.a_rs + t * g.a_cs];
+        const uint32_t* b = g.b + q * g.b_bs + t * g.b_rs;
+        for (int64_t j = 0; j < g.n; ++j) c[j] += x * b[j * g.b_cs];
+      }
+    }
+  }
+}
+
 // [a, a_off, b, b_off, c, batch, m, n, k, a strides x3, b strides x3, dtype]
 const int32_t* run_dot(const int32_t* p, uint8_t* const* slots) {
+  if (p[15] == DT_I32 || p[15] == DT_U32) {
+    const uint32_t* a = reinterpret_cast<const uint32_t*>(slots[p[0]]) + p[1];
+    const uint32_t* b = reinterpret_cast<const uint32_t*>(slots[p[2]]) + p[3];
+    uint32_t* c = reinterpret_cast<uint32_t*>(slots[p[4]]);
+    dot_u32({a, b, c, p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], (int64_t)p[6] * p[7], p[7]});
+    return p + 16;
+  }
   if (p[15] == DT_F64) {
     const double* a = reinterpret_cast<const double*>(slots[p[0]]) + p[1];
     const double* b = reinterpret_cast<const double*>(slots[p[2]]) + p[3];
@@ -429,12 +452,30 @@ const int32_t* run_gather(const int32_t* p, uint8_t* const* slots) {
 }
 
 // [idx, upd, out, dtype, add, k, rows, inner, dims[k], strides[k]]; out already holds the operand.
+// Integer sums and products wrap (as XLA's), floats round at every step.
+template <typename T>
+void scatter_row(T* o, const T* u, int64_t n, int32_t rop) {
+  if (rop == R_SUM) {
+    for (int64_t i = 0; i < n; ++i) o[i] = (T)(o[i] + u[i]);
+  } else {
+    for (int64_t i = 0; i < n; ++i) o[i] = combine<T>(rop, o[i], u[i]);
+  }
+}
+template <>
+void scatter_row<int32_t>(int32_t* o, const int32_t* u, int64_t n, int32_t rop) {
+  if (rop == R_SUM) {
+    for (int64_t i = 0; i < n; ++i) o[i] = (int32_t)((uint32_t)o[i] + (uint32_t)u[i]);
+  } else {
+    for (int64_t i = 0; i < n; ++i) o[i] = combine<int32_t>(rop, o[i], u[i]);
+  }
+}
+
 const int32_t* run_scatter(const int32_t* p, uint8_t* const* slots) {
   const int32_t* idx = reinterpret_cast<const int32_t*>(slots[p[0]]);
   const uint8_t* upd = slots[p[1]];
   uint8_t* out = slots[p[2]];
   const int32_t dtype = p[3];
-  const bool add = p[4] != 0;
+  const int32_t rop = p[4];  // -1: write; else how an update combines with the element (ROp)
   const int k = p[5];
   const int64_t rows = p[6], inner = p[7];
   const int32_t* dims = p + 8;
@@ -445,21 +486,11 @@ const int32_t* run_scatter(const int32_t* p, uint8_t* const* slots) {
     if (off < 0) continue;  // out-of-bounds updates are dropped
     const uint8_t* u = upd + r * inner * eb;
     uint8_t* o = out + off * eb;
-    if (!add) {
-      memcpy(o, u, inner * eb);
-    } else if (dtype == DT_F64) {
-      double* od = reinterpret_cast<double*>(o);
-      const double* ud = reinterpret_cast<const double*>(u);
-      for (int64_t i = 0; i < inner; ++i) od[i] += ud[i];
-    } else if (dtype == DT_F32) {
-      float* of = reinterpret_cast<float*>(o);
-      const float* uf = reinterpret_cast<const float*>(u);
-      for (int64_t i = 0; i < inner; ++i) of[i] += uf[i];
-    } else {
-      int32_t* oi = reinterpret_cast<int32_t*>(o);
-      const int32_t* ui = reinterpret_cast<const int32_t*>(u);
-      for (int64_t i = 0; i < inner; ++i) oi[i] = (int32_t)((uint32_t)oi[i] + (uint32_t)ui[i]);
-    }
+    if (rop < 0) memcpy(o, u, inner * eb);
+    else if (dtype == DT_F64) scatter_row(reinterpret_cast<double*>(o), reinterpret_cast<const double*>(u), inner, rop);
+    else if (dtype == DT_F32) scatter_row(reinterpret_cast<float*>(o), reinterpret_cast<const float*>(u), inner, rop);
+    else if (dtype == DT_U32) scatter_row(reinterpret_cast<uint32_t*>(o), reinterpret_cast<const uint32_t*>(u), inner, rop);
+    else scatter_row(reinterpret_cast<int32_t*>(o), reinterpret_cast<const int32_t*>(u), inner, rop);
   }
   return p + 8 + 2 * k;
 }

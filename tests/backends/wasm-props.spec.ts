@@ -320,7 +320,7 @@ function callCase(params: (jaxpr: ClosedJaxpr) => Params): CaseGen {
 
 /** dot_general operands with random batch, free and contracting dimensions in random order. */
 const dotGeneral: CaseGen = (g) => {
-  const d = pick(g, ["float32", "float32", "float32", "int32", "float64", "float64"] as DType[]);
+  const d = pick(g, ["float32", "float32", "float32", "int32", "uint32", "float64", "float64"] as DType[]);
   const [nb, nc] = [int(g, 0, 2), int(g, 0, 2)];
   const [nlf, nrf] = [int(g, 0, 2), int(g, 0, 2)];
   const fill = (n: number) => globalThis.Array.from({ length: n }, () => int(g, 0, 9) === 0 ? pick(g, [0, 1]) : int(g, 1, 6));
@@ -334,7 +334,8 @@ const dotGeneral: CaseGen = (g) => {
   const la = layout([b, lf, c]), ra = layout([b, c, rf]);
   const where = (ax: { k: number; i: number }[], k: number, n: number) => globalThis.Array.from({ length: n }, (_, i) => ax.findIndex((a) => a.k === k && a.i === i));
   const dn = [[where(la, 2, nc), where(ra, 1, nc)], [where(la, 0, nb), where(ra, 0, nb)]];
-  const values: A.ValueOptions = d === "int32" ? { min: -100, max: 100 } : { min: -1e3, max: 1e3 };
+  // uint32: any bits (products and sums wrap); int32 small; floats moderate.
+  const values: A.ValueOptions | undefined = d === "uint32" ? undefined : d === "int32" ? { min: -100, max: 100 } : { min: -1e3, max: 1e3 };
   const pet = d === "int32" && int(g, 0, 3) === 0 ? "float32" : pick(g, [null, d]);
   return {
     inputs: [arr(g, d, la.map((a) => a.n), values), arr(g, d, ra.map((a) => a.n), values)],
@@ -555,8 +556,8 @@ const CASES: Record<string, CaseGen> = {
     return { inputs: [arr(g, d, s), idx], params: { mode, fill_value: mode === "fill" && bool(g) ? pick(g, [0, -1, 2.5, NaN]) : null } };
   },
   scatter: scatterCase(ANY),
-  "scatter-add": scatterCase(ANY, true),
-  "scatter-mul": scatterCase([...REAL_FLOATS, ...INTS]),
+  "scatter-add": scatterCase(ANY, "sum"),
+  "scatter-mul": scatterCase([...REAL_FLOATS, ...INTS], "prod"),
   "scatter-min": scatterCase([...REAL_FLOATS, ...INTS]),
   "scatter-max": scatterCase([...REAL_FLOATS, ...INTS]),
   concatenate: (g) => {
@@ -654,15 +655,18 @@ function indices(g: G, batch: number[], dims: number[]): HostArray {
   return { shape: [...batch, dims.length], dtype: "int32", data };
 }
 
-/** `add`: repeated indices sum in float32 on wasm (in any order, as XLA), in float64 on cpu. */
-function scatterCase(dtypes: DType[], add = false): CaseGen {
+/** Repeated indices combine in float32 on wasm (at every step, as XLA), in float64 on cpu. */
+function scatterCase(dtypes: DType[], combine?: "sum" | "prod"): CaseGen {
   return (g) => {
     const d = pick(g, dtypes);
     const s = shapeOf(g, { minRank: 1, maxRank: 3 });
     const k = int(g, 0, s.length);
     const batch = shapeOf(g, { maxRank: 2 });
-    const inputs = [arr(g, d, s), indices(g, batch, s.slice(0, k)), arr(g, d, [...batch, ...s.slice(k)], d === "complex64" ? { min: -10, max: 10 } : undefined)];
-    return { inputs, tol: add ? sumTol(d, prod(batch) + 1) : EXACT };
+    // Float products rounded at every step must not leave float32's range where float64's don't.
+    const values = combine === "prod" && !isInteger(d) ? PRODUCT_SAFE : d === "complex64" ? { min: -10, max: 10 } : undefined;
+    const inputs = [arr(g, d, s, combine === "prod" && !isInteger(d) ? PRODUCT_SAFE : undefined), indices(g, batch, s.slice(0, k)), arr(g, d, [...batch, ...s.slice(k)], values)];
+    const n = prod(batch) + 1;
+    return { inputs, tol: combine === "sum" ? sumTol(d, n) : combine === "prod" ? prodTol(d, n) : EXACT };
   };
 }
 

@@ -73,7 +73,7 @@ export type Instr =
   | { op: "fill"; out: Buf; n: number; bytes: number; lo: number; hi: number }
   | { op: "host"; eqn: JaxprEqn; ins: Buf[]; outs: Buf[] }
   | { op: "gather"; x: Buf; idx: Buf; out: Buf; eb: number; rows: number; inner: number; clamp: boolean; fill: [number, number]; dims: number[]; strides: number[] }
-  | { op: "scatter"; idx: Buf; upd: Buf; out: Buf; dt: number; add: boolean; rows: number; inner: number; dims: number[]; strides: number[] }
+  | { op: "scatter"; idx: Buf; upd: Buf; out: Buf; dt: number; rop: number; rows: number; inner: number; dims: number[]; strides: number[] }
   | { op: "scan"; length: number; reverse: boolean; windows: { win: Buf; base: Buf }[]; body: Instr[] }
   | { op: "while"; pred: Buf; cond: Instr[]; body: Instr[] }
   | { op: "cond"; index: Buf; branches: Instr[][] }
@@ -739,7 +739,7 @@ export function lower(jaxpr: Jaxpr): Lowered {
     }
     if (name === "dot_general") {
       const complex = outAval.dtype === "complex64" && e.inputs.every((a) => a.aval.dtype === "complex64");
-      const dt = outAval.dtype === "float32" || outAval.dtype === "float64" ? outAval.dtype : null;
+      const dt = ["float32", "float64", "int32", "uint32"].includes(outAval.dtype) ? outAval.dtype : null;
       if (!complex && (!dt || e.inputs.some((a) => a.aval.dtype !== dt))) return false;
       const [[lc, rc], [lb, rb]] = p.dimension_numbers as [[number[], number[]], [number[], number[]]];
       const [x, y] = e.inputs;
@@ -850,14 +850,16 @@ export function lower(jaxpr: Jaxpr): Lowered {
       env.set(e.outvars[0], fullView(out));
       return true;
     }
-    if ((name === "scatter-add" && ["float32", "float64", "int32", "uint32"].includes(outAval.dtype)) || (name === "scatter" && cls(outAval.dtype))) {
+    // How updates combine: -1 overwrites, else a reduction op.
+    const scatterRop = { scatter: -1, "scatter-add": ROp.SUM, "scatter-mul": ROp.PROD, "scatter-min": ROp.MIN, "scatter-max": ROp.MAX }[name];
+    if (scatterRop !== undefined && (scatterRop < 0 ? cls(outAval.dtype) : ["float32", "float64", "int32", "uint32"].includes(outAval.dtype))) {
       const [x, idx, upd] = e.inputs;
       const k = idx.aval.shape[idx.aval.ndim - 1];
       const out = temp(outAval);
       materializeInto(read(x), out);
       const ib = materialize(read(idx)), ub = materialize(read(upd));
       instrs.push({
-        op: "scatter", idx: ib, upd: ub, out, dt: dtCode(outAval.dtype)!, add: name === "scatter-add", rows: prod(idx.aval.shape.slice(0, -1)),
+        op: "scatter", idx: ib, upd: ub, out, dt: dtCode(outAval.dtype)!, rop: scatterRop, rows: prod(idx.aval.shape.slice(0, -1)),
         inner: prod(x.aval.shape.slice(k)), dims: x.aval.shape.slice(0, k), strides: contiguous(x.aval.shape).slice(0, k),
       });
       env.set(e.outvars[0], fullView(out));

@@ -259,7 +259,7 @@ export class WasmProgram {
             break;
           case "scatter":
             if (ins.rows * ins.inner > 0) {
-              enc.emit(Op.SCATTER, [s(ins.idx), s(ins.upd), s(ins.out), ins.dt, ins.add ? 1 : 0, ins.dims.length, ins.rows, ins.inner, ...ins.dims, ...ins.strides]);
+              enc.emit(Op.SCATTER, [s(ins.idx), s(ins.upd), s(ins.out), ins.dt, ins.rop, ins.dims.length, ins.rows, ins.inner, ...ins.dims, ...ins.strides]);
             }
             break;
           case "host": {

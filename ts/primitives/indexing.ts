@@ -304,9 +304,11 @@ function scatterPrimitive(name: string, combine: (old: number, u: number) => num
       const { offsets, inner } = indexRows(x, idx, false);
       const out = hostValues(x), u = hostValues(upd), w = width(x);
       if (w === 2 && name !== "scatter" && name !== "scatter-add") throw new TypeError(`${name} is not implemented for complex64.`);
+      // Integer products wrap at every step (as XLA's do): float64 would lose their low bits.
+      const step = name === "scatter-mul" && (x.dtype === "int32" || x.dtype === "uint32") ? Math.imul : combine;
       offsets.forEach((off, b) => {
         if (off < 0) return;
-        for (let i = 0; i < w * inner; i++) out[w * off + i] = combine(out[w * off + i], u[w * b * inner + i]);
+        for (let i = 0; i < w * inner; i++) out[w * off + i] = step(out[w * off + i], u[w * b * inner + i]);
       });
       return [hostFromValues(x.shape, x.dtype, x.dtype === "int32" ? out.map((a) => a | 0) : x.dtype === "uint32" ? out.map((a) => a >>> 0) : out)];
     },
