@@ -1,7 +1,9 @@
 // The bytecode the wasm core executes (core-cpp/bytecode.h has the same numbers; a spec
 // compares them). A program is int32 words: instructions [op, length, ...payload].
 
-import { DType } from "../core/dtype.js";
+import { DType, float16Bits } from "../core/dtype.js";
+import { hostFromValues } from "../core/host.js";
+import type { Literal } from "../core/jaxpr.js";
 
 export const Op = { FUSED: 1, DOT: 2, REDUCE: 3, COPY: 4, FILL: 5, HOST: 6, GATHER: 7, SCATTER: 8, SCAN: 9, WHILE: 10, COND: 11, DSLICE: 12, CUMULATIVE: 13, SORT: 14, REDUCE_FUSED: 15 } as const;
 
@@ -64,4 +66,36 @@ export class Encoder {
   finish(): Int32Array {
     return Int32Array.from(this.words);
   }
+}
+
+// ---- literal bits in instruction words ----
+
+export function constBits(v: number | boolean, d: DType): number {
+  if (d === "float32") return new Int32Array(new Float32Array([Number(v)]).buffer)[0];
+  if (d === "float64") return new Int32Array(new Float64Array([Number(v)]).buffer)[0];
+  if (d === "bool") return v ? 1 : 0;
+  return Number(v) | 0;
+}
+
+/** The high word of a constant's bits (float64 only). */
+export const constHi = (v: number | boolean, d: DType): number => (d === "float64" ? new Int32Array(new Float64Array([Number(v)]).buffer)[1] : 0);
+
+/** A fill value's bytes for `dtype`, as two int32 words (complex: the real part, then 0). */
+export function fillBits(v: number, dtype: DType): [number, number] {
+  const h = hostFromValues([1], dtype, [v]).data;
+  const words = new Int32Array(2);
+  new Uint8Array(words.buffer).set(new Uint8Array(h.buffer, h.byteOffset, Math.min(8, h.byteLength)));
+  return [words[0], words[1]];
+}
+
+export function literalBits(l: Literal): number {
+  const d = l.aval.dtype;
+  if (d === "float64") return new Int32Array(new Float64Array([Number(l.val)]).buffer)[0];
+  if (d === "float16") return float16Bits(Number(l.val));
+  if (d === "complex64") return new Int32Array(new Float32Array([Number(l.val)]).buffer)[0];
+  return constBits(l.val, d);
+}
+
+export function literalHi(l: Literal): number {
+  return l.aval.dtype === "float64" ? new Int32Array(new Float64Array([Number(l.val)]).buffer)[1] : 0;
 }

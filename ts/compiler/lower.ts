@@ -1,39 +1,21 @@
 // Lowering a flat jaxpr to kernel instructions. Values are strided views of buffers (layout
 // primitives only change strides) or lazy elementwise expressions, which fuse until something
 // needs them in memory: a reduction, a matmul, a host call, a second consumer, an output.
+// Loops and branches lower in control.ts, data-movement kernels in movement.ts, complex64 and
+// Threefry expressions are built in complex.ts and threefry.ts; buffers and views: buffers.ts.
 
-import { ShapedArray, prod, stridesOf } from "../core/aval.js";
-import { DType, float16Bits } from "../core/dtype.js";
-import { hostFromValues } from "../core/host.js";
+import { ShapedArray, prod } from "../core/aval.js";
+import { DType } from "../core/dtype.js";
 import { Atom, Jaxpr, JaxprEqn, Literal, Var } from "../core/jaxpr.js";
-import { binaryShape } from "../primitives/elementwise.js";
-import { DT, E, ROp, VMath, dtCode } from "./bytecode.js";
+import { Buf, View, broadcastView, collapse, contiguous, fullView, nbytes, reshapeView } from "./buffers.js";
+import { DT, E, ROp, VMath, constBits, constHi, dtCode, literalBits, literalHi } from "./bytecode.js";
 import * as C from "./complex.js";
-import { threefry2x32 } from "./threefry.js";
+import { LowerContext, lowerControlFlow } from "./control.js";
+import { lowerDataKernel } from "./movement.js";
 import { simplify as simplifyBody } from "./simplify.js";
 
-export class Buf {
-  static count = 0;
-  readonly id = Buf.count++;
-  constructor(
-    readonly aval: ShapedArray,
-    /** A window is a slot with no memory of its own: a scan points it at one row of an array. */
-    public kind: "input" | "output" | "temp" | "window",
-    /** Input index or output index. */
-    public index = -1,
-  ) {}
-  get bytes(): number {
-    return nbytes(this.aval.dtype) * this.aval.size;
-  }
-}
-
-export interface View {
-  buf: Buf;
-  offset: number;
-  shape: number[];
-  strides: number[];
-  dtype: DType;
-}
+export { Buf, nbytes } from "./buffers.js";
+export type { View } from "./buffers.js";
 
 export type Node =
   | { k: "in"; view: View; dtype: DType }
@@ -53,7 +35,7 @@ class Lazy {
   }
 }
 
-type Value = View | Lazy;
+export type Value = View | Lazy;
 
 /** An elementwise kernel: its shape, the views it reads, register code, and its outputs' storage dtypes. */
 export interface Kernel {
@@ -87,9 +69,6 @@ export interface Lowered {
   outputs: Buf[];
 }
 
-export function nbytes(d: DType): number {
-  return d === "bool" ? 1 : d === "float16" ? 2 : d === "float64" || d === "complex64" ? 8 : 4;
-}
 
 /** Distinct elements from which a fused kernel's transposed input is copied contiguous first (measured: see untranspose). */
 export const TRANSPOSE_COPY_MIN = 1 << 15;
@@ -101,9 +80,7 @@ export const TRANSPOSE_COPY_MIN = 1 << 15;
  */
 export const REDUCE_FUSE_MIN = 0;
 
-const contiguous = (shape: readonly number[]) => stridesOf(shape);
 const isContiguous = (v: View) => v.offset === 0 && v.strides.every((s, i) => v.shape[i] === 1 || s === contiguous(v.shape)[i]) && prod(v.shape) === v.buf.aval.size;
-const fullView = (buf: Buf): View => ({ buf, offset: 0, shape: [...buf.aval.shape], strides: contiguous(buf.aval.shape), dtype: buf.aval.dtype });
 
 /** Which float unary primitives have a vector implementation in core-cpp/vmath (set by the backend). */
 export const nativeVMath = new Set<string>();
@@ -164,16 +141,6 @@ const CONVERT: Partial<Record<`${Cls}${Cls}`, number>> = {
 
 /** The float unary primitives with a float64 kernel in core-cpp/libm64 (erf_inv has none yet). */
 const DMATH = new Set(Object.keys(VMath).filter((n) => n !== "erf_inv"));
-
-function constBits(v: number | boolean, d: DType): number {
-  if (d === "float32") return new Int32Array(new Float32Array([Number(v)]).buffer)[0];
-  if (d === "float64") return new Int32Array(new Float64Array([Number(v)]).buffer)[0];
-  if (d === "bool") return v ? 1 : 0;
-  return Number(v) | 0;
-}
-
-/** The high word of a constant's bits (float64 only). */
-const constHi = (v: number | boolean, d: DType): number => (d === "float64" ? new Int32Array(new Float64Array([Number(v)]).buffer)[1] : 0);
 
 /** Lowers `jaxpr` (flat: see simplify) to instructions over buffers. */
 export function lower(jaxpr: Jaxpr): Lowered {
@@ -531,6 +498,20 @@ export function lower(jaxpr: Jaxpr): Lowered {
     return eop !== undefined ? op(eop, [x], to) : ({ ...x, dtype: to } as Node); // int32 <-> uint32 <-> bool widening keeps the bits
   };
 
+  /** What control flow (control.ts) lowers with: the current block's state, as functions. */
+  const cx: LowerContext = {
+    emit: (i) => instrs.push(i),
+    bind: (v, val) => env.set(v, val),
+    read: (a) => read(a),
+    asView: (v) => asView(v),
+    temp: (aval) => temp(aval),
+    materialize: (v) => materialize(v),
+    materializeInto: (v, out) => materializeInto(v, out),
+    block: (j, args, place) => block(j, args, place),
+    nodeOf: (a, shape) => nodeOf(a, shape),
+    emitKernel: (shape, nodes, outs) => emitKernel(shape, nodes, outs),
+  };
+
   // ---- the walk ----
   const walk = (eqns: readonly JaxprEqn[]) => {
     for (const e of eqns) {
@@ -546,7 +527,7 @@ export function lower(jaxpr: Jaxpr): Lowered {
         env.set(e.outvars[0], layout);
         continue;
       }
-      if (lowerKernel(e) || lowerControlFlow(e)) continue;
+      if (lowerKernel(e) || lowerControlFlow(cx, e)) continue;
       // A host call: the reference kernel on contiguous inputs.
       const ins = e.inputs.map((a) => materialize(read(a)));
       const outs = e.outvars.map((v) => temp(v.aval));
@@ -573,67 +554,6 @@ export function lower(jaxpr: Jaxpr): Lowered {
     } finally {
       ({ instrs, env, uses } = saved);
     }
-  }
-
-  /** Loops and branches: carried values live in buffers written in place each step. */
-  function lowerControlFlow(e: JaxprEqn): boolean {
-    const p = e.params;
-    const copyInto = (from: Buf, to: Buf) => instrs.push({ op: "copy", input: fullView(from), out: to, outOffset: 0, outStrides: contiguous(to.aval.shape) });
-    // Operands read inside a block are computed once, outside it.
-    const operand = (a: Atom): Value => asView(read(a));
-    const carried = (atoms: readonly Atom[]) =>
-      atoms.map((a) => {
-        const b = temp(a.aval);
-        materializeInto(read(a), b);
-        return b;
-      });
-    switch (e.primitive.name) {
-      case "scan": {
-        const { jaxpr, length, reverse, num_consts: nc, num_carry: nk } = p;
-        const consts = e.inputs.slice(0, nc).map(operand);
-        const carry = carried(e.inputs.slice(nc, nc + nk));
-        // (A buffer may hold the stacked array under another shape: the operand's type is the truth.)
-        const row = (a: Atom) => new Buf(new ShapedArray(a.aval.shape.slice(1), a.aval.dtype), "window");
-        const stacked = [...e.inputs.slice(nc + nk), ...e.outvars.slice(nk)];
-        const xs = e.inputs.slice(nc + nk).map((a) => materialize(read(a)));
-        const ys = e.outvars.slice(nk).map((v) => temp(v.aval));
-        const windows = [...xs, ...ys].map((base, j) => ({ win: row(stacked[j]), base }));
-        const next = carry.map((b) => temp(b.aval));
-        const body = block(jaxpr.jaxpr, [...consts, ...carry.map(fullView), ...windows.slice(0, xs.length).map((w) => fullView(w.win))], (outs) => {
-          outs.slice(0, nk).forEach((v, k) => materializeInto(v, next[k]));
-          outs.slice(nk).forEach((v, j) => materializeInto(v, windows[xs.length + j].win));
-          next.forEach((b, k) => copyInto(b, carry[k]));
-        });
-        instrs.push({ op: "scan", length, reverse, windows, body });
-        e.outvars.forEach((v, i) => env.set(v, fullView(i < nk ? carry[i] : ys[i - nk])));
-        return true;
-      }
-      case "while": {
-        const { cond_jaxpr, body_jaxpr, cond_nconsts: cn, body_nconsts: bn } = p;
-        const cconsts = e.inputs.slice(0, cn).map(operand), bconsts = e.inputs.slice(cn, cn + bn).map(operand);
-        const carry = carried(e.inputs.slice(cn + bn));
-        const pred = temp(new ShapedArray([], "bool"));
-        const cond = block(cond_jaxpr.jaxpr, [...cconsts, ...carry.map(fullView)], ([v]) => materializeInto(v, pred));
-        const next = carry.map((b) => temp(b.aval));
-        const body = block(body_jaxpr.jaxpr, [...bconsts, ...carry.map(fullView)], (outs) => {
-          outs.forEach((v, k) => materializeInto(v, next[k]));
-          next.forEach((b, k) => copyInto(b, carry[k]));
-        });
-        instrs.push({ op: "while", pred, cond, body });
-        e.outvars.forEach((v, i) => env.set(v, fullView(carry[i])));
-        return true;
-      }
-      case "cond": {
-        const index = materialize(read(e.inputs[0]));
-        const ops = e.inputs.slice(1).map(operand);
-        const outs = e.outvars.map((v) => temp(v.aval));
-        const branches = (p.branches as { jaxpr: Jaxpr }[]).map((b) => block(b.jaxpr, ops, (vs) => vs.forEach((v, k) => materializeInto(v, outs[k]))));
-        instrs.push({ op: "cond", index, branches });
-        e.outvars.forEach((v, i) => env.set(v, fullView(outs[i])));
-        return true;
-      }
-    }
-    return false;
   }
 
   function layoutView(e: JaxprEqn, get: (a: Atom) => Value): View | null {
@@ -790,120 +710,7 @@ export function lower(jaxpr: Jaxpr): Lowered {
       env.set(e.outvars[0], fullView(out));
       return true;
     }
-    if (name === "dynamic_slice" || name === "dynamic_update_slice") {
-      const update = name === "dynamic_update_slice";
-      const [x, upd] = e.inputs;
-      const starts = e.inputs.slice(update ? 2 : 1).map((a) => materialize(read(a)));
-      const out = temp(outAval);
-      if (update) materializeInto(read(x), out);
-      const src = materialize(read(update ? upd : x));
-      const window = update ? [...upd.aval.shape] : [...(p.slice_sizes as number[])];
-      instrs.push({ op: "dslice", src, dst: out, eb: nbytes(x.aval.dtype), update, big: [...x.aval.shape], window, starts });
-      env.set(e.outvars[0], fullView(out));
-      return true;
-    }
-    const cumulative = { cumsum: ROp.SUM, cumprod: ROp.PROD, cummax: ROp.MAX, cummin: ROp.MIN }[name];
-    if (cumulative !== undefined && ["float32", "float64", "int32", "uint32"].includes(outAval.dtype)) {
-      const x = e.inputs[0];
-      const axis = p.axis as number;
-      const s = x.aval.shape;
-      const input = materialize(read(x));
-      const out = temp(outAval);
-      instrs.push({ op: "cumulative", input, out, rop: cumulative, dt: dtCode(outAval.dtype)!, outer: prod(s.slice(0, axis)), n: s[axis], inner: prod(s.slice(axis + 1)), reverse: !!p.reverse });
-      env.set(e.outvars[0], fullView(out));
-      return true;
-    }
-    if (name === "sort" && e.inputs.every((a) => dtCode(a.aval.dtype) !== null)) {
-      const s = e.inputs[0].aval.shape, d = p.dimension as number;
-      const ins = e.inputs.map((a) => materialize(read(a)));
-      const outs = e.outvars.map((v) => temp(v.aval));
-      instrs.push({ op: "sort", ins, outs, numKeys: p.num_keys, outer: prod(s.slice(0, d)), n: s[d], inner: prod(s.slice(d + 1)) });
-      e.outvars.forEach((v, i) => env.set(v, fullView(outs[i])));
-      return true;
-    }
-    if (name === "threefry2x32" && cls(outAval.dtype)) {
-      // Operands broadcast as NumPy does (leading unit axes first); both words in one kernel.
-      const shape = [...outAval.shape];
-      const args = e.inputs.map((a) => {
-        if (a instanceof Literal || a.aval.ndim === shape.length || a.aval.ndim === 0) return nodeOf(a, shape);
-        const v = asView(read(a)), pad = shape.length - v.shape.length;
-        const padded = { ...v, shape: [...globalThis.Array(pad).fill(1), ...v.shape], strides: [...globalThis.Array(pad).fill(0), ...v.strides] };
-        return { k: "in", view: broadcastView(padded, shape), dtype: v.dtype } as Node;
-      });
-      const outs = e.outvars.map((v) => temp(v.aval));
-      emitKernel(shape, threefry2x32(args[0], args[1], args[2], args[3]), outs);
-      e.outvars.forEach((v, i) => env.set(v, fullView(outs[i])));
-      return true;
-    }
-    if (name === "gather") {
-      // Pure data movement: any dtype, by element size.
-      const [x, idx] = e.inputs;
-      const k = idx.aval.shape[idx.aval.ndim - 1];
-      // An indexed axis of length 0 has no row to clamp to: the reference decides (a host call).
-      if (x.aval.shape.slice(0, k).includes(0)) return false;
-      const xb = materialize(read(x)), ib = materialize(read(idx));
-      const out = temp(outAval);
-      instrs.push({
-        op: "gather", x: xb, idx: ib, out, eb: nbytes(x.aval.dtype), rows: prod(idx.aval.shape.slice(0, -1)), inner: prod(x.aval.shape.slice(k)),
-        clamp: p.mode === "clip", fill: fillBits(p.fill_value ?? NaN, x.aval.dtype), dims: x.aval.shape.slice(0, k), strides: contiguous(x.aval.shape).slice(0, k),
-      });
-      env.set(e.outvars[0], fullView(out));
-      return true;
-    }
-    // How updates combine: -1 overwrites, else a reduction op.
-    const scatterRop = { scatter: -1, "scatter-add": ROp.SUM, "scatter-mul": ROp.PROD, "scatter-min": ROp.MIN, "scatter-max": ROp.MAX }[name];
-    if (scatterRop !== undefined && (scatterRop < 0 ? cls(outAval.dtype) : ["float32", "float64", "int32", "uint32"].includes(outAval.dtype))) {
-      const [x, idx, upd] = e.inputs;
-      const k = idx.aval.shape[idx.aval.ndim - 1];
-      const out = temp(outAval);
-      materializeInto(read(x), out);
-      const ib = materialize(read(idx)), ub = materialize(read(upd));
-      instrs.push({
-        op: "scatter", idx: ib, upd: ub, out, dt: dtCode(outAval.dtype)!, rop: scatterRop, rows: prod(idx.aval.shape.slice(0, -1)),
-        inner: prod(x.aval.shape.slice(k)), dims: x.aval.shape.slice(0, k), strides: contiguous(x.aval.shape).slice(0, k),
-      });
-      env.set(e.outvars[0], fullView(out));
-      return true;
-    }
-    if (name === "concatenate" && (cls(outAval.dtype) || outAval.dtype === "complex64")) {
-      const out = temp(outAval);
-      const d = p.dimension as number;
-      const os = contiguous(outAval.shape);
-      let at = 0;
-      for (const a of e.inputs) {
-        const v = asView(read(a));
-        instrs.push({ op: "copy", input: v, out, outOffset: at * os[d], outStrides: os });
-        at += a.aval.shape[d];
-      }
-      env.set(e.outvars[0], fullView(out));
-      return true;
-    }
-    if (name === "pad" && cls(outAval.dtype)) {
-      const cfg = p.padding_config as [number, number, number][];
-      const [x, value] = e.inputs;
-      const out = temp(outAval);
-      if (value instanceof Literal) instrs.push({ op: "fill", out, n: outAval.size, bytes: nbytes(outAval.dtype), lo: literalBits(value), hi: literalHi(value) });
-      else emitFused(new Lazy([...outAval.shape], nodeOf(value, [...outAval.shape])), out);
-      // Input element j lands at lo + j (interior + 1); negative padding crops, so keep only the
-      // elements that land inside the output.
-      const os = contiguous(outAval.shape);
-      let v = asView(read(x));
-      let outOffset = 0;
-      const shape: number[] = [], offsets: number[] = [];
-      cfg.forEach(([lo, , interior], i) => {
-        const step = interior + 1, n = v.shape[i], size = outAval.shape[i];
-        const first = lo >= 0 ? 0 : Math.ceil(-lo / step);
-        const last = Math.min(n - 1, Math.floor((size - 1 - lo) / step));
-        shape.push(Math.max(0, last - first + 1));
-        offsets.push(first);
-        outOffset += (lo + first * step) * os[i];
-      });
-      v = { ...v, offset: v.offset + offsets.reduce((s, f, i) => s + f * v.strides[i], 0), shape };
-      if (prod(shape) > 0) instrs.push({ op: "copy", input: v, out, outOffset, outStrides: os.map((s, i) => s * (cfg[i][2] + 1)) });
-      env.set(e.outvars[0], fullView(out));
-      return true;
-    }
-    return false;
+    return lowerDataKernel(cx, e);
   }
 
   // Outputs: each gets its own buffer. A temporary that holds exactly an output becomes it.
@@ -951,53 +758,3 @@ function float32Only(root: Node): boolean {
   return root.dtype === "float32" && ok(root);
 }
 
-/** A fill value's bytes for `dtype`, as two int32 words (complex: the real part, then 0). */
-function fillBits(v: number, dtype: DType): [number, number] {
-  const h = hostFromValues([1], dtype, [v]).data;
-  const words = new Int32Array(2);
-  new Uint8Array(words.buffer).set(new Uint8Array(h.buffer, h.byteOffset, Math.min(8, h.byteLength)));
-  return [words[0], words[1]];
-}
-
-function literalBits(l: Literal): number {
-  const d = l.aval.dtype;
-  if (d === "float64") return new Int32Array(new Float64Array([Number(l.val)]).buffer)[0];
-  if (d === "float16") return float16Bits(Number(l.val));
-  if (d === "complex64") return new Int32Array(new Float32Array([Number(l.val)]).buffer)[0];
-  return constBits(l.val, d);
-}
-
-function literalHi(l: Literal): number {
-  return l.aval.dtype === "float64" ? new Int32Array(new Float64Array([Number(l.val)]).buffer)[1] : 0;
-}
-
-/** `v` read at each index of `shape` under lax broadcasting (rank-0 or size-1 axes stretch). */
-function broadcastView(v: View, shape: number[]): View {
-  if (v.shape.join() === shape.join()) return v;
-  if (v.shape.length === 0) return { ...v, shape, strides: shape.map(() => 0) };
-  binaryShape("broadcast", [v.shape, shape]);
-  return { ...v, shape, strides: v.strides.map((s, i) => (v.shape[i] === 1 && shape[i] !== 1 ? 0 : s)) };
-}
-
-/** The single stride of a group of axes read in order, or null when they don't collapse. */
-function collapse(v: View, group: number[]): number | null {
-  const dims = group.filter((d) => v.shape[d] !== 1);
-  if (!dims.length) return 0;
-  for (let i = 0; i + 1 < dims.length; i++) {
-    if (v.strides[dims[i]] !== v.strides[dims[i + 1]] * v.shape[dims[i + 1]]) return null;
-  }
-  return v.strides[dims[dims.length - 1]];
-}
-
-/** A view with a new shape over the same elements, when strides allow it without a copy. */
-function reshapeView(v: View, newShape: number[]): View | null {
-  const nonOne = (s: number[]) => s.filter((n) => n !== 1);
-  if (nonOne(v.shape).join() === nonOne(newShape).join()) {
-    const st = v.shape.map((_, i) => i).filter((i) => v.shape[i] !== 1).map((i) => v.strides[i]);
-    let k = 0;
-    return { ...v, shape: [...newShape], strides: newShape.map((n) => (n === 1 ? 0 : st[k++])) };
-  }
-  const c = contiguous(v.shape);
-  if (v.shape.every((n, i) => n === 1 || v.strides[i] === c[i])) return { ...v, shape: [...newShape], strides: contiguous(newShape) };
-  return null;
-}
