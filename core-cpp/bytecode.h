@@ -30,8 +30,9 @@ enum Op : int32_t {
 };
 
 // Storage dtypes of kernel inputs and outputs.
-// DT_C64 is an output only: float32 real and imaginary parts interleaved by E_STOREC.
-enum DT : int32_t { DT_F32 = 0, DT_I32 = 1, DT_U32 = 2, DT_BOOL = 3, DT_F64 = 4, DT_C64 = 5 };
+// DT_C64 is an output only: float32 real and imaginary parts interleaved by E_STOREC. DT_F16
+// is storage only (fused kernels load it into float32 lanes and round stores to it).
+enum DT : int32_t { DT_F32 = 0, DT_I32 = 1, DT_U32 = 2, DT_BOOL = 3, DT_F64 = 4, DT_C64 = 5, DT_F16 = 6 };
 
 // Reductions.
 enum ROp : int32_t { R_SUM = 0, R_PROD = 1, R_MAX = 2, R_MIN = 3, R_AND = 4, R_OR = 5, R_ARGMAX = 6, R_ARGMIN = 7 };
@@ -63,6 +64,7 @@ enum EOp : int32_t {
   E_IPOW = 91,     // dst <- a ** b (b a literal non-negative int; float register)
   // shifts by a literal count b in [0, 32), and rotate left by b in (0, 32)
   E_SHLI = 92, E_SHRLI = 93, E_SHRAI = 94, E_ROTLI = 95,
+  E_F16ROUND = 96, // dst <- a rounded to the nearest float16 (kept in float32 lanes)
   // float64 (f64 registers; comparisons and is_finite give i32 0/1 lanes)
   E_DADD = 100, E_DSUB, E_DMUL, E_DDIV, E_DMAX, E_DMIN, E_DNEG, E_DABS, E_DSQRT, E_DRSQRT,
   E_DFLOOR = 110, E_DCEIL, E_DROUND_EVEN, E_DROUND_AWAY, E_DSIGN, E_DSQUARE, E_DPOW, E_DATAN2, E_DREM, E_DISFINITE,

@@ -129,6 +129,29 @@ void load64(const double* p, int64_t s, Reg& d, int len) {
   }
 }
 
+// float16 <-> float32, round to nearest even (as the reference's float16Bits).
+inline float half_to_float(uint16_t h) {
+  const uint32_t sign = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  if (e == 0) return sign ? -(float)m * 0x1p-24f : (float)m * 0x1p-24f;
+  if (e == 31) return __builtin_bit_cast(float, sign | 0x7f800000u | (m << 13));
+  return __builtin_bit_cast(float, sign | ((e + 112) << 23) | (m << 13));
+}
+
+inline uint16_t float_to_half(float f) {
+  uint32_t x = __builtin_bit_cast(uint32_t, f);
+  const uint16_t sign = (x >> 16) & 0x8000;
+  x &= 0x7fffffffu;
+  if (x >= 0x7f800000u) return sign | 0x7c00 | (x > 0x7f800000u ? 0x200 : 0);
+  if (x >= 0x477ff000u) return sign | 0x7c00;  // from 65520 up: infinity
+  if (x < 0x38800000u) {                        // below 2^-14: a subnormal half (or zero)
+    const float a = __builtin_bit_cast(float, x) * 0x1p24f;  // exact: the half's units
+    return sign | (uint16_t)wasm_f32x4_extract_lane(wasm_f32x4_nearest(wasm_f32x4_splat(a)), 0);
+  }
+  // Rebias the exponent and round the 13 dropped bits to nearest even.
+  x += 0xc8000fffu + ((x >> 13) & 1);
+  return sign | (uint16_t)(x >> 13);
+}
+
 void load(const Kernel& k, const Input& in, Reg& d, const int64_t* base, int j0, int len) {
   const int64_t s = in.strides[k.rank - 1];
   const int64_t off = *base + (int64_t)j0 * s;
@@ -144,6 +167,15 @@ void load(const Kernel& k, const Input& in, Reg& d, const int64_t* base, int j0,
   }
   if (in.dtype == DT_F64) {
     load64(reinterpret_cast<const double*>(in.base) + off, s, d, len);
+    return;
+  }
+  if (in.dtype == DT_F16) {
+    const uint16_t* p = reinterpret_cast<const uint16_t*>(in.base) + off;
+    for (int v = 0; v < nv; ++v) {
+      float t[4] = {0, 0, 0, 0};
+      for (int l = 0; l < 4 && v * 4 + l < len; ++l) t[l] = half_to_float(p[(v * 4 + l) * s]);
+      d[v] = wasm_v128_load(t);
+    }
     return;
   }
   const int32_t* p = reinterpret_cast<const int32_t*>(in.base) + off;
@@ -175,6 +207,15 @@ void store(uint8_t* base, int32_t dtype, const Reg& r, int64_t at, int len) {
       int32_t t[4];
       wasm_v128_store(t, r[v]);
       for (int l = 0; l < 4 && v * 4 + l < len; ++l) p[v * 4 + l] = t[l] != 0;
+    }
+    return;
+  }
+  if (dtype == DT_F16) {
+    uint16_t* p = reinterpret_cast<uint16_t*>(base) + at;
+    for (int v = 0; v < nv; ++v) {
+      float t[4];
+      wasm_v128_store(t, r[v]);
+      for (int l = 0; l < 4 && v * 4 + l < len; ++l) p[v * 4 + l] = float_to_half(t[l]);
     }
     return;
   }
@@ -322,6 +363,7 @@ void run_block(const Kernel& k, int64_t row, int j0, int len, Reg* regs, uint8_t
       case E_FCEIL: MAP1(wasm_f32x4_ceil(x)); break;
       case E_FROUND_EVEN: MAP1(wasm_f32x4_nearest(x)); break;
       case E_FROUND_AWAY: lanes_f(D, A, A, nv, [](float x, float) { return round_away_s(x); }); break;
+      case E_F16ROUND: lanes_f(D, A, A, nv, [](float x, float) { return half_to_float(float_to_half(x)); }); break;
       case E_FSIGN:
         MAP1(wasm_v128_bitselect(
             x, wasm_v128_or(wasm_v128_and(x, wasm_i32x4_splat((int32_t)0x80000000)), wasm_f32x4_splat(1.0f)),
@@ -509,7 +551,8 @@ const int32_t* parse_kernel(const int32_t* p, uint8_t* const* slots, Kernel& k) 
   for (int i = 0; i < k.n_in; ++i) {
     int32_t slot = *p++, offset = *p++;
     k.in[i].dtype = *p++;
-    k.in[i].base = slots[slot] + (int64_t)offset * (k.in[i].dtype == DT_BOOL ? 1 : k.in[i].dtype == DT_F64 ? 8 : 4);
+    const int32_t dt = k.in[i].dtype;
+    k.in[i].base = slots[slot] + (int64_t)offset * (dt == DT_BOOL ? 1 : dt == DT_F16 ? 2 : dt == DT_F64 ? 8 : 4);
     wide |= k.in[i].dtype == DT_F64;
     for (int d = 0; d < k.rank; ++d) k.in[i].strides[d] = *p++;
   }

@@ -306,4 +306,29 @@ describe("wasm backend", () => {
       close(got.dataSync(), want.dataSync(), g === g64 ? 1e-12 : 1e-4); // float32 sums of 9000 terms
     }
   });
+
+  it("computes float16 in float32 lanes rounded after every op (no host calls), bit for bit as the cpu reference", () => {
+    const stats = (jax.getBackend("wasm") as any).stats;
+    const n = 5000;
+    // Values across float16's range: subnormals, large ones whose products overflow to inf, ties.
+    const vals = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 2 ** ((i % 40) - 24) + (i % 7 === 0 ? 1 + 2 ** -11 : 0));
+    const f = (x: jax.Array, y: jax.Array) => [np.tanh(x.mul(2).add(1)).mul(x).sub(np.exp(x.neg())), x.mul(y).add(y.div(x)), np.sqrt(np.abs(x)).astype("float32"), x.astype("float32").mul(3).astype("float16")];
+    const x = np.array(vals).astype("float16"), y = np.array(vals.map((v) => v * 0.75 + 0.5)).astype("float16");
+    const h0 = stats.hostCalls;
+    const got = jax.jit(f)(x, y) as jax.Array[];
+    expect(stats.hostCalls).toBe(h0);
+    const want = jax.jit(f, { backend: "cpu" })(jax.devicePut(x, "cpu"), jax.devicePut(y, "cpu")) as jax.Array[];
+    got.forEach((g, k) => {
+      expect(g.dtype).toBe(want[k].dtype);
+      const [a, b] = [g.dataSync(), want[k].dataSync()];
+      // transcendental results (output 0) within one float16 ulp; the rest exact
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) {
+        if (Number.isNaN(a[i]) && Number.isNaN(b[i])) continue;
+        const ulp = Math.max(2 ** -24, 2 ** (Math.floor(Math.log2(Math.abs(b[i]) || 1)) - 10));
+        worst = Math.max(worst, a[i] === b[i] ? 0 : Math.abs(a[i] - b[i]) / ulp);
+      }
+      expect(worst).toBeLessThanOrEqual(k === 0 ? 1 : 0);
+    });
+  });
 });

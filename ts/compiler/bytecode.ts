@@ -1,14 +1,14 @@
 // The bytecode the wasm core executes (core-cpp/bytecode.h has the same numbers; a spec
 // compares them). A program is int32 words: instructions [op, length, ...payload].
 
-import { DType, float16Bits } from "../core/dtype.js";
+import { DType, float16Bits, float16Value } from "../core/dtype.js";
 import { hostFromValues } from "../core/host.js";
 import type { Literal } from "../core/jaxpr.js";
 
 export const Op = { FUSED: 1, DOT: 2, REDUCE: 3, COPY: 4, FILL: 5, HOST: 6, GATHER: 7, SCATTER: 8, SCAN: 9, WHILE: 10, COND: 11, DSLICE: 12, CUMULATIVE: 13, SORT: 14, REDUCE_FUSED: 15 } as const;
 
 /** Storage dtypes the kernels handle natively; others go through host calls. */
-export const DT = { F32: 0, I32: 1, U32: 2, BOOL: 3, F64: 4, C64: 5 } as const;
+export const DT = { F32: 0, I32: 1, U32: 2, BOOL: 3, F64: 4, C64: 5, F16: 6 } as const;
 
 export const ROp = { SUM: 0, PROD: 1, MAX: 2, MIN: 3, AND: 4, OR: 5, ARGMAX: 6, ARGMIN: 7 } as const;
 
@@ -26,6 +26,7 @@ export const E = {
   F2I: 80, F2U: 81, I2F: 82, U2F: 83, TOBOOL: 84, FTOBOOL: 85,
   SELECT: 90, IPOW: 91,
   SHLI: 92, SHRLI: 93, SHRAI: 94, ROTLI: 95,
+  F16ROUND: 96,
   DADD: 100, DSUB: 101, DMUL: 102, DDIV: 103, DMAX: 104, DMIN: 105, DNEG: 106, DABS: 107, DSQRT: 108, DRSQRT: 109,
   DFLOOR: 110, DCEIL: 111, DROUND_EVEN: 112, DROUND_AWAY: 113, DSIGN: 114, DSQUARE: 115, DPOW: 116, DATAN2: 117, DREM: 118, DISFINITE: 119,
   DEQ: 120, DNE: 121, DLT: 122, DLE: 123, DGT: 124, DGE: 125,
@@ -51,6 +52,9 @@ export function dtCode(d: DType): number | null {
   }
 }
 
+/** A fused kernel's load/store dtype: the native ones, and float16 (computed in float32 lanes). */
+export const kernelDt = (d: DType): number | null => (d === "float16" ? DT.F16 : dtCode(d));
+
 /** Appends instructions; `finish` gives the program words. */
 export class Encoder {
   private words: number[] = [];
@@ -70,8 +74,10 @@ export class Encoder {
 
 // ---- literal bits in instruction words ----
 
+/** A constant's register bits (float16 lives in float32 lanes, so its value's float32 bits). */
 export function constBits(v: number | boolean, d: DType): number {
   if (d === "float32") return new Int32Array(new Float32Array([Number(v)]).buffer)[0];
+  if (d === "float16") return new Int32Array(new Float32Array([float16Value(float16Bits(Number(v)))]).buffer)[0];
   if (d === "float64") return new Int32Array(new Float64Array([Number(v)]).buffer)[0];
   if (d === "bool") return v ? 1 : 0;
   return Number(v) | 0;

@@ -8,7 +8,7 @@ import { ShapedArray, prod } from "../core/aval.js";
 import { DType } from "../core/dtype.js";
 import { Atom, Jaxpr, JaxprEqn, Literal, Var } from "../core/jaxpr.js";
 import { Buf, View, broadcastView, collapse, contiguous, fullView, nbytes, reshapeView } from "./buffers.js";
-import { DT, E, ROp, VMath, constBits, constHi, dtCode, literalBits, literalHi } from "./bytecode.js";
+import { DT, E, ROp, VMath, constBits, constHi, dtCode, kernelDt, literalBits, literalHi } from "./bytecode.js";
 import * as C from "./complex.js";
 import { LowerContext, lowerControlFlow } from "./control.js";
 import { lowerDataKernel } from "./movement.js";
@@ -88,10 +88,11 @@ export const nativeVMath = new Set<string>();
 // ---- elementwise op selection ----
 
 // Dtype classes of the native kernels: float32, float64 ("d"), int32, uint32, bool. float16
-// and complex64 have none: their primitives stay host calls (the cpu reference kernels), and
-// their buffers move only as bytes (gather, copies of outputs).
+// computes as float32 ("f") with every result rounded to float16 (E.F16ROUND: as the reference,
+// and correctly rounded for + - * / sqrt, since 24 >= 2 * 11 + 2); complex64 lowers to pairs
+// of float32 expressions (complex.ts).
 type Cls = "f" | "d" | "i" | "u" | "b";
-const CLASSES: Partial<Record<DType, Cls>> = { float32: "f", float64: "d", int32: "i", uint32: "u", bool: "b" };
+const CLASSES: Partial<Record<DType, Cls>> = { float32: "f", float16: "f", float64: "d", int32: "i", uint32: "u", bool: "b" };
 const cls = (d: DType): Cls | null => CLASSES[d] ?? null;
 
 const UNARY: Record<string, Partial<Record<Cls, number>>> = {
@@ -334,7 +335,7 @@ export function lower(jaxpr: Jaxpr): Lowered {
       if (n.k === "pair") code.push(E.STOREC, 0, k, reg(roots[r++]), reg(roots[r++]));
       else code.push(E.STORE, 0, k, reg(roots[r++]), 0);
     });
-    const outDts = nodes.map((n, k) => (n.k === "pair" ? DT.C64 : dtCode(dtypes[k])!));
+    const outDts = nodes.map((n, k) => (n.k === "pair" ? DT.C64 : kernelDt(dtypes[k])!));
     return { shape, ins: views, outDts, code };
   };
 
@@ -361,7 +362,10 @@ export function lower(jaxpr: Jaxpr): Lowered {
     env.set(v, (uses.get(v) ?? 0) > 1 ? fullView(materialize(lz)) : lz);
   };
 
-  const op = (eop: number, args: Node[], dtype: DType, imm = 0): Node => ({ k: "op", eop, args, imm, dtype });
+  const op = (eop: number, args: Node[], dtype: DType, imm = 0): Node => {
+    const n: Node = { k: "op", eop, args, imm, dtype };
+    return dtype === "float16" && eop !== E.F16ROUND ? { k: "op", eop: E.F16ROUND, args: [n], imm: 0, dtype } : n;
+  };
 
   /** Elementwise primitives as expression nodes; null when there is no native kernel. */
   const elementwise = (e: JaxprEqn): Node | null => {
@@ -372,6 +376,7 @@ export function lower(jaxpr: Jaxpr): Lowered {
     const c = inD ? cls(inD) : null;
     if (outAval.dtype === "complex64" || e.inputs.some((a) => a.aval.dtype === "complex64")) return complexElementwise(e);
     if (!cls(outAval.dtype) || e.inputs.some((a) => !cls(a.aval.dtype))) return null;
+    if (name === "nextafter" && inD === "float16") return null; // steps in float16 ulps
     const args = () => e.inputs.map((a) => nodeOf(a, shape));
     if (name in UNARY) {
       const eop = c && UNARY[name][c];
@@ -493,7 +498,7 @@ export function lower(jaxpr: Jaxpr): Lowered {
   const convertNode = (x: Node, from: DType, to: DType): Node | null => {
     const [a, b] = [cls(from), cls(to)];
     if (!a || !b) return null;
-    if (a === b) return x;
+    if (a === b) return to === "float16" && from !== "float16" ? op(E.F16ROUND, [x], to) : x;
     const eop = CONVERT[`${a}${b}`];
     return eop !== undefined ? op(eop, [x], to) : ({ ...x, dtype: to } as Node); // int32 <-> uint32 <-> bool widening keeps the bits
   };

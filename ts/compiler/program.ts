@@ -7,7 +7,7 @@ import { HostArray } from "../core/host.js";
 import { Jaxpr } from "../core/jaxpr.js";
 import { interpretEqn } from "../backends/cpu/index.js";
 import type { Core } from "../../bindings/core.js";
-import { E, Encoder, Op, dtCode } from "./bytecode.js";
+import { E, Encoder, Op, dtCode, kernelDt } from "./bytecode.js";
 import { Buf, Instr, Kernel, Lowered, lower, nbytes } from "./lower.js";
 import { simplify } from "./simplify.js";
 
@@ -212,7 +212,7 @@ export class WasmProgram {
         : collapseDims(k.shape, k.ins.map((v) => v.strides));
       if (shape.length > MAX_RANK) throw new Error(`webjax wasm: kernels of rank ${shape.length} (over ${MAX_RANK}) are not supported.`);
       const words = [shape.length, ...shape, k.ins.length];
-      k.ins.forEach((v, i) => words.push(s(v.buf), v.offset, dtCode(v.dtype)!, ...strides[i]));
+      k.ins.forEach((v, i) => words.push(s(v.buf), v.offset, kernelDt(v.dtype)!, ...strides[i]));
       words.push(outs.length, ...outs.flatMap((b, i) => [s(b), k.outDts[i]]));
       words.push(k.code.length / 5, ...k.code);
       return words;
