@@ -330,5 +330,21 @@ describe("wasm backend", () => {
       }
       expect(worst).toBeLessThanOrEqual(k === 0 ? 1 : 0);
     });
+    // Reductions and matmuls accumulate in float32 and round once: within a float16 ulp or so.
+    const g = (a: jax.Array, b: jax.Array) => [a.reshape([50, 100]).mul(0.01).sum({ axis: 1 }), np.matmul(a.reshape([50, 100]).mul(5e-4), b.reshape([100, 50]).mul(5e-4))];
+    const h1 = stats.hostCalls;
+    const [s, m] = jax.jit(g)(x, y) as jax.Array[];
+    expect(stats.hostCalls).toBe(h1);
+    const [s64, m64] = jax.jit(g, { backend: "cpu" })(jax.devicePut(x, "cpu"), jax.devicePut(y, "cpu")) as jax.Array[];
+    expect(s.dtype).toBe("float16");
+    expect(m.dtype).toBe("float16");
+    expect(Array.from(m64.dataSync()).every(Number.isFinite)).toBe(true); // no overflow: every entry compares
+    for (const [a, b] of [[s, s64], [m, m64]]) {
+      const [p, q] = [a.dataSync(), b.dataSync()];
+      for (let i = 0; i < q.length; i++) {
+        if (Number.isNaN(q[i]) || !Number.isFinite(q[i])) expect(Object.is(p[i], q[i]) || (Number.isNaN(p[i]) && Number.isNaN(q[i]))).toBe(true);
+        else expect(Math.abs(p[i] - q[i])).toBeLessThanOrEqual(2 ** -9 * Math.abs(q[i]) + 2 ** -20);
+      }
+    }
   });
 });

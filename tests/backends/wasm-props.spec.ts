@@ -320,7 +320,7 @@ function callCase(params: (jaxpr: ClosedJaxpr) => Params): CaseGen {
 
 /** dot_general operands with random batch, free and contracting dimensions in random order. */
 const dotGeneral: CaseGen = (g) => {
-  const d = pick(g, ["float32", "float32", "float32", "int32", "uint32", "float64", "float64"] as DType[]);
+  const d = pick(g, ["float32", "float32", "float32", "int32", "uint32", "float64", "float64", "float16"] as DType[]);
   const [nb, nc] = [int(g, 0, 2), int(g, 0, 2)];
   const [nlf, nrf] = [int(g, 0, 2), int(g, 0, 2)];
   const fill = (n: number) => globalThis.Array.from({ length: n }, () => int(g, 0, 9) === 0 ? pick(g, [0, 1]) : int(g, 1, 6));
@@ -335,7 +335,7 @@ const dotGeneral: CaseGen = (g) => {
   const where = (ax: { k: number; i: number }[], k: number, n: number) => globalThis.Array.from({ length: n }, (_, i) => ax.findIndex((a) => a.k === k && a.i === i));
   const dn = [[where(la, 2, nc), where(ra, 1, nc)], [where(la, 0, nb), where(ra, 0, nb)]];
   // uint32: any bits (products and sums wrap); int32 small; floats moderate.
-  const values: A.ValueOptions | undefined = d === "uint32" ? undefined : d === "int32" ? { min: -100, max: 100 } : { min: -1e3, max: 1e3 };
+  const values: A.ValueOptions | undefined = d === "uint32" ? undefined : d === "int32" ? { min: -100, max: 100 } : d === "float16" ? { min: -8, max: 8 } : { min: -1e3, max: 1e3 };
   const pet = d === "int32" && int(g, 0, 3) === 0 ? "float32" : pick(g, [null, d]);
   return {
     inputs: [arr(g, d, la.map((a) => a.n), values), arr(g, d, ra.map((a) => a.n), values)],

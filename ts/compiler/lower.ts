@@ -618,7 +618,9 @@ export function lower(jaxpr: Jaxpr): Lowered {
       const x = e.inputs[0];
       // A complex sum is a float32 sum over an interleaved [..., 2] array.
       const width = x.aval.dtype === "complex64" && name === "reduce_sum" ? 2 : 1;
-      const dt = width === 2 ? DT.F32 : dtCode(x.aval.dtype);
+      // float16 reduces in float32 (its values are float32 values) and rounds the result once.
+      const half = x.aval.dtype === "float16";
+      const dt = width === 2 || half ? DT.F32 : dtCode(x.aval.dtype);
       const rop = { reduce_sum: ROp.SUM, reduce_prod: ROp.PROD, reduce_max: ROp.MAX, reduce_min: ROp.MIN, reduce_and: ROp.AND, reduce_or: ROp.OR, argmax: ROp.ARGMAX, argmin: ROp.ARGMIN }[name];
       if (dt === null || rop === undefined || x.aval.size === 0) return false;
       if ((rop === ROp.SUM || rop === ROp.PROD) && x.aval.dtype === "bool") return false;
@@ -634,12 +636,15 @@ export function lower(jaxpr: Jaxpr): Lowered {
       }
       const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
       const consecutive = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
-      const xval = read(x);
+      const xval = half ? new Lazy([...shape], { ...nodeOf(x, [...shape]), dtype: "float32" } as Node) : read(x);
+      const arg = rop === ROp.ARGMAX || rop === ROp.ARGMIN;
+      const out = temp(half && !arg ? new ShapedArray(outAval.shape, "float32") : outAval);
+      const result = () =>
+        half && !arg ? lazyResult(e.outvars[0], op(E.F16ROUND, [{ k: "in", view: fullView(out), dtype: "float32" }], "float16")) : env.set(e.outvars[0], fullView(out));
       const trailing = consecutive && axes[axes.length - 1] === shape.length - 1;
       if (xval instanceof Lazy && trailing && float32Only(xval.node) && rop <= ROp.MIN && x.aval.size >= REDUCE_FUSE_MIN) {
-        const out = temp(outAval);
         instrs.push({ op: "reduceFused", input: kernelOf(xval.shape, [xval.node], ["float32"]), out, rop, outer: prod(shape.slice(0, axes[0])), red: prod(axes.map((a) => shape[a])) });
-        env.set(e.outvars[0], fullView(out));
+        result();
         return true;
       }
       let v = asView(xval);
@@ -657,14 +662,15 @@ export function lower(jaxpr: Jaxpr): Lowered {
         inner = width;
       }
       const input = materialize(v);
-      const out = temp(outAval);
       instrs.push({ op: "reduce", input, out, rop, dt, outer, red, inner });
-      env.set(e.outvars[0], fullView(out));
+      result();
       return true;
     }
     if (name === "dot_general") {
       const complex = outAval.dtype === "complex64" && e.inputs.every((a) => a.aval.dtype === "complex64");
-      const dt = ["float32", "float64", "int32", "uint32"].includes(outAval.dtype) ? outAval.dtype : null;
+      // float16 multiplies in float32 (exact products, float32 sums) and rounds the result once.
+      const half = outAval.dtype === "float16";
+      const dt = ["float32", "float64", "int32", "uint32", "float16"].includes(outAval.dtype) ? outAval.dtype : null;
       if (!complex && (!dt || e.inputs.some((a) => a.aval.dtype !== dt))) return false;
       const [[lc, rc], [lb, rb]] = p.dimension_numbers as [[number[], number[]], [number[], number[]]];
       const [x, y] = e.inputs;
@@ -680,8 +686,9 @@ export function lower(jaxpr: Jaxpr): Lowered {
         }
         return out;
       };
+      const operand = (a: Atom): Value => (half ? new Lazy([...a.aval.shape], { ...nodeOf(a, [...a.aval.shape]), dtype: "float32" } as Node) : read(a));
       const prep = (a: Atom, gs: number[][]): [View, number[]] => {
-        let v = asView(read(a));
+        let v = asView(operand(a));
         let s = groups(v, gs);
         if (!s) {
           const perm = gs.flat();
@@ -710,9 +717,10 @@ export function lower(jaxpr: Jaxpr): Lowered {
         lazyResult(e.outvars[0], { k: "pair", re: op(E.FSUB, [rr, ii], "float32"), im: op(E.FADD, [ri, ir], "float32"), dtype: "complex64" });
         return true;
       }
-      const out = temp(outAval);
-      instrs.push({ op: "dot", a: av, b: bv, out, dt: dtCode(dt!)!, ...dims, as, bs });
-      env.set(e.outvars[0], fullView(out));
+      const out = temp(half ? new ShapedArray(outAval.shape, "float32") : outAval);
+      instrs.push({ op: "dot", a: av, b: bv, out, dt: half ? DT.F32 : dtCode(dt!)!, ...dims, as, bs });
+      if (half) lazyResult(e.outvars[0], op(E.F16ROUND, [{ k: "in", view: fullView(out), dtype: "float32" }], "float16"));
+      else env.set(e.outvars[0], fullView(out));
       return true;
     }
     return lowerDataKernel(cx, e);
