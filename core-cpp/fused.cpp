@@ -152,6 +152,25 @@ inline uint16_t float_to_half(float f) {
   return sign | (uint16_t)(x >> 13);
 }
 
+// Float32 lanes rounded to the nearest float16 value (ties to even), as float16_round of
+// float_to_half then half_to_float, on four lanes at once.
+inline v128_t f16_round(v128_t f) {
+  const v128_t sign = wasm_v128_and(f, wasm_i32x4_splat((int32_t)0x80000000u));
+  const v128_t x = wasm_v128_and(f, wasm_i32x4_splat(0x7fffffff));
+  // Normal halves: round the 13 dropped mantissa bits to nearest even.
+  const v128_t odd = wasm_v128_and(wasm_u32x4_shr(x, 13), wasm_i32x4_splat(1));
+  const v128_t normal = wasm_v128_and(wasm_i32x4_add(wasm_i32x4_add(x, wasm_i32x4_splat(0xfff)), odd), wasm_i32x4_splat((int32_t)0xffffe000u));
+  // Subnormal halves (below 2^-14): multiples of 2^-24, rounded to nearest even.
+  const v128_t sub = wasm_f32x4_mul(wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(0x1p24f))), wasm_f32x4_splat(0x1p-24f));
+  const v128_t is_sub = wasm_u32x4_lt(x, wasm_i32x4_splat(0x38800000));
+  const v128_t is_inf = wasm_u32x4_ge(x, wasm_i32x4_splat(0x477ff000));  // 65520 and up, and inf
+  const v128_t is_nan = wasm_u32x4_gt(x, wasm_i32x4_splat(0x7f800000));
+  v128_t r = wasm_v128_bitselect(sub, normal, is_sub);
+  r = wasm_v128_bitselect(wasm_i32x4_splat(0x7f800000), r, is_inf);
+  r = wasm_v128_bitselect(wasm_i32x4_splat(0x7fc00000), r, is_nan);
+  return wasm_v128_or(r, sign);
+}
+
 void load(const Kernel& k, const Input& in, Reg& d, const int64_t* base, int j0, int len) {
   const int64_t s = in.strides[k.rank - 1];
   const int64_t off = *base + (int64_t)j0 * s;
@@ -363,7 +382,7 @@ void run_block(const Kernel& k, int64_t row, int j0, int len, Reg* regs, uint8_t
       case E_FCEIL: MAP1(wasm_f32x4_ceil(x)); break;
       case E_FROUND_EVEN: MAP1(wasm_f32x4_nearest(x)); break;
       case E_FROUND_AWAY: lanes_f(D, A, A, nv, [](float x, float) { return round_away_s(x); }); break;
-      case E_F16ROUND: lanes_f(D, A, A, nv, [](float x, float) { return half_to_float(float_to_half(x)); }); break;
+      case E_F16ROUND: MAP1(f16_round(x)); break;
       case E_FSIGN:
         MAP1(wasm_v128_bitselect(
             x, wasm_v128_or(wasm_v128_and(x, wasm_i32x4_splat((int32_t)0x80000000)), wasm_f32x4_splat(1.0f)),

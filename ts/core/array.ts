@@ -3,7 +3,7 @@
 
 import { ShapedArray, prod } from "./aval.js";
 import { Backend, Buffer, Device, deviceOf } from "./backend.js";
-import { DType, TypedArray, float16Value } from "./dtype.js";
+import { DType, TypedArray, decodeFloat16, float16Value } from "./dtype.js";
 import { ConcretizationTypeError } from "./errors.js";
 import type { Trace } from "./trace.js";
 
@@ -307,7 +307,7 @@ export abstract class Tracer extends Array {
 }
 
 function userView(data: TypedArray, dtype: DType): TypedArray {
-  return dtype === "float16" ? Float32Array.from(data, float16Value) : data;
+  return dtype === "float16" ? decodeFloat16(data) : data;
 }
 
 /** Host values for tolist/item: bools as booleans, float16 decoded, complex as [re, im]. */

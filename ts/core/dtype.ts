@@ -165,6 +165,19 @@ export function float16Bits(x: number): number {
   return sign | half;
 }
 
+let halfTable: Float32Array | null = null;
+
+/** float16 bits as float32 values, by a table of all 65536 halves (readback of large arrays). */
+export function decodeFloat16(bits: ArrayLike<number>): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = float16Value(h);
+  }
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = halfTable[bits[i]];
+  return out;
+}
+
 export function float16Value(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const e = (h >>> 10) & 0x1f;
