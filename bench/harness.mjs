@@ -109,3 +109,19 @@ export function formatRate(x) {
   if (!Number.isFinite(x)) return "-";
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 }
+
+/**
+ * A webjax case's body: `f(xa)` then `await data()` each run (readback included), freeing the
+ * result; `xa` is freed when the case is done.
+ */
+export function webjaxReadback(f, xa) {
+  return {
+    async run() {
+      const y = f(xa);
+      const d = await y.data();
+      y.dispose();
+      return d;
+    },
+    dispose: () => xa.dispose(),
+  };
+}

@@ -1,7 +1,7 @@
 // The fused elementwise chain tanh(2x+1)*x - exp(-x) over 4M float32: one read and one
 // write per element if the library fuses (jit for webjax and jax-js; tfjs runs the six
 // ops one by one). GB/s counts that ideal traffic, 2 * 4 * n bytes per call.
-import { randomF32 } from "../harness.mjs";
+import { randomF32, webjaxReadback } from "../harness.mjs";
 
 export const name = "elementwise";
 export const summary = "fused chain tanh(2x+1)*x - exp(-x) on 4M float32 (jit), GB/s";
@@ -24,15 +24,7 @@ export function variants({ quick }) {
         webjax({ jax, np }, { x }) {
           const f = jax.jit((x) => np.tanh(x.mul(2).add(1)).mul(x).sub(np.exp(x.neg())));
           const xa = np.array(x);
-          return {
-            async run() {
-              const y = f(xa);
-              const d = await y.data();
-              y.dispose();
-              return d;
-            },
-            dispose: () => xa.dispose(),
-          };
+          return webjaxReadback(f, xa);
         },
         "jax-js"({ jax, np }, { x }) {
           const f = jax.jit((x) => np.tanh(x.ref.mul(2).add(1)).mul(x.ref).sub(np.exp(x.neg())));

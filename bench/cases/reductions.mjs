@@ -1,6 +1,6 @@
 // Reductions over a 2048×2048 float32 array (4M elements): sum over everything, over
 // each axis, max and mean. jit for webjax and jax-js. GB/s counts one read of the input.
-import { randomF32 } from "../harness.mjs";
+import { randomF32, webjaxReadback } from "../harness.mjs";
 
 export const name = "reductions";
 export const summary = "sum (all, axis 0, axis 1), max, mean over 2048×2048 float32 (jit), GB/s";
@@ -55,15 +55,7 @@ export function variants({ quick }) {
         const opts = axis === null ? {} : { axis };
         const f = jax.jit((x) => np[op](x, opts));
         const xa = np.array(x).reshape([rows, cols]);
-        return {
-          async run() {
-            const y = f(xa);
-            const d = await y.data();
-            y.dispose();
-            return d;
-          },
-          dispose: () => xa.dispose(),
-        };
+        return webjaxReadback(f, xa);
       },
       "jax-js"({ jax, np }, { x }) {
         const f = jax.jit((x) => np[op](x, axis));

@@ -1,7 +1,7 @@
 // Transposes of float32 arrays, readback included: x.T + 1 (an elementwise kernel reading a
 // transposed input) and x.T alone over 2048×2048, and a batched swap of the last two axes
 // of [64, 256, 256]. jit for webjax and jax-js. GB/s counts one read and one write per element.
-import { randomF32 } from "../harness.mjs";
+import { randomF32, webjaxReadback } from "../harness.mjs";
 
 export const name = "transpose";
 export const summary = "x.T + 1 and x.T over 2048×2048, [64,256,256] swapping the last two axes (jit), GB/s";
@@ -43,15 +43,7 @@ export function variants({ quick }) {
         webjax({ jax, np }, { x }) {
           const f = jax.jit((x) => (plus ? np.transpose(x, perm).add(1) : np.transpose(x, perm)));
           const xa = np.array(x).reshape(shape);
-          return {
-            async run() {
-              const y = f(xa);
-              const d = await y.data();
-              y.dispose();
-              return d;
-            },
-            dispose: () => xa.dispose(),
-          };
+          return webjaxReadback(f, xa);
         },
         "jax-js"({ jax, np }, { x }) {
           const f = jax.jit((x) => (plus ? x.transpose(perm).add(1) : x.transpose(perm)));
