@@ -171,6 +171,32 @@ inline v128_t f16_round(v128_t f) {
   return wasm_v128_or(r, sign);
 }
 
+// Four float16 (in the low halves of u32 lanes) as float32, and back (ties to even): the
+// scalar half_to_float / float_to_half on SIMD lanes.
+inline v128_t f16x4_to_f32(v128_t h) {
+  const v128_t sign = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x8000)), 16);
+  const v128_t mag = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x7fff)), 13);
+  const v128_t e = wasm_v128_and(h, wasm_i32x4_splat(0x7c00));
+  const v128_t normal = wasm_i32x4_add(mag, wasm_i32x4_splat(112 << 23));
+  const v128_t special = wasm_i32x4_add(mag, wasm_i32x4_splat(224 << 23));  // inf, NaN
+  const v128_t sub = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_v128_and(h, wasm_i32x4_splat(0x3ff))), wasm_f32x4_splat(0x1p-24f));
+  v128_t r = wasm_v128_bitselect(special, normal, wasm_i32x4_eq(e, wasm_i32x4_splat(0x7c00)));
+  r = wasm_v128_bitselect(sub, r, wasm_i32x4_eq(e, wasm_i32x4_splat(0)));
+  return wasm_v128_or(r, sign);
+}
+
+inline v128_t f32_to_f16x4(v128_t f) {
+  const v128_t sign = wasm_v128_and(wasm_u32x4_shr(f, 16), wasm_i32x4_splat(0x8000));
+  const v128_t x = wasm_v128_and(f, wasm_i32x4_splat(0x7fffffff));
+  const v128_t odd = wasm_v128_and(wasm_u32x4_shr(x, 13), wasm_i32x4_splat(1));
+  const v128_t normal = wasm_u32x4_shr(wasm_i32x4_add(wasm_i32x4_add(x, wasm_i32x4_splat((int32_t)0xc8000fffu)), odd), 13);
+  const v128_t sub = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(0x1p24f))));
+  v128_t r = wasm_v128_bitselect(sub, normal, wasm_u32x4_lt(x, wasm_i32x4_splat(0x38800000)));
+  r = wasm_v128_bitselect(wasm_i32x4_splat(0x7c00), r, wasm_u32x4_ge(x, wasm_i32x4_splat(0x477ff000)));
+  r = wasm_v128_bitselect(wasm_i32x4_splat(0x7e00), r, wasm_u32x4_gt(x, wasm_i32x4_splat(0x7f800000)));
+  return wasm_v128_or(r, sign);
+}
+
 void load(const Kernel& k, const Input& in, Reg& d, const int64_t* base, int j0, int len) {
   const int64_t s = in.strides[k.rank - 1];
   const int64_t off = *base + (int64_t)j0 * s;
@@ -190,7 +216,9 @@ void load(const Kernel& k, const Input& in, Reg& d, const int64_t* base, int j0,
   }
   if (in.dtype == DT_F16) {
     const uint16_t* p = reinterpret_cast<const uint16_t*>(in.base) + off;
-    for (int v = 0; v < nv; ++v) {
+    int v = 0;
+    if (s == 1) for (; v * 4 + 4 <= len; ++v) d[v] = f16x4_to_f32(wasm_u32x4_load16x4(p + v * 4));
+    for (; v < nv; ++v) {
       float t[4] = {0, 0, 0, 0};
       for (int l = 0; l < 4 && v * 4 + l < len; ++l) t[l] = half_to_float(p[(v * 4 + l) * s]);
       d[v] = wasm_v128_load(t);
@@ -231,7 +259,12 @@ void store(uint8_t* base, int32_t dtype, const Reg& r, int64_t at, int len) {
   }
   if (dtype == DT_F16) {
     uint16_t* p = reinterpret_cast<uint16_t*>(base) + at;
-    for (int v = 0; v < nv; ++v) {
+    int v = 0;
+    for (; v * 4 + 4 <= len; ++v) {
+      const v128_t h = f32_to_f16x4(r[v]);
+      wasm_v128_store64_lane(p + v * 4, wasm_u16x8_narrow_i32x4(h, h), 0);
+    }
+    for (; v < nv; ++v) {
       float t[4];
       wasm_v128_store(t, r[v]);
       for (int l = 0; l < 4 && v * 4 + l < len; ++l) p[v * 4 + l] = float_to_half(t[l]);
