@@ -1,7 +1,8 @@
 // Control flow in the program: scan, while and cond become nested bytecode blocks (run by
 // OP_SCAN / OP_WHILE / OP_COND over the same slot table). Carried values live in buffers that
-// every step updates in place; a scan's xs and ys are windows, slots the core points at row i
-// of their arrays before each step, so bodies read and write slices without copies.
+// every step rewrites (the new carry is computed, then copied over the old, since the body may
+// still read the old one); a scan's xs and ys are windows, slots the core points at row i of
+// their arrays before each step, so bodies read and write slices without copies.
 
 import { ShapedArray } from "../core/aval.js";
 import { Atom, Jaxpr, JaxprEqn, Var } from "../core/jaxpr.js";
@@ -25,7 +26,7 @@ export interface LowerContext {
   emitKernel(shape: number[], nodes: Node[], outs: Buf[]): void;
 }
 
-/** Loops and branches: carried values live in buffers written in place each step. */
+/** Loops and branches as nested blocks; false for any other primitive. */
 export function lowerControlFlow(cx: LowerContext, e: JaxprEqn): boolean {
 const { read, asView, temp, materialize, materializeInto, block } = cx;
   const p = e.params;
