@@ -83,6 +83,9 @@ const int32_t* run_fill(const int32_t* p, uint8_t* const* slots) {
   const int64_t n = p[3];
   if (eb == 1) {
     memset(out, p[4] & 0xff, n);
+  } else if (eb == 2) {
+    uint16_t* o = reinterpret_cast<uint16_t*>(out);
+    for (int64_t i = 0; i < n; ++i) o[i] = (uint16_t)p[4];
   } else if (eb == 4) {
     int32_t* o = reinterpret_cast<int32_t*>(out);
     for (int64_t i = 0; i < n; ++i) o[i] = p[4];

@@ -28,7 +28,7 @@ export interface LowerContext {
 
 /** Loops and branches as nested blocks; false for any other primitive. */
 export function lowerControlFlow(cx: LowerContext, e: JaxprEqn): boolean {
-const { read, asView, temp, materialize, materializeInto, block } = cx;
+  const { read, asView, temp, materialize, materializeInto, block } = cx;
   const p = e.params;
   const copyInto = (from: Buf, to: Buf) => cx.emit({ op: "copy", input: fullView(from), out: to, outOffset: 0, outStrides: contiguous(to.aval.shape) });
   // Operands read inside a block are computed once, outside it.

@@ -95,7 +95,8 @@ export function lowerDataKernel(cx: LowerContext, e: JaxprEqn): boolean {
     cx.bind(e.outvars[0], fullView(out));
     return true;
   }
-  if (name === "concatenate" && (native(outAval.dtype) || outAval.dtype === "complex64")) {
+  if (name === "concatenate") {
+    // Copies of bytes: any dtype.
     const out = temp(outAval);
     const d = p.dimension as number;
     const os = contiguous(outAval.shape);
@@ -108,7 +109,7 @@ export function lowerDataKernel(cx: LowerContext, e: JaxprEqn): boolean {
     cx.bind(e.outvars[0], fullView(out));
     return true;
   }
-  if (name === "pad" && native(outAval.dtype)) {
+  if (name === "pad" && (native(outAval.dtype) || outAval.dtype === "float16")) {
     const cfg = p.padding_config as [number, number, number][];
     const [x, value] = e.inputs;
     const out = temp(outAval);
