@@ -502,7 +502,7 @@ const int32_t* run_scatter(const int32_t* p, uint8_t* const* slots) {
 // [src, dst, element bytes, rank, update, big shape[rank], window shape[rank], {index slot,
 // unsigned}[rank]]: starts are clamped so the window fits (XLA); update writes the window
 // into big (dynamic_update_slice), otherwise it is read out of it (dynamic_slice).
-const int32_t* run_dslice(const int32_t* p, uint8_t* const* slots) {
+void run_dslice(const int32_t* p, uint8_t* const* slots) {
   const uint8_t* src = slots[p[0]];
   uint8_t* dst = slots[p[1]];
   const int64_t eb = p[2];
@@ -522,7 +522,7 @@ const int32_t* run_dslice(const int32_t* p, uint8_t* const* slots) {
     bs *= big[d], ws *= win[d];
     if (d < rank - 1) rows *= win[d];
   }
-  if (ws == 0) return p;
+  if (ws == 0) return;
   const int64_t row_bytes = (rank ? win[rank - 1] : 1) * eb;
   for (int64_t r = 0; r < rows; ++r) {
     // The window row's coordinates, and its offsets in both arrays.
@@ -536,7 +536,6 @@ const int32_t* run_dslice(const int32_t* p, uint8_t* const* slots) {
     if (update) memcpy(dst + bo * eb, src + wo * eb, row_bytes);
     else memcpy(dst + wo * eb, src + bo * eb, row_bytes);
   }
-  return p;
 }
 
 // ---- OP_CUMULATIVE ----
@@ -559,7 +558,7 @@ void cumulative(const T* in, T* out, int32_t rop, int64_t outer, int64_t n, int6
   }
 }
 
-const int32_t* run_cumulative(const int32_t* p, uint8_t* const* slots) {
+void run_cumulative(const int32_t* p, uint8_t* const* slots) {
   const uint8_t* in = slots[p[0]];
   uint8_t* out = slots[p[1]];
   const int32_t rop = p[2], dt = p[3];
@@ -568,7 +567,6 @@ const int32_t* run_cumulative(const int32_t* p, uint8_t* const* slots) {
   else if (dt == DT_F64) cumulative(reinterpret_cast<const double*>(in), reinterpret_cast<double*>(out), rop, p[4], p[5], p[6], reverse);
   else if (dt == DT_U32) cumulative(reinterpret_cast<const uint32_t*>(in), reinterpret_cast<uint32_t*>(out), rop, p[4], p[5], p[6], reverse);
   else cumulative(reinterpret_cast<const int32_t*>(in), reinterpret_cast<int32_t*>(out), rop, p[4], p[5], p[6], reverse);
-  return p;
 }
 
 // ---- OP_SORT ----
@@ -653,18 +651,17 @@ void sort_lines(void* ctx, int64_t begin, int64_t end, int) {
   wj::free(perm);
 }
 
-const int32_t* run_sort(const int32_t* p, uint8_t* const* slots) {
+void run_sort(const int32_t* p, uint8_t* const* slots) {
   SortLine s{p + 5, p[0], p[1], p[3], p[4], slots};
   const int64_t lines = (int64_t)p[2] * p[4];
   if (lines > 0 && s.n > 0) parallel_for(lines, s.n >= 4096 ? 1 : (1 << 16) / (s.n + 1) + 1, sort_lines, &s);
-  return p;
 }
 
 // ---- control flow ----
 // Blocks are bytecode nested in the instruction, prefixed by their word count. A scan's window
 // slots are rewritten before each step to point at row i of an array (xs read, ys written in
 // place), so a body runs on slices without copies.
-const int32_t* run_scan(const int32_t* p, uint8_t* const* slots) {
+void run_scan(const int32_t* p, uint8_t* const* slots) {
   const int64_t length = p[0];
   const bool reverse = p[1] != 0;
   const int32_t n_win = p[2];
@@ -676,10 +673,9 @@ const int32_t* run_scan(const int32_t* p, uint8_t* const* slots) {
     for (int32_t w = 0; w < n_win; ++w) table[win[3 * w]] = slots[win[3 * w + 1]] + i * win[3 * w + 2];
     run_program(body + 1, body[0], slots);
   }
-  return body + 1 + body[0];
 }
 
-const int32_t* run_while(const int32_t* p, uint8_t* const* slots) {
+void run_while(const int32_t* p, uint8_t* const* slots) {
   const uint8_t* pred = slots[p[0]];
   const int32_t* cond = p + 1;
   const int32_t* body = cond + 1 + cond[0];
@@ -688,17 +684,15 @@ const int32_t* run_while(const int32_t* p, uint8_t* const* slots) {
     if (!*pred) break;
     run_program(body + 1, body[0], slots);
   }
-  return body + 1 + body[0];
 }
 
-const int32_t* run_cond(const int32_t* p, uint8_t* const* slots) {
+void run_cond(const int32_t* p, uint8_t* const* slots) {
   const int32_t n = p[1];
   int32_t k = *reinterpret_cast<const int32_t*>(slots[p[0]]);
   k = k < 0 ? 0 : k >= n ? n - 1 : k;
   const int32_t* block = p + 2;
   for (int32_t b = 0; b < k; ++b) block += 1 + block[0];
   run_program(block + 1, block[0], slots);
-  return p;
 }
 
 }  // namespace
