@@ -10,7 +10,6 @@
 
 #include <wasm_simd128.h>
 
-#include "alloc.h"
 #include "threads.h"
 
 namespace wj {
@@ -341,19 +340,8 @@ void gemm_direct_scalar(const Gemm& g) {
 
 // --- one product, one thread --------------------------------------------------------
 
-// Each thread keeps its packing buffers between calls, so steady-state calls do not
-// allocate. Slot tid is only touched by thread tid.
-float* g_scratch[kMaxThreads];
-int64_t g_scratch_floats[kMaxThreads];
-
-float* thread_scratch(int tid, int64_t floats) {
-  if (g_scratch_floats[tid] < floats) {
-    wj::free(g_scratch[tid]);
-    g_scratch[tid] = static_cast<float*>(wj::alloc(static_cast<size_t>(floats) * sizeof(float)));
-    g_scratch_floats[tid] = g_scratch[tid] ? floats : 0;
-  }
-  return g_scratch[tid];
-}
+// Each thread's packing buffers.
+ThreadScratch<float> g_scratch;
 
 enum class Path { Empty, Zero, Packed, Rows, Axpy, Dots, Scalar };
 
@@ -387,7 +375,7 @@ void gemm_direct(const Gemm& g, Path path) {
 void gemm_one(const Gemm& g, int tid) {
   Path path = choose_path(g);
   if (path == Path::Packed) {
-    if (float* scratch = thread_scratch(tid, packed_scratch_floats(g))) {
+    if (float* scratch = g_scratch.get(tid, packed_scratch_floats(g))) {
       if constexpr (kRelaxed) {
         if (g_checked_loads) return gemm_packed<true>(g, scratch);
       }

@@ -8,7 +8,6 @@
 
 #include <wasm_simd128.h>
 
-#include "alloc.h"
 #include "threads.h"
 
 namespace wj {
@@ -19,17 +18,7 @@ constexpr int64_t kMinMacsPerThread = 1 << 16;
 
 inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
-double* g_scratch[kMaxThreads];
-int64_t g_scratch_doubles[kMaxThreads];
-
-double* thread_scratch(int tid, int64_t doubles) {
-  if (g_scratch_doubles[tid] < doubles) {
-    wj::free(g_scratch[tid]);
-    g_scratch[tid] = static_cast<double*>(wj::alloc(static_cast<size_t>(doubles) * sizeof(double)));
-    g_scratch_doubles[tid] = g_scratch[tid] ? doubles : 0;
-  }
-  return g_scratch[tid];
-}
+ThreadScratch<double> g_scratch;  // each thread's packed A panel
 
 // ap: kc x 4 (a row of 4 A values per k), bp: kc x 4. c (rows x cols of it) = or += the product.
 void micro_4x4(int64_t kc, const double* ap, const double* bp, double* c, int64_t c_rs, int64_t rows, int64_t cols, bool add) {
@@ -80,7 +69,7 @@ void block(const Gemm64Args& g, int64_t p, int64_t i0, int64_t j_lo, int64_t j_h
       for (int64_t j = j_lo; j < j_hi; ++j) c[i * g.c_rs + j] = 0;
     return;
   }
-  double* ap = thread_scratch(tid, kMC * kKC + kKC * kNR);
+  double* ap = g_scratch.get(tid, kMC * kKC + kKC * kNR);
   if (!ap) __builtin_trap();  // out of memory
   double* bp = ap + kMC * kKC;
   for (int64_t l0 = 0; l0 < g.k; l0 += kKC) {

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <wasm_simd128.h>
 
-#include "alloc.h"
 #include "bytecode.h"
 #include "fused.h"
 #include "gemm.h"
@@ -618,11 +617,13 @@ void merge_sort(int32_t* perm, int32_t* tmp, int64_t n, Less less) {
   }
 }
 
-void sort_lines(void* ctx, int64_t begin, int64_t end, int) {
+ThreadScratch<int32_t> g_sort_perm;  // a permutation and its merge buffer
+ThreadScratch<uint64_t> g_sort_keys;
+
+void sort_lines(void* ctx, int64_t begin, int64_t end, int tid) {
   const SortLine& s = *static_cast<const SortLine*>(ctx);
-  // wj::alloc: the allocator workers may use (it takes a lock).
-  int32_t* perm = static_cast<int32_t*>(alloc(2 * s.n * sizeof(int32_t)));
-  uint64_t* keys = static_cast<uint64_t*>(alloc(s.n * s.n_keys * sizeof(uint64_t)));
+  int32_t* perm = g_sort_perm.get(tid, 2 * s.n);
+  uint64_t* keys = g_sort_keys.get(tid, s.n * s.n_keys);
   for (int64_t line = begin; line < end; ++line) {
     const int64_t o = line / s.inner, i = line % s.inner;
     const int64_t at0 = o * s.n * s.inner + i;
@@ -647,8 +648,6 @@ void sort_lines(void* ctx, int64_t begin, int64_t end, int) {
       for (int64_t t = 0; t < s.n; ++t) memcpy(out + (at0 + t * s.inner) * eb, in + (at0 + perm[t] * s.inner) * eb, eb);
     }
   }
-  wj::free(keys);
-  wj::free(perm);
 }
 
 void run_sort(const int32_t* p, uint8_t* const* slots) {

@@ -5,6 +5,8 @@
 #pragma once
 #include <stdint.h>
 
+#include "alloc.h"
+
 namespace wj {
 
 // fn(ctx, begin, end, tid) processes [begin, end).
@@ -20,5 +22,21 @@ void worker_loop(int tid);    // never returns (threaded build only)
 uint32_t last_participants();  // bitmask of tids that ran a slice in the last call
 
 constexpr int kMaxThreads = 32;
+
+// Buffers kept per thread between calls, so steady-state calls do not allocate. Slot tid is
+// only touched by thread tid. Null when the allocation fails.
+template <typename T>
+struct ThreadScratch {
+  T* buf[kMaxThreads] = {};
+  int64_t size[kMaxThreads] = {};
+  T* get(int tid, int64_t n) {
+    if (size[tid] < n) {
+      wj::free(buf[tid]);
+      buf[tid] = static_cast<T*>(wj::alloc(static_cast<size_t>(n) * sizeof(T)));
+      size[tid] = buf[tid] ? n : 0;
+    }
+    return buf[tid];
+  }
+};
 
 }  // namespace wj
