@@ -33,6 +33,17 @@ function operands(n: number, seed: number): Float32Array {
   });
 }
 
+/** c[i][j] of row-major a (m x k) times b (k x n) in float64, and the sum of its terms' magnitudes. */
+function reference(a: Float32Array, b: Float32Array, n: number, k: number, i: number, j: number): { sum: number; scale: number } {
+  let sum = 0;
+  let scale = 0;
+  for (let l = 0; l < k; l++) {
+    sum += a[i * k + l] * b[l * n + j];
+    scale += Math.abs(a[i * k + l] * b[l * n + j]);
+  }
+  return { sum, scale };
+}
+
 /** Row-major m x k times k x n on one runtime; also says which threads took part. */
 function gemm(rt: LoadedRuntime, a: Float32Array, b: Float32Array, m: number, n: number, k: number): { c: Float32Array; ids: number[] } {
   const core = rt.kernels;
@@ -118,12 +129,7 @@ describe("wasm relaxed-SIMD variant", () => {
       let worst = 0;
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < n; j++) {
-          let sum = 0;
-          let scale = 0;
-          for (let l = 0; l < k; l++) {
-            sum += a[i * k + l] * b[l * n + j];
-            scale += Math.abs(a[i * k + l] * b[l * n + j]);
-          }
+          const { sum, scale } = reference(a, b, n, k, i, j);
           if (splats[i * n + j] !== shuffles[i * n + j]) differ++;
           worst = Math.max(worst, Math.abs(shuffles[i * n + j] - sum) / (1e-5 * Math.sqrt(k) * scale));
         }
@@ -150,12 +156,7 @@ describe("wasm relaxed-SIMD variant", () => {
       const bad: string[] = [];
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < n; j++) {
-          let sum = 0;
-          let scale = 0;
-          for (let l = 0; l < k; l++) {
-            sum += a[i * k + l] * b[l * n + j];
-            scale += Math.abs(a[i * k + l] * b[l * n + j]);
-          }
+          const { sum, scale } = reference(a, b, n, k, i, j);
           const tol = 1e-5 * Math.sqrt(k) * scale;
           const [x, y] = [fast.c[i * n + j], slow.c[i * n + j]];
           if (!(Math.abs(x - sum) <= tol && Math.abs(x - y) <= 2 * tol) && bad.length < 5) {
