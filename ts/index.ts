@@ -1,10 +1,7 @@
 // webjax public entry: `import * as jax from "webjax"` or `import { numpy as np } from "webjax"`.
 
 import { CpuBackend } from "./backends/cpu/index.js";
-import { WasmBackend } from "./backends/wasm/backend.js";
-import type { LoadedRuntime } from "./backends/wasm/loader.js";
-import { loadWasmRuntime } from "./backends/wasm/runtime.js";
-import { registerBackend, registeredBackends, BackendName, getBackend } from "./core/backend.js";
+import { registerBackend, BackendName, getBackend } from "./core/backend.js";
 import { Array, ConcreteArray } from "./core/array.js";
 import { transfer } from "./core/trace.js";
 import * as treeUtil from "./core/tree.js";
@@ -41,25 +38,11 @@ export * as profiler from "./profiler/index.js";
 export type { VmapOptions } from "./transforms/vmap.js";
 export { loadWasmRuntime, setWasmPaths } from "./backends/wasm/runtime.js";
 export { getBackend } from "./core/backend.js";
+export { init } from "./init.js";
+export type { InitOptions } from "./init.js";
+export { config } from "./core/config.js";
 export type { WasmRuntime } from "./backends/wasm/runtime.js";
 
-/**
- * Starts the backends this runtime supports, makes the fastest the default (wasm), and
- * resolves to their names.
- * @example await jax.init()   // ["cpu", "wasm"]
- */
-export function init(): Promise<BackendName[]> {
-  return (initialised ??= (async () => {
-    try {
-      // The compiled wasm backend becomes the default; cpu stays available as the reference.
-      registerBackend(new WasmBackend((await loadWasmRuntime()) as LoadedRuntime), true);
-    } catch (e) {
-      console.info(`webjax: the wasm backend is unavailable here (${(e as Error).message}); using cpu.`);
-    }
-    return registeredBackends();
-  })());
-}
-let initialised: Promise<BackendName[]> | undefined;
 
 /** Copies an array to a device (`"cpu"`, `"wasm"`, or a Device). */
 export function devicePut<T extends Array>(x: T | number, device?: BackendName | { platform: BackendName }): Array {

@@ -1,7 +1,7 @@
 // The wasm backend's entry point: the C++ kernel core (wasm/webjax-*.wasm) loaded
 // by our own loader (loader.ts), with no Emscripten glue.
 
-import { load } from "./loader.js";
+import { load, type WasmRuntimeOptions } from "./loader.js";
 
 export { setWasmPaths } from "./locate.js";
 
@@ -16,8 +16,8 @@ export interface WasmRuntime {
 const cache = new Map<string, Promise<WasmRuntime>>();
 
 /** Loads (once per options) the best wasm variant this engine can run. */
-export function loadWasmRuntime(opts: { threads?: boolean | number } = {}): Promise<WasmRuntime> {
-  const key = String(opts.threads ?? true);
+export function loadWasmRuntime(opts: WasmRuntimeOptions = {}): Promise<WasmRuntime> {
+  const key = `${opts.threads ?? true}|${opts.relaxedSimd ?? true}`;
   let runtime = cache.get(key);
   if (!runtime) {
     runtime = load(opts, () => cache.delete(key));
