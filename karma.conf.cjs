@@ -4,7 +4,9 @@
 // module because the browser cannot resolve bare imports (npm dependencies) itself.
 //
 // Environment: CHROME_BIN (default /usr/bin/chromium), WEBJAX_KARMA_RESULTS (where the
-// named reporter writes its pass/fail counts, default build/karma-results.json).
+// named reporter writes its pass/fail counts, default build/karma-results.json),
+// WEBJAX_KARMA_SPECS=memory (only tests/memory/, which need a page of their own: they measure
+// how far wasm memory grows, and it never shrinks; otherwise everything but tests/memory/).
 "use strict";
 
 const fs = require("node:fs");
@@ -28,17 +30,17 @@ const CHROMIUM_FLAGS = [
   "--no-first-run",
   "--disable-sync",
   "--disable-quic",
-  // Lets the memory spec force collections, as Node's --expose-gc does.
-  "--js-flags=--expose-gc",
 ];
+const MEMORY_ONLY = process.env.WEBJAX_KARMA_SPECS === "memory";
+const MEMORY_DIR = path.join(SPEC_ROOT, "memory");
 
-/** build/tests/**\/*.spec.js, without the Node-only folder tests/node/. */
-function specFiles(dir = SPEC_ROOT) {
+/** build/tests/**\/*.spec.js, without the Node-only folder tests/node/; tests/memory/ alone or left out. */
+function specFiles(dir = MEMORY_ONLY ? MEMORY_DIR : SPEC_ROOT) {
   const found = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (full !== path.join(SPEC_ROOT, "node")) found.push(...specFiles(full));
+      if (full !== path.join(SPEC_ROOT, "node") && full !== MEMORY_DIR) found.push(...specFiles(full));
     } else if (entry.name.endsWith(".spec.js")) {
       found.push(full);
     }

@@ -4,8 +4,11 @@
 
 /** The raw exports of webjax-simd(-threads).wasm. */
 export interface CoreExports {
+  /** 0 when the block does not fit under the heap limit (sizes are doubles, so they never wrap). */
   wj_malloc(size: number): number;
   wj_free(ptr: number): void;
+  wj_set_heap_limit(end: number): void;
+  wj_heap_stats(out: number): void;
   wj_add_f32(a: number, b: number, out: number, n: number): void;
   wj_set_stack(top: number): void;
   wj_worker_loop(tid: number): void;
@@ -34,19 +37,60 @@ export class Core {
 
   malloc(bytes: number): number {
     const ptr = this.exports.wj_malloc(bytes) >>> 0;
-    if (ptr === 0 && bytes > 0) throw new RangeError(`webjax wasm: out of memory allocating ${bytes} bytes`);
+    if (ptr === 0) throw new RangeError(`webjax wasm: out of memory allocating ${bytes} bytes`);
     return ptr;
+  }
+
+  /** A block of `bytes`, or 0 when it does not fit under the heap limit. */
+  tryMalloc(bytes: number): number {
+    return this.exports.wj_malloc(bytes) >>> 0;
   }
 
   free(ptr: number): void {
     this.exports.wj_free(ptr);
   }
 
-  /** JS functions programs call through OP_HOST, by id (see ts/compiler). */
-  readonly hostFns: (() => void)[] = [];
+  /** Limited allocations (wj_malloc) never grow the heap past this address. */
+  setHeapLimit(end: number): void {
+    this.exports.wj_set_heap_limit(end);
+  }
+
+  /** The allocator's state: where the heap starts and ends, free bytes, the largest free block. */
+  heapStats(): { base: number; top: number; freeBytes: number; largestFree: number } {
+    const p = this.malloc(32);
+    try {
+      this.exports.wj_heap_stats(p);
+      const [base, top, freeBytes, largestFree] = new Float64Array(this.memory.buffer, p, 4);
+      return { base, top, freeBytes, largestFree };
+    } finally {
+      this.free(p);
+    }
+  }
+
+  #i32: Int32Array | undefined;
+  /** An Int32Array over all of memory (remade after memory grows, which replaces memory.buffer). */
+  i32(): Int32Array {
+    if (this.#i32?.buffer !== this.memory.buffer) this.#i32 = new Int32Array(this.memory.buffer);
+    return this.#i32!;
+  }
+
+  /** JS functions programs call through OP_HOST, by id (see ts/backends/wasm/program.ts). */
+  private readonly hostFns: ((() => void) | undefined)[] = [];
+  private readonly freeHostIds: number[] = [];
+
+  addHostFn(fn: () => void): number {
+    const id = this.freeHostIds.pop() ?? this.hostFns.length;
+    this.hostFns[id] = fn;
+    return id;
+  }
+
+  removeHostFn(id: number): void {
+    this.hostFns[id] = undefined;
+    this.freeHostIds.push(id);
+  }
 
   hostCall(id: number): void {
-    this.hostFns[id]();
+    this.hostFns[id]!();
   }
 
   /** A stack region for one worker; returns its top (stacks grow down). */

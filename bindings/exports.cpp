@@ -11,8 +11,20 @@
 
 #define WJ_EXPORT extern "C" __attribute__((used, visibility("default")))
 
-WJ_EXPORT void* wj_malloc(uint32_t size) { return wj::alloc(size); }
+// Sizes come as doubles: a JS number past 2^32 must fail, not wrap to a small i32.
+WJ_EXPORT void* wj_malloc(double size) {
+  return size >= 0 && size < 4294967296.0 ? wj::alloc_limited(static_cast<uint64_t>(size)) : nullptr;
+}
 WJ_EXPORT void wj_free(void* ptr) { wj::free(ptr); }
+WJ_EXPORT void wj_set_heap_limit(double end) { wj::set_heap_limit(end >= 4294967296.0 ? uint64_t{1} << 32 : static_cast<uint64_t>(end)); }
+// heap_stats into four doubles at out: base, top, free bytes, largest free allocation.
+WJ_EXPORT void wj_heap_stats(double* out) {
+  wj::HeapStats s = wj::heap_stats();
+  out[0] = s.base;
+  out[1] = s.top;
+  out[2] = static_cast<double>(s.free_bytes);
+  out[3] = static_cast<double>(s.largest_free);
+}
 
 WJ_EXPORT void wj_add_f32(const float* a, const float* b, float* out, uint32_t n) {
   wj::add_f32(a, b, out, n);

@@ -1,4 +1,4 @@
-// Jasmine reporter for the Node run of `npm test`: prints every spec's full name and
+// Jasmine reporter for the Node and Deno runs of `npm test`: prints every spec's full name and
 // writes the counts to $WEBJAX_JASMINE_RESULTS (read by scripts/test.mjs).
 import { writeFileSync } from "node:fs";
 
@@ -6,7 +6,8 @@ export default class NamedReporter {
   counts = { passed: 0, failed: 0, skipped: 0, errors: [], ran: false };
 
   jasmineStarted() {
-    console.log(`jasmine: running in Node ${process.version}`);
+    const deno = globalThis.Deno?.version;
+    console.log(deno ? `jasmine: running in Deno ${deno.deno} (V8 ${deno.v8})` : `jasmine: running in Node ${process.version}`);
   }
 
   specDone(result) {

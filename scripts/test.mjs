@@ -103,15 +103,29 @@ if (!process.env.XDG_RUNTIME_DIR) {
   process.env.XDG_RUNTIME_DIR = join(tmpdir(), `webjax-xdg-${process.getuid?.() ?? 0}`);
   mkdirSync(process.env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
 }
-// Node never loads the browser-only specs (build/tests/browser/).
+// Node never loads the browser-only specs (build/tests/browser/). The memory specs run in
+// processes (and a page) of their own: they measure how far wasm memory grows, which never
+// shrinks. Nothing runs with --expose-gc or any other flag: memory must hold as users run.
 const jasmineConfig = JSON.parse(readFileSync(join(ROOT, "jasmine.json"), "utf8"));
-if (!jasmineConfig.spec_files.includes("!browser/**")) jasmineConfig.spec_files.push("!browser/**");
-writeFileSync(join(BUILD, "jasmine.node.json"), JSON.stringify(jasmineConfig, null, 2));
-testEnv("node", "npx", ["jasmine", "--config=build/jasmine.node.json", "--reporter=./scripts/jasmine-reporter.mjs"], "WEBJAX_JASMINE_RESULTS", { NODE_OPTIONS: "--expose-gc" });
+const writeConfig = (name, specFiles) => {
+  const file = join(BUILD, `jasmine.${name}.json`);
+  writeFileSync(file, JSON.stringify({ ...jasmineConfig, spec_files: specFiles }, null, 2));
+  return file;
+};
+const mainSpecs = writeConfig("node", [...jasmineConfig.spec_files.filter((f) => f !== "!browser/**" && f !== "!memory/**"), "!browser/**", "!memory/**"]);
+const memorySpecs = writeConfig("memory", ["memory/**/*.spec.js"]);
+const jasmine = ["node_modules/jasmine/bin/jasmine.js", "--reporter=./scripts/jasmine-reporter.mjs"];
+const deno = ["npx", "deno", "run", "-A"];
+
+testEnv("node", "node", [...jasmine, `--config=${mainSpecs}`], "WEBJAX_JASMINE_RESULTS");
+testEnv("node:memory", "node", [...jasmine, `--config=${memorySpecs}`], "WEBJAX_JASMINE_RESULTS");
 
 testEnv("chromium", "npx", ["karma", "start", "karma.conf.cjs"], "WEBJAX_KARMA_RESULTS");
+testEnv("chromium:memory", "npx", ["karma", "start", "karma.conf.cjs"], "WEBJAX_KARMA_RESULTS", { WEBJAX_KARMA_SPECS: "memory" });
 
-testEnv("deno", "npx", ["deno", "run", "-A", "tests/deno/smoke.mjs"], "WEBJAX_DENO_RESULTS");
+testEnv("deno", deno[0], [...deno.slice(1), "tests/deno/smoke.mjs"], "WEBJAX_DENO_RESULTS");
+testEnv("deno:jasmine", deno[0], [...deno.slice(1), ...jasmine, `--config=${mainSpecs}`], "WEBJAX_JASMINE_RESULTS");
+testEnv("deno:memory", deno[0], [...deno.slice(1), ...jasmine, `--config=${memorySpecs}`], "WEBJAX_JASMINE_RESULTS");
 
 // The benchmark harness, briefly: it fails when a library does not load or computes wrong values.
 banner("bench:quick");

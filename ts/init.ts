@@ -4,6 +4,8 @@ import { WasmBackend } from "./backends/wasm/backend.js";
 import type { LoadedRuntime } from "./backends/wasm/loader.js";
 import { loadWasmRuntime } from "./backends/wasm/runtime.js";
 import { BackendName, registerBackend, registeredBackends } from "./core/backend.js";
+import { config } from "./core/config.js";
+import "./core/memory.js"; // declares the memoryLimit setting
 
 /** Every setting `jax.init` takes. */
 export interface InitOptions {
@@ -11,9 +13,15 @@ export interface InitOptions {
   threads?: number | false;
   /** `false`: never the relaxed-SIMD variant, so results are equal bit for bit on every machine. */
   relaxedSimd?: boolean;
+  /**
+   * Bytes of device memory each device may hold (default 1 GiB, less where the engine allows
+   * less); past it, the least recently used arrays are evicted to host memory. Also
+   * `jax.config.update("memoryLimit", bytes)` at run time.
+   */
+  memoryLimit?: number;
 }
 
-const INIT_KEYS: readonly (keyof InitOptions)[] = ["threads", "relaxedSimd"];
+const INIT_KEYS: readonly (keyof InitOptions)[] = ["threads", "relaxedSimd", "memoryLimit"];
 
 function checkOptions(opts: InitOptions): void {
   if (opts === null || typeof opts !== "object" || globalThis.Array.isArray(opts)) {
@@ -28,34 +36,37 @@ function checkOptions(opts: InitOptions): void {
   if (threads !== undefined && threads !== false && !(Number.isInteger(threads) && threads >= 1)) {
     throw new TypeError(`jax.init: threads must be a positive integer or false; got ${String(threads)}.`);
   }
+  if (opts.memoryLimit !== undefined && !(typeof opts.memoryLimit === "number" && opts.memoryLimit > 0 && Number.isFinite(opts.memoryLimit))) {
+    throw new TypeError(`jax.init: memoryLimit must be a positive number of bytes (e.g. 512 * 2 ** 20); got ${String(opts.memoryLimit)}.`);
+  }
   if (relaxedSimd !== undefined && typeof relaxedSimd !== "boolean") {
     throw new TypeError(`jax.init: relaxedSimd must be a boolean; got ${String(relaxedSimd)}.`);
   }
 }
 
-/** A canonical text of the options, to tell a repeated init from a conflicting one. */
-const optionsKey = (o: InitOptions) => JSON.stringify(INIT_KEYS.map((k) => o[k] ?? null));
-
-let started: { key: string; options: InitOptions; done: Promise<BackendName[]> } | undefined;
+let started: { options: InitOptions; done: Promise<BackendName[]> } | undefined;
 
 /**
  * Starts the backends this runtime supports, makes the fastest the default (wasm), and
- * resolves to their names. Calling it again with the same options is a no-op; with other
- * options once started, an error.
+ * resolves to their names. Calling it again is a no-op, unless it names an option with another
+ * value than the first call gave (or left at its default): that is an error.
  * @example await jax.init()                         // ["cpu", "wasm"]
- * @example await jax.init({ threads: 1, relaxedSimd: false })
+ * @example await jax.init({ threads: 1, relaxedSimd: false, memoryLimit: 512 * 2 ** 20 })
  */
 export function init(options: InitOptions = {}): Promise<BackendName[]> {
   checkOptions(options);
-  const key = optionsKey(options);
   if (started) {
-    if (started.key !== key) {
-      return Promise.reject(new Error(`jax.init was already called with ${JSON.stringify(started.options)}; ` +
-        `it cannot start again with ${JSON.stringify(options)}. Call it once, before any other webjax call, with every option.`));
+    const first = started.options;
+    const changed = INIT_KEYS.filter((k) => k in options && options[k] !== first[k]);
+    if (changed.length) {
+      return Promise.reject(new Error(`jax.init already started the runtime with ${JSON.stringify(first)}; it cannot change ` +
+        `${changed.join(", ")} now. Call it once, before any other webjax call, with every option` +
+        (changed.includes("memoryLimit") ? ` (the memory limit can change at run time: jax.config.update("memoryLimit", bytes)).` : ".")));
     }
     return started.done;
   }
   const done = (async () => {
+    if (options.memoryLimit !== undefined) config.update("memoryLimit", options.memoryLimit);
     try {
       const threads = options.threads === 1 ? false : options.threads;
       const runtime = await loadWasmRuntime({ threads, relaxedSimd: options.relaxedSimd });
@@ -66,6 +77,6 @@ export function init(options: InitOptions = {}): Promise<BackendName[]> {
     }
     return registeredBackends();
   })();
-  started = { key, options: { ...options }, done };
+  started = { options: { ...options }, done };
   return done;
 }

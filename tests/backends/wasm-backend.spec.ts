@@ -1,7 +1,7 @@
 // The wasm Backend against the cpu reference backend: same programs, same values.
 import * as jax from "../../ts/index.js";
 import { float16Value } from "../../ts/core/dtype.js";
-import * as compiler from "../../ts/compiler/program.js";
+import * as compiler from "../../ts/backends/wasm/program.js";
 import { Instr, lower } from "../../ts/compiler/lower.js";
 import { simplify } from "../../ts/compiler/simplify.js";
 
@@ -58,19 +58,19 @@ describe("wasm backend", () => {
     f(jax.devicePut(np.ones([1000]), "wasm"), c); // compile; caches constants
     const b = jax.getBackend("wasm");
     const a = jax.devicePut(np.full([1000], 0.5), "wasm");
-    const ptr = (a as any).buffer.ptr;
+    const ptr = (a as any).buffer.handle;
     const level = b.liveBuffers();
     const y = f(a, c);
-    expect((y as any).buffer.ptr).toBe(ptr);
+    expect((y as any).buffer.handle).toBe(ptr);
     expect(b.liveBuffers()).toBe(level);
     for (const v of y.dataSync().slice(0, 2)) expect(v).toBeCloseTo(Math.E + 1, 5);
     expect(() => a.dataSync()).toThrowError(/donated/);
     // A transpose reads other positions than it writes: its output must not take the input's buffer.
     const t = jax.jit((m: jax.Array) => m.T.mul(1), { donateArgnums: 0 });
     const m = jax.devicePut(np.arange(6).astype("float32").reshape([2, 3]), "wasm");
-    const mp = (m as any).buffer.ptr;
+    const mp = (m as any).buffer.handle;
     const mt = t(m);
-    expect((mt as any).buffer.ptr).not.toBe(mp);
+    expect((mt as any).buffer.handle).not.toBe(mp);
     expect(mt.tolistSync()).toEqual([[0, 3], [1, 4], [2, 5]]);
   });
 
@@ -253,8 +253,10 @@ describe("wasm backend", () => {
       return b.mul(b.sum());
     };
     const jaxpr = jax.makeJaxpr(f)(np.zeros([n])).jaxpr;
-    const program = compileForWasm((jax.getBackend("wasm") as any).runtime.kernels, jaxpr);
+    const wasm = jax.getBackend("wasm") as any;
+    const program = compileForWasm(wasm.runtime.kernels, wasm.memory, jaxpr);
     expect(program.arenaBytes).toBeLessThan(2 * 4 * n); // one n-float buffer and scalars, not two
+    program.dispose();
     const xs = Array.from({ length: n }, (_, i) => 1 + Math.sin(i));
     const got = jax.jit(f)(np.array(xs)).dataSync();
     const a = xs.map((v) => 2 * Math.fround(v));

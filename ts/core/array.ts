@@ -2,7 +2,8 @@
 // transformed) share one class, so user code is typed the same inside and outside `jit`/`grad`.
 
 import { ShapedArray, prod } from "./aval.js";
-import { Backend, Buffer, Device, deviceOf } from "./backend.js";
+import { Backend, BackendName, Buffer, Device, deviceOf, getBackend } from "./backend.js";
+import { DeviceBuffer, unwatch, watch } from "./memory.js";
 import { DType, TypedArray, decodeFloat16, float16Value } from "./dtype.js";
 import { ConcretizationTypeError } from "./errors.js";
 import type { Trace } from "./trace.js";
@@ -179,23 +180,26 @@ export abstract class Array {
   }
 }
 
-// Frees backend buffers of arrays the program dropped without dispose().
-const finalizer = new FinalizationRegistry<{ backend: Backend; buf: Buffer }>(({ backend, buf }) => backend.free(buf));
-
 /** An array whose data lives on a backend. */
 export class ConcreteArray extends Array {
   #buf: Buffer | null;
   #why = "";
   #pinned = false;
+  readonly #owned: boolean;
 
   constructor(
     readonly aval: ShapedArray,
     readonly backend: Backend,
     buf: Buffer,
+    /** false: another array over a buffer someone else owns (`jax.liveArrays()`); disposing it frees the data for all. */
+    owned = true,
   ) {
     super();
     this.#buf = buf;
-    finalizer.register(this, { backend, buf }, this);
+    this.#owned = owned;
+    if (!owned) return;
+    // Host buffers (the cpu backend) are the garbage collector's alone.
+    if (buf instanceof DeviceBuffer) watch(this, buf);
     tidyScopes[tidyScopes.length - 1]?.add(this);
   }
 
@@ -205,11 +209,15 @@ export class ConcreteArray extends Array {
 
   /** The backend buffer; throws if the array was disposed or donated. */
   get buffer(): Buffer {
-    if (this.#buf === null) {
-      throw new Error(`This array (${this.aval.str()}) was ${this.#why} and can no longer be used. ` +
-        (this.#why === "donated" ? "Do not reuse arguments passed in donateArgnums." : "Do not use an array after dispose()."));
+    const b = this.#buf;
+    if (b === null || (b instanceof DeviceBuffer && b.freed)) {
+      const why = b === null ? this.#why : "disposed";
+      throw new Error(`This array (${this.aval.str()}) was ${why} and can no longer be used. ` +
+        (why === "donated" ? "Do not reuse arguments passed in donateArgnums." : "Do not use an array after dispose()."));
     }
-    return this.#buf;
+    // About to be used: an evicted buffer goes back to the device, where a finalizer must free it.
+    if (this.#owned && b instanceof DeviceBuffer && !b.watched) watch(this, b);
+    return b;
   }
 
   get isPinned(): boolean {
@@ -217,7 +225,7 @@ export class ConcreteArray extends Array {
   }
 
   get isDeleted(): boolean {
-    return this.#buf === null;
+    return this.#buf === null || (this.#buf instanceof DeviceBuffer && this.#buf.freed);
   }
 
   readSync(): TypedArray {
@@ -237,24 +245,40 @@ export class ConcreteArray extends Array {
    */
   pin(on = true): this {
     this.#pinned = on;
+    if (this.#buf instanceof DeviceBuffer) this.#buf.internal = on;
     return this;
   }
 
   /** Gives up the buffer: `free` false when a program took it over (donation). */
   release(why: "disposed" | "donated", free: boolean): void {
     if (this.#buf === null || this.#pinned) return;
-    finalizer.unregister(this);
-    if (free) this.backend.free(this.#buf);
+    if (this.#buf instanceof DeviceBuffer && this.#owned) unwatch(this.#buf);
+    if (free && !this.isDeleted) this.backend.free(this.#buf);
     this.#buf = null;
     this.#why = why;
   }
 
   override toString(): string {
-    if (this.#buf === null) return `Array(<${this.#why}>, dtype=${this.dtype})`;
+    if (this.isDeleted) return `Array(<${this.#why || "disposed"}>, dtype=${this.dtype})`;
     const v = this.tolistSync();
     const body = JSON.stringify(v)?.replace(/,/g, ", ");
     return `Array(${body}, dtype=${this.dtype}${this.weakType ? ", weak_type=True" : ""})`;
   }
+}
+
+/**
+ * The arrays that hold device memory now (JAX's `jax.live_arrays()`), on the default backend or
+ * `platform`. Each is another Array over the same data: reading it reads the array, and
+ * `dispose()` frees the data for every holder. Arrays evicted to host memory (see the memory
+ * limit) are plain JS memory then and are not listed; cpu arrays are JS memory always.
+ * @example for (const x of jax.liveArrays()) x.dispose();   // free everything on the device
+ */
+export function liveArrays(platform?: BackendName): Array[] {
+  const backend = getBackend(platform);
+  if (!backend.memory) return [];
+  const out: Array[] = [];
+  for (const b of backend.memory.residentBuffers()) if (!b.internal) out.push(new ConcreteArray(b.aval, backend, b, false));
+  return out;
 }
 
 const tidyScopes: Set<ConcreteArray>[] = [];

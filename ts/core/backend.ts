@@ -4,14 +4,17 @@
 import type { ShapedArray } from "./aval.js";
 import type { TypedArray } from "./dtype.js";
 import type { Jaxpr } from "./jaxpr.js";
+import type { MemoryPool, MemoryStats } from "./memory.js";
 
 export type BackendName = "cpu" | "wasm" | "webgpu";
 
-/** An opaque handle to array data owned by a backend. */
+/** An opaque handle to array data owned by a backend (a DeviceBuffer where the backend has device memory). */
 export type Buffer = unknown;
 
 export interface Backend {
   readonly name: BackendName;
+  /** The owner of the device's memory, or null where arrays live in JS memory (cpu). */
+  readonly memory: MemoryPool | null;
   /** Copies host data into a new buffer (the data is not retained). */
   put(data: TypedArray, aval: ShapedArray): Buffer;
   readSync(buf: Buffer, aval: ShapedArray): TypedArray;
@@ -23,7 +26,7 @@ export interface Backend {
    * same buffer, and the caller must not free it.
    */
   execute(jaxpr: Jaxpr, args: Buffer[], donated?: readonly boolean[]): Buffer[];
-  /** Buffers allocated and not yet freed, for leak tests. */
+  /** Buffers allocated and not yet freed (on the device, where it has memory of its own), for leak tests. */
   liveBuffers(): number;
   /** Resolves when everything dispatched so far has finished. */
   synchronize(): Promise<void>;
@@ -34,6 +37,14 @@ export class Device {
   constructor(readonly platform: BackendName, readonly id: number) {}
   get deviceKind(): string {
     return this.platform;
+  }
+  /**
+   * What the device's memory holds, as JAX's `Device.memory_stats()` (null for cpu, whose
+   * arrays are JS memory).
+   * @example jax.devices()[0].memoryStats()?.bytesInUse
+   */
+  memoryStats(): MemoryStats | null {
+    return getBackend(this.platform).memory?.stats() ?? null;
   }
   toString(): string {
     return `${this.platform}:${this.id}`;
@@ -73,10 +84,13 @@ export function setDefaultBackend(name: BackendName): void {
   defaultName = name;
 }
 
-/** `jax.devices(backend?)`. */
+/**
+ * `jax.devices(backend?)`: the devices of a backend, by default the default backend's (as JAX).
+ * @example jax.devices()          // [wasm:0] after init
+ * @example jax.devices("cpu")     // [cpu:0]
+ */
 export function listDevices(backend?: BackendName): Device[] {
-  if (backend) return [deviceOf(getBackend(backend))];
-  return [...devices.values()];
+  return [deviceOf(getBackend(backend))];
 }
 
 export function registeredBackends(): BackendName[] {

@@ -3,7 +3,7 @@
 
 import { Array, ConcreteArray, Tracer } from "./array.js";
 import { ShapedArray } from "./aval.js";
-import { Backend, getBackend } from "./backend.js";
+import { Backend, Buffer, getBackend } from "./backend.js";
 import { DType, allocHost, castScalar, float16Bits } from "./dtype.js";
 import { UnexpectedTracerError } from "./errors.js";
 import { Jaxpr, JaxprEqn, Var, paramsKey } from "./jaxpr.js";
@@ -164,13 +164,20 @@ function runEager(prim: Primitive, params: Params, args: ConcreteArray[]): Array
  */
 export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray[], donated?: readonly boolean[]): ConcreteArray[] {
   const give = donated?.map((d, i) => d && !args[i].isPinned && args[i].backend === backend && args.indexOf(args[i]) === i);
-  const bufs = args.map((a) => (a.backend === backend ? a.buffer : transfer(a, backend).buffer));
-  const outs = backend.execute(jaxpr, bufs, give?.some(Boolean) ? give : undefined);
-  const results = outs.map((b, i) => new ConcreteArray(jaxpr.outvars[i].aval, backend, b));
+  // Arguments from another backend are copied for this call only, and freed after it.
+  const moved: ConcreteArray[] = [];
+  const bufs = args.map((a) => (a.backend === backend ? a.buffer : moved[moved.push(transfer(a, backend)) - 1].buffer));
+  let outs: Buffer[];
+  try {
+    outs = backend.execute(jaxpr, bufs, give?.some(Boolean) ? give : undefined);
+  } finally {
+    for (const m of moved) m.dispose();
+  }
+  // Donated arguments let go of their buffers before outputs that took them over claim them.
   donated?.forEach((d, i) => {
     if (d && !args[i].isPinned) args[i].release("donated", !(give?.[i] && outs.includes(bufs[i])));
   });
-  return results;
+  return outs.map((b, i) => new ConcreteArray(jaxpr.outvars[i].aval, backend, b));
 }
 
 /** A copy of `x` on another backend (`jax.devicePut`). */

@@ -11,6 +11,8 @@ import { hostFromValues } from "../../core/host.js";
 
 export class CpuBackend implements Backend {
   readonly name = "cpu" as const;
+  /** Arrays are JS memory here: the garbage collector frees them. */
+  readonly memory = null;
   private live = 0;
 
   put(data: TypedArray, _aval: ShapedArray): Buffer {

@@ -30,6 +30,8 @@ export class LoadedRuntime implements WasmRuntime {
   constructor(
     readonly variant: WasmVariant,
     readonly threads: number,
+    /** The memory's declared maximum: the most the heap can ever reach. */
+    readonly maxMemoryBytes: number,
     private readonly core: Core,
     private readonly workers: PoolWorker[],
     private readonly forget: () => void,
@@ -62,7 +64,7 @@ export async function load(opts: WasmRuntimeOptions, forget: () => void): Promis
   const threaded = opts.threads !== false && !why;
 
   const [variant, module] = await compileCore(threaded, opts.relaxedSimd !== false);
-  const memory = createMemory(threaded);
+  const [memory, maxMemoryBytes] = createMemory(threaded);
   // wj_host: programs call back into JS for primitives without a C++ kernel (Core.hostCall).
   let core: Core | undefined;
   const instance = await WebAssembly.instantiate(module, { env: { memory, wj_host: (id: number) => core!.hostCall(id) } });
@@ -71,7 +73,7 @@ export async function load(opts: WasmRuntimeOptions, forget: () => void): Promis
   // Deno installs no wasm trap handler, so V8 bounds-checks every load there (Node and
   // browsers use guard pages); kernels that can trade loads for shuffles then do.
   core.setCheckedLoads("Deno" in globalThis);
-  if (!threaded) return new LoadedRuntime("simd", 1, core, [], forget);
+  if (!threaded) return new LoadedRuntime("simd", 1, maxMemoryBytes, core, [], forget);
 
   let workers: PoolWorker[] = [];
   try {
@@ -83,7 +85,7 @@ export async function load(opts: WasmRuntimeOptions, forget: () => void): Promis
   // Only now, with every worker parked in wj_worker_loop, may kernels use them.
   const threads = workers.length + 1;
   core.setNumThreads(threads);
-  return new LoadedRuntime(variant, threads, core, workers, forget);
+  return new LoadedRuntime(variant, threads, maxMemoryBytes, core, workers, forget);
 }
 
 /** The best variant this engine runs, compiled: relaxed SIMD when it has it, else plain SIMD. */
@@ -99,10 +101,10 @@ async function compileCore(threaded: boolean, relaxedWanted: boolean): Promise<[
   return threaded ? ["simd-threads", await compile("webjax-simd-threads.wasm")] : ["simd", await compile("webjax-simd.wasm")];
 }
 
-function createMemory(shared: boolean): WebAssembly.Memory {
+function createMemory(shared: boolean): [WebAssembly.Memory, number] {
   for (const maximum of MAX_PAGES) {
     try {
-      return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum, shared });
+      return [new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum, shared }), maximum * 65536];
     } catch (e) {
       if (maximum === MAX_PAGES[MAX_PAGES.length - 1]) throw e;
     }

@@ -1,0 +1,124 @@
+// The memory API: jax.liveArrays(), device.memoryStats() field by field, the single thrash
+// notice, the RangeError for arrays past the limit, and changing the limit at run time.
+import * as jax from "../../ts/index.js";
+import { MiB, stats, withMemoryLimit } from "../util/memory.js";
+
+const np = jax.numpy;
+const BLOCK = 2 ** 20 + 16; // a 1 MiB array's block in the wasm heap: a 16-byte header
+
+/** 1 MiB of float32 whose values say which array they are. */
+const oneMiB = (k: number) => np.array(Float32Array.from({ length: 2 ** 18 }, (_, i) => k * 1e6 + i));
+
+/** Evicts every array and lets every cached program go, so the counts that follow are exact. */
+function emptyDevice(): void {
+  jax.config.update("memoryLimit", 1);
+  expect(stats().bytesInUse).toBe(0);
+}
+
+describe("memory: API", () => {
+  beforeAll(async () => {
+    expect(await jax.init()).toContain("wasm");
+  });
+
+  it("memoryStats: every field, through allocation, eviction, use after eviction and dispose", async () => {
+    await withMemoryLimit(2 ** 30, () => {
+      emptyDevice();
+      jax.config.update("memoryLimit", 3 * BLOCK + BLOCK / 2);
+      const s0 = stats();
+      expect(s0.bytesLimit).toBe(3 * BLOCK + BLOCK / 2);
+      const [a, b, c] = [oneMiB(1), oneMiB(2), oneMiB(3)];
+      let s = stats();
+      expect(s.bytesInUse).toBe(3 * BLOCK);
+      expect(s.numArrays).toBe(3);
+      expect(s.peakBytesInUse).toBeGreaterThanOrEqual(3 * BLOCK);
+      expect([s.evictions, s.uploads]).toEqual([s0.evictions, s0.uploads]);
+
+      const d = oneMiB(4); // no room: a, the least recently used, goes to host memory
+      s = stats();
+      expect(s.bytesInUse).toBe(3 * BLOCK);
+      expect(s.numArrays).toBe(3);
+      expect(s.evictions - s0.evictions).toBe(1);
+      expect(s.evictedBytes - s0.evictedBytes).toBe(2 ** 20);
+      expect(a.dataSync()[5]).toBe(1e6 + 5); // read from the host copy: no upload
+      expect(stats().uploads).toBe(s0.uploads);
+
+      const minusA = np.negative(a); // used again: uploaded back (evicting others for a and the result)
+      s = stats();
+      expect(s.uploads - s0.uploads).toBe(1);
+      expect(s.uploadedBytes - s0.uploadedBytes).toBe(2 ** 20);
+      expect(s.evictions - s0.evictions).toBeGreaterThanOrEqual(3);
+      expect(s.bytesInUse).toBeLessThanOrEqual(3 * BLOCK + BLOCK / 2);
+      expect(minusA.dataSync()[7]).toBe(-(1e6 + 7));
+      for (const [x, k] of [[b, 2], [c, 3], [d, 4]] as const) expect(x.dataSync()[9]).toBe(k * 1e6 + 9);
+
+      const before = stats();
+      const resident = [a, b, c, d, minusA].filter((x) => jax.liveArrays().some((l) => l.dataSync()[0] === x.dataSync()[0]));
+      for (const x of [a, b, c, d, minusA]) x.dispose();
+      const after = stats();
+      expect(after.numArrays).toBe(before.numArrays - resident.length);
+      expect(after.bytesInUse).toBe(before.bytesInUse - resident.length * BLOCK);
+      expect(jax.devices("cpu")[0].memoryStats()).toBeNull();
+    });
+  });
+
+  it("liveArrays lists the arrays on the device; disposing one frees it for every holder", async () => {
+    await withMemoryLimit(2 ** 30, () => {
+      const x = np.arange(5).astype("float32");
+      const y = np.ones([2, 3], { dtype: "int32" });
+      const live = jax.liveArrays();
+      const find = (a: jax.Array) => live.find((l) => l.shape.join() === a.shape.join() && l.dtype === a.dtype && String(l.tolistSync()) === String(a.tolistSync()));
+      expect(find(x)).toBeDefined();
+      expect(find(y)).toBeDefined();
+      // Cached constants (the 1 that np.ones broadcast) are the runtime's own: not listed.
+      expect(live.every((l) => l.ndim > 0 || l.weakType === false)).toBeTrue();
+      find(y)!.dispose();
+      expect(() => y.dataSync()).toThrowError(/disposed/);
+      expect(jax.liveArrays().some((l) => l.shape.join() === "2,3" && l.dtype === "int32")).toBeFalse();
+      expect(x.tolistSync()).toEqual([0, 1, 2, 3, 4]);
+      expect(jax.liveArrays("cpu")).toEqual([]);
+    });
+  });
+
+  it("warns once when evicted arrays keep coming back (the working set does not fit), naming the setting", async () => {
+    const warn = spyOn(console, "warn");
+    await withMemoryLimit(4 * BLOCK, () => {
+      const arrays = [1, 2, 3, 4, 5, 6, 7, 8].map(oneMiB);
+      const head = jax.jit((x: jax.Array) => x.slice([0, 2]));
+      for (let round = 0; round < 6; round++) for (const a of arrays) head(a);
+    });
+    const notices = warn.calls.allArgs().filter((args) => String(args[0]).includes("thrashing"));
+    expect(notices.length).toBe(1);
+    expect(notices[0][0]).toMatch(/memory limit of 4\.0 MiB/);
+    expect(notices[0][0]).toContain('jax.config.update("memoryLimit", bytes)');
+    expect(notices[0][0]).toContain("jax.init({memoryLimit})");
+  });
+
+  it("an array larger than the limit or the device is a RangeError naming the size, the limit and the setting; the runtime carries on", async () => {
+    await withMemoryLimit(4 * MiB, () => {
+      const n = MiB + 1; // float32s: 4 MiB + 4 bytes
+      expect(() => np.zeros([n])).toThrowError(RangeError, /4194308 bytes \(4\.0 MiB\) is larger than the memory limit of wasm:0, 4194304 bytes \(4\.0 MiB\)\. Raise it with jax\.config\.update\("memoryLimit", bytes\)/);
+      expect(() => jax.jit((x: jax.Array) => np.broadcastTo(x, [n]))(np.ones([1]))).toThrowError(RangeError, /larger than the memory limit/);
+      expect(() => np.array(new Float32Array(n))).toThrowError(RangeError, /larger than the memory limit/);
+      expect(() => np.zeros([2 ** 31])).toThrowError(RangeError, /8589934592 bytes \(8192\.0 MiB\) is larger than wasm:0 can hold \(at most \d+ bytes/);
+      expect(np.ones([3]).add(1).tolistSync()).toEqual([2, 2, 2]);
+    });
+  });
+
+  it("the limit changes at run time: lowering it evicts at once; init checks its options", async () => {
+    await withMemoryLimit(16 * MiB, async () => {
+      const arrays = [1, 2, 3, 4, 5, 6].map(oneMiB);
+      expect(stats().bytesInUse).toBeGreaterThanOrEqual(6 * BLOCK);
+      const ev = stats().evictions;
+      jax.config.update("memoryLimit", 2 * BLOCK);
+      expect(stats().bytesLimit).toBe(2 * BLOCK);
+      expect(stats().bytesInUse).toBeLessThanOrEqual(2 * BLOCK);
+      expect(stats().evictions - ev).toBeGreaterThanOrEqual(4);
+      arrays.forEach((a, k) => expect(a.dataSync()[3]).toBe((k + 1) * 1e6 + 3));
+      expect(() => jax.config.update("memoryLimit", -5)).toThrowError(TypeError, /memoryLimit must be a positive number of bytes/);
+      expect(() => jax.config.update("memoryLimt", 5)).toThrowError(TypeError, /unknown setting 'memoryLimt'; settings: .*memoryLimit/);
+      expect(() => jax.init({ memoryLimit: 0 })).toThrowError(TypeError, /memoryLimit must be a positive number/);
+      await expectAsync(jax.init({ memoryLimit: 12345 })).toBeRejectedWithError(/cannot change memoryLimit now.*jax\.config\.update\("memoryLimit", bytes\)/);
+      expect(await jax.init()).toContain("wasm"); // no options: already started, a no-op
+    });
+  });
+});

@@ -1,0 +1,302 @@
+// The wasm backend's form of a lowered program: bytecode for the C++ interpreter
+// (core-cpp/bytecode.h), slot assignment, and the per-call entry point.
+
+import { prod } from "../../core/aval.js";
+import { allocHost } from "../../core/dtype.js";
+import { HostArray } from "../../core/host.js";
+import { Jaxpr } from "../../core/jaxpr.js";
+import { interpretEqn } from "../cpu/index.js";
+import type { Core } from "../../../bindings/core.js";
+import { E, Encoder, Op, dtCode, kernelDt } from "../../compiler/bytecode.js";
+import { Buf, Instr, Kernel, Lowered, lower, nbytes } from "../../compiler/lower.js";
+import { donationPairs, flatten, planArena } from "../../compiler/plan.js";
+import { simplify } from "../../compiler/simplify.js";
+import type { DeviceBuffer, MemoryPool } from "../../core/memory.js";
+
+/** Drops unit axes and merges axes that are contiguous in every view (long inner loops). */
+const MAX_RANK = 16; // core-cpp kernels' limit
+
+function collapseDims(shape: number[], strideSets: number[][]): [number[], number[][]] {
+  const out = collapseDimsUnchecked(shape, strideSets);
+  if (out[0].length > MAX_RANK) throw new Error(`webjax wasm: a view of rank ${out[0].length} (more than ${MAX_RANK} axes that do not merge) is not supported.`);
+  return out;
+}
+
+function collapseDimsUnchecked(shape: number[], strideSets: number[][]): [number[], number[][]] {
+  const keep = shape.map((_, i) => i).filter((i) => shape[i] !== 1);
+  let s = keep.map((i) => shape[i]);
+  let st = strideSets.map((x) => keep.map((i) => x[i]));
+  for (let i = s.length - 2; i >= 0; i--) {
+    if (st.every((x) => x[i] === x[i + 1] * s[i + 1])) {
+      s = [...s.slice(0, i), s[i] * s[i + 1], ...s.slice(i + 2)];
+      st = st.map((x) => [...x.slice(0, i), x[i + 1], ...x.slice(i + 2)]);
+    }
+  }
+  if (!s.length) return [[1], strideSets.map(() => [0])];
+  return [s, st];
+}
+
+/**
+ * A compiled program. Its code and one slot table stay on the device while it is cached
+ * (counted by the memory owner); each call takes its outputs and its temporaries' arena from
+ * the memory owner, and a call nested in another (a callback calling back in) gets its own
+ * slot table too, so calls never share scratch.
+ */
+export class WasmProgram {
+  readonly nHost: number;
+  private readonly codePtr: number;
+  private readonly nWords: number;
+  private readonly nSlots: number;
+  /** The slot table of the outermost call (nested calls allocate their own). */
+  private readonly tablePtr: number;
+  /** Bytes of the temporaries' arena (after reuse by lifetime and in place). */
+  readonly arenaBytes: number;
+  private readonly tempOffsets: Int32Array;
+  private readonly inputs: Buf[];
+  private readonly outputs: Buf[];
+  private readonly hostIds: number[] = [];
+  /** Calls of this program under way (more than one when a callback calls it again). */
+  private depth = 0;
+  private disposed = false;
+  /** The slot table of the innermost call under way, for host calls. */
+  private currentTable = 0;
+  /** When this program last ran (the backend's cache evicts the least recent). */
+  lastUse = 0;
+
+  constructor(
+    private readonly core: Core,
+    private readonly pool: MemoryPool,
+    lowered: Lowered,
+  ) {
+    const { instrs, inputs, outputs } = lowered;
+    this.inputs = inputs;
+    this.outputs = outputs;
+    const { offsets, size } = planArena(instrs);
+    const temps = [...offsets.keys()];
+    const slot = new Map<Buf, number>();
+    inputs.forEach((b, i) => slot.set(b, i));
+    outputs.forEach((b, i) => slot.set(b, inputs.length + i));
+    temps.forEach((b, i) => slot.set(b, inputs.length + outputs.length + i));
+    const windows = flatten(instrs).flat.flatMap((i) => (i.op === "scan" ? i.windows.map((w) => w.win) : []));
+    windows.forEach((b, i) => slot.set(b, inputs.length + outputs.length + temps.length + i));
+    const s = (b: Buf) => {
+      const k = slot.get(b);
+      if (k === undefined) throw new Error("internal: a buffer without a slot");
+      return k;
+    };
+
+    /** An OP_FUSED payload. */
+    const kernelWords = (k: Kernel, outs: Buf[]): number[] => {
+      // Coordinates (iota) name axes, so kernels that read them keep their axes as they are.
+      const usesIndex = k.code.some((w, i) => i % 5 === 0 && w === E.INDEX);
+      const [shape, strides] = usesIndex
+        ? k.shape.length ? [k.shape, k.ins.map((v) => v.strides)] : [[1], k.ins.map(() => [0])]
+        : collapseDims(k.shape, k.ins.map((v) => v.strides));
+      if (shape.length > MAX_RANK) throw new Error(`webjax wasm: kernels of rank ${shape.length} (over ${MAX_RANK}) are not supported.`);
+      const words = [shape.length, ...shape, k.ins.length];
+      k.ins.forEach((v, i) => words.push(s(v.buf), v.offset, kernelDt(v.dtype)!, ...strides[i]));
+      words.push(outs.length, ...outs.flatMap((b, i) => [s(b), k.outDts[i]]));
+      words.push(k.code.length / 5, ...k.code);
+      return words;
+    };
+
+    let nHost = 0;
+    const encode = (enc: Encoder, list: Instr[]) => {
+      /** A nested block's words, prefixed by their count. */
+      const block = (list: Instr[]): number[] => {
+        const sub = new Encoder();
+        encode(sub, list);
+        const w = globalThis.Array.from(sub.finish());
+        return [w.length, ...w];
+      };
+      for (const ins of list) {
+        switch (ins.op) {
+          case "fused":
+            enc.emit(Op.FUSED, kernelWords(ins, ins.outs));
+            break;
+          case "reduceFused":
+            // The input kernel's output is never stored: its slot is only a placeholder.
+            enc.emit(Op.REDUCE_FUSED, [s(ins.out), ins.rop, ins.outer, ins.red, ...kernelWords(ins.input, [ins.out])]);
+            break;
+          case "dot":
+            enc.emit(Op.DOT, [s(ins.a.buf), ins.a.offset, s(ins.b.buf), ins.b.offset, s(ins.out), ins.batch, ins.m, ins.n, ins.k, ...ins.as, ...ins.bs, ins.dt]);
+            break;
+          case "reduce":
+            enc.emit(Op.REDUCE, [s(ins.input), s(ins.out), ins.rop, ins.dt, ins.outer, ins.red, ins.inner]);
+            break;
+          case "copy": {
+            const v = ins.input;
+            if (prod(v.shape) === 0) break;
+            const [shape, [is, os]] = collapseDims(v.shape, [v.strides, ins.outStrides]);
+            enc.emit(Op.COPY, [s(v.buf), v.offset, s(ins.out), ins.outOffset, nbytes(v.dtype), shape.length, ...shape, ...is, ...os]);
+            break;
+          }
+          case "fill":
+            if (ins.n > 0) enc.emit(Op.FILL, [s(ins.out), 0, ins.bytes, ins.n, ins.lo, ins.hi]);
+            break;
+          case "gather":
+            if (ins.rows * ins.inner > 0) {
+              enc.emit(Op.GATHER, [s(ins.x), s(ins.idx), s(ins.out), ins.eb, ins.dims.length, ins.rows, ins.inner, ins.clamp ? 1 : 0, ...ins.fill, ...ins.dims, ...ins.strides]);
+            }
+            break;
+          case "scatter":
+            if (ins.rows * ins.inner > 0) {
+              enc.emit(Op.SCATTER, [s(ins.idx), s(ins.upd), s(ins.out), ins.dt, ins.rop, ins.dims.length, ins.rows, ins.inner, ...ins.dims, ...ins.strides]);
+            }
+            break;
+          case "host": {
+            const id = core.addHostFn(this.hostFn(ins, s));
+            this.hostIds.push(id);
+            enc.emit(Op.HOST, [id]);
+            nHost++;
+            break;
+          }
+          case "scan":
+            enc.emit(Op.SCAN, [ins.length, ins.reverse ? 1 : 0, ins.windows.length, ...ins.windows.flatMap((w) => [s(w.win), s(w.base), w.win.bytes]), ...block(ins.body)]);
+            break;
+          case "while":
+            enc.emit(Op.WHILE, [s(ins.pred), ...block(ins.cond), ...block(ins.body)]);
+            break;
+          case "cond":
+            enc.emit(Op.COND, [s(ins.index), ins.branches.length, ...ins.branches.flatMap(block)]);
+            break;
+          case "dslice":
+            enc.emit(Op.DSLICE, [s(ins.src), s(ins.dst), ins.eb, ins.big.length, ins.update ? 1 : 0, ...ins.big, ...ins.window, ...ins.starts.flatMap((b) => [s(b), b.aval.dtype === "uint32" ? 1 : 0])]);
+            break;
+          case "sort":
+            enc.emit(Op.SORT, [ins.ins.length, ins.numKeys, ins.outer, ins.n, ins.inner, ...ins.ins.flatMap((b, k) => [s(b), s(ins.outs[k]), dtCode(b.aval.dtype)!])]);
+            break;
+          case "cumulative":
+            if (ins.outer * ins.n * ins.inner > 0) enc.emit(Op.CUMULATIVE, [s(ins.input), s(ins.out), ins.rop, ins.dt, ins.outer, ins.n, ins.inner, ins.reverse ? 1 : 0]);
+            break;
+        }
+      }
+    };
+    const enc = new Encoder();
+    encode(enc, instrs);
+    this.nHost = nHost;
+    this.donatable = donationPairs(instrs, inputs, outputs);
+    const code = enc.finish();
+    this.nWords = code.length;
+    this.nSlots = inputs.length + outputs.length + temps.length + windows.length;
+    this.arenaBytes = size;
+    this.tempOffsets = Int32Array.from(temps, (b) => offsets.get(b)!);
+    this.codePtr = pool.allocRaw(code.byteLength, "a compiled program") as number;
+    try {
+      this.tablePtr = pool.allocRaw(4 * Math.max(1, this.nSlots), "a program's slot table") as number;
+    } catch (e) {
+      pool.freeRaw(this.codePtr, code.byteLength);
+      throw e;
+    }
+    this.codeBytes = code.byteLength;
+    core.i32().set(code, this.codePtr >>> 2);
+  }
+  private readonly codeBytes: number;
+
+  get running(): boolean {
+    return this.depth > 0;
+  }
+
+  /** Gives the program's device memory back (the backend's cache let it go). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.depth === 0) this.release();
+  }
+
+  private release(): void {
+    this.pool.freeRaw(this.codePtr, this.codeBytes);
+    this.pool.freeRaw(this.tablePtr, 4 * Math.max(1, this.nSlots));
+    for (const id of this.hostIds) this.core.removeHostFn(id);
+  }
+
+  /** The JS side of an OP_HOST: the reference kernel on copies of its inputs. */
+  private hostFn(ins: Extract<Instr, { op: "host" }>, s: (b: Buf) => number): () => void {
+    const inSlots = ins.ins.map(s), outSlots = ins.outs.map(s);
+    return () => {
+      const mem = this.core.memory.buffer;
+      const table = this.currentTable;
+      const addr = (k: number) => new Uint32Array(mem, table + 4 * k, 1)[0];
+      const hostIns: HostArray[] = ins.ins.map((b, i) => {
+        const data = allocHost(b.aval.dtype, b.aval.size);
+        new Uint8Array(data.buffer).set(new Uint8Array(mem, addr(inSlots[i]), data.byteLength));
+        // The buffer may hold a reshaped view of it: the equation's input type is the truth.
+        return { shape: ins.eqn.inputs[i].aval.shape, dtype: b.aval.dtype, data };
+      });
+      const outs = interpretEqn(ins.eqn, hostIns);
+      const mem2 = this.core.memory.buffer;
+      outs.forEach((o, i) => {
+        const bytes = new Uint8Array(o.data.buffer, o.data.byteOffset, o.data.byteLength);
+        new Uint8Array(mem2, new Uint32Array(mem2, table + 4 * outSlots[i], 1)[0], bytes.length).set(bytes);
+      });
+    };
+  }
+
+  /**
+   * Runs the program. Inputs stay on the device until it returns; outputs are new buffers
+   * owned by the caller (or donated inputs' buffers taken over). On any exception everything
+   * the call allocated is freed before the error propagates.
+   */
+  run(args: DeviceBuffer[], donated?: readonly boolean[]): DeviceBuffer[] {
+    const { pool, core } = this;
+    const nIn = args.length;
+    const outs: DeviceBuffer[] = new globalThis.Array(this.outputs.length);
+    const fresh: DeviceBuffer[] = [];
+    let pinned = 0;
+    let arena = 0;
+    let table = 0;
+    // Running from here on: the cache must not let this program go while it allocates.
+    const outermost = this.depth++ === 0;
+    try {
+      for (; pinned < nIn; pinned++) pool.pin(args[pinned]);
+      const taken = donated ? new Set<number>() : undefined;
+      for (let k = 0; k < outs.length; k++) {
+        // Outputs take over donated inputs' buffers where the plan allows it.
+        const j = taken ? this.donatable[k].find((j) => donated![j] && !taken.has(j)) : undefined;
+        if (j !== undefined) {
+          taken!.add(j);
+          outs[k] = args[j];
+          continue;
+        }
+        const b = this.outputs[k];
+        const o = pool.allocArray(b.bytes, b.aval);
+        fresh.push(o);
+        pool.pin(o);
+        outs[k] = o;
+      }
+      if (this.arenaBytes) arena = pool.allocRaw(this.arenaBytes, "a program's temporaries") as number;
+      table = outermost ? this.tablePtr : (pool.allocRaw(4 * Math.max(1, this.nSlots), "a program's slot table") as number);
+      // The view is taken after every allocation: growing memory replaces memory.buffer.
+      const i32 = core.i32();
+      const t = table >>> 2;
+      for (let i = 0; i < nIn; i++) i32[t + i] = args[i].handle as number;
+      for (let i = 0; i < outs.length; i++) i32[t + nIn + i] = outs[i].handle as number;
+      const temps = this.tempOffsets;
+      for (let i = 0, at = t + nIn + outs.length; i < temps.length; i++) i32[at + i] = arena + temps[i];
+      const outer = this.currentTable;
+      this.currentTable = table;
+      try {
+        core.exports.wj_run(this.codePtr, this.nWords, table);
+      } finally {
+        this.currentTable = outer;
+      }
+    } catch (e) {
+      for (const o of fresh) pool.free(o);
+      throw e;
+    } finally {
+      for (let i = 0; i < pinned; i++) pool.unpin(args[i]);
+      for (const o of fresh) pool.unpin(o);
+      if (arena) pool.freeRaw(arena, this.arenaBytes);
+      if (table && !outermost) pool.freeRaw(table, 4 * Math.max(1, this.nSlots));
+      if (--this.depth === 0 && this.disposed) this.release();
+    }
+    return outs;
+  }
+  /** For each output, the inputs whose buffers it may be written into. */
+  private readonly donatable: number[][];
+}
+
+/** Simplifies, lowers and encodes `jaxpr` for the wasm core. */
+export function compileForWasm(core: Core, pool: MemoryPool, jaxpr: Jaxpr): WasmProgram {
+  return new WasmProgram(core, pool, lower(simplify(jaxpr)));
+}
