@@ -112,14 +112,14 @@ export function formatRate(x) {
 
 /**
  * A webjax case's body: `f(xa)` then `await data()` each run (readback included), freeing the
- * result; `xa` is freed when the case is done.
+ * result unless the row is webjax's "no dispose" one; `xa` is freed when the case is done.
  */
-export function webjaxReadback(f, xa) {
+export function webjaxReadback(lib, f, xa) {
   return {
     async run() {
       const y = f(xa);
       const d = await y.data();
-      y.dispose();
+      if (!lib.noDispose) y.dispose();
       return d;
     },
     dispose: () => xa.dispose(),

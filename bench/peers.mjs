@@ -3,7 +3,8 @@
 // TensorFlow.js (@tensorflow/tfjs-core + @tensorflow/tfjs-backend-wasm). A library that
 // does not load is reported with the reason; the cases run without it.
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import process from "node:process";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 import { registerTfjsGradients } from "./tfjs_gradients.mjs";
 
@@ -17,8 +18,8 @@ function versionOf(packageJson) {
   }
 }
 
-async function loadWebjax() {
-  const jax = await import(new URL("dist/webjax.mjs", root).href);
+async function loadWebjax(dist = new URL("dist/", root)) {
+  const jax = await import(new URL("webjax.mjs", dist).href);
   const backends = await jax.init();
   if (!backends.includes("wasm")) throw new Error(`init() gave no wasm backend (${backends})`);
   jax.setDefaultBackend("wasm");
@@ -66,13 +67,30 @@ async function loadTfjs() {
 export const LIBRARIES = ["webjax", "jax-js", "tfjs"];
 const loaders = { webjax: loadWebjax, "jax-js": loadJaxJs, tfjs: loadTfjs };
 
-/** Loads the named libraries in order; returns { libs, failures }. */
-export async function loadLibraries(names = LIBRARIES) {
+/**
+ * Loads the named libraries in order; returns { libs, failures }. webjax brings two more rows
+ * that run its cases (`kind: "webjax"`): "webjax (no dispose)", the loop a new user writes,
+ * never disposing results, in the cases that mark `noDispose`; and with `baseline` (another
+ * build's dist/ folder) "webjax (baseline)", that build beside this one in the same process.
+ */
+export async function loadLibraries(names = LIBRARIES, { baseline } = {}) {
   const libs = [];
   const failures = [];
   for (const name of names) {
     try {
-      libs.push(await loaders[name]());
+      const lib = await loaders[name]();
+      libs.push(lib);
+      if (name !== "webjax") continue;
+      libs.push({ ...lib, name: "webjax (no dispose)", kind: "webjax", noDispose: true });
+      if (baseline) {
+        const dir = new URL(baseline.endsWith("/") ? baseline : `${baseline}/`, pathToFileURL(`${process.cwd()}/`));
+        try {
+          const base = await loadWebjax(dir);
+          libs.push({ ...base, name: "webjax (baseline)", kind: "webjax", info: `${base.info}, ${fileURLToPath(dir)}` });
+        } catch (e) {
+          failures.push({ name: "webjax (baseline)", error: String(e?.message ?? e).split("\n")[0] });
+        }
+      }
     } catch (e) {
       failures.push({ name, error: String(e?.message ?? e).split("\n")[0] });
     }

@@ -1,11 +1,13 @@
 // `npm run bench`: webjax's wasm backend side by side with jax-js and TensorFlow.js-wasm in
 // one process, one table of medians and ratios per case. Same script under Deno.
 //
-//   node bench/run.mjs [case ...] [--quick] [--libs=webjax,jax-js,tfjs] [--reps=N] [--json=FILE]
+//   node bench/run.mjs [case ...] [--quick] [--libs=webjax,jax-js,tfjs] [--reps=N] [--json=FILE] [--baseline=DIST]
 //   npx deno run -A bench/run.mjs [same]
 //
 // Cases: matmul, elementwise, reductions, transpose, mlp, dispatch (the default set), and gemm-kernel
-// (bench/matmul.mjs, the GEMM kernel alone, run as a child process). --quick runs small
+// (bench/matmul.mjs, the GEMM kernel alone, run as a child process). Beside webjax's own row,
+// "webjax (no dispose)" runs elementwise, mlp and dispatch as a new user writes them (results
+// never disposed), and --baseline=OTHER/dist runs another build of webjax in the same process. --quick runs small
 // sizes and few repetitions: a smoke run that keeps the harness working, not a measurement.
 // Exit status is 1 when a library did not load, computed a wrong result or failed a case
 // (--libs=... leaves a library out on purpose).
@@ -30,12 +32,13 @@ const TARGETS = { elementwise: 3, mlp: 1.5, dispatch: 1 };
 const usageError = (message) => Object.assign(new Error(`${message} (--help lists them)`), { usage: true });
 
 function parseArgs(argv) {
-  const opts = { cases: [], quick: false, libs: LIBRARIES, reps: null, json: null };
+  const opts = { cases: [], quick: false, libs: LIBRARIES, reps: null, json: null, baseline: null };
   for (const a of argv) {
     if (a === "--quick") opts.quick = true;
     else if (a.startsWith("--libs=")) opts.libs = a.slice(7).split(",");
     else if (a.startsWith("--reps=")) opts.reps = Number(a.slice(7));
     else if (a.startsWith("--json=")) opts.json = a.slice(7);
+    else if (a.startsWith("--baseline=")) opts.baseline = a.slice(11);
     else if (a === "--help" || a === "-h") opts.help = true;
     else if (a.startsWith("-")) throw usageError(`unknown flag ${a}`);
     else opts.cases.push(a);
@@ -47,7 +50,7 @@ function parseArgs(argv) {
 }
 
 function usage() {
-  console.log("node bench/run.mjs [case ...] [--quick] [--libs=webjax,jax-js,tfjs] [--reps=N] [--json=FILE]\n\ncases:");
+  console.log("node bench/run.mjs [case ...] [--quick] [--libs=webjax,jax-js,tfjs] [--reps=N] [--json=FILE] [--baseline=OTHER/dist]\n\ncases:");
   for (const m of CASES) console.log(`  ${m.name.padEnd(12)} ${m.summary}${DEFAULT_CASES.includes(m.name) ? "" : "  (not in the default set)"}`);
 }
 
@@ -66,7 +69,8 @@ async function measureVariant(libs, variant, inputs, ref, opts) {
   const rows = new Map();
   const live = [];
   for (const lib of libs) {
-    const impl = variant.impls[lib.name];
+    // webjax's extra rows run webjax's implementation; "no dispose" only where the case has it.
+    const impl = lib.kind ? (!lib.noDispose || variant.noDispose ? variant.impls[lib.kind] : undefined) : variant.impls[lib.name];
     if (!impl) continue;
     try {
       const instance = await impl(lib, inputs);
@@ -114,7 +118,8 @@ async function measureVariant(libs, variant, inputs, ref, opts) {
 function table(variant, rows) {
   const rate = Boolean(variant.unit);
   const speed = (r) => (r.status === "ok" ? 1 / r.median : NaN);
-  const peers = rows.filter((r) => r.lib !== "webjax" && r.status === "ok");
+  const ours = (r) => r.lib.startsWith("webjax");
+  const peers = rows.filter((r) => !ours(r) && r.status === "ok");
   const best = peers.length ? Math.max(...peers.map(speed)) : NaN;
   const header = ["library", "median", "min", ...(rate ? [`${variant.unit} (median)`] : []), "vs best peer", ...(variant.peak ? [`of ${variant.peak} peak`] : []), "note"];
   const body = rows.map((r) => {
@@ -124,18 +129,29 @@ function table(variant, rows) {
     const notes = [];
     if (r.status === "wrong") notes.push(`WRONG: ${r.wrong}`);
     if (r.hostCalls > 0) notes.push(`${+r.hostCalls.toFixed(2)} host calls/call`);
+    const main = rows.find((m) => m.lib === "webjax" && m.status === "ok");
+    if (main && r !== main && ours(r) && r.status === "ok") notes.push(`${(main.median / r.median).toFixed(2)}x the webjax row's speed`);
     const peak = variant.peak ? [`${((100 * value) / variant.peak).toFixed(0)}%`] : [];
     return [r.lib, formatTime(r.median), formatTime(r.min), ...(rate ? [formatRate(value)] : []), ratio, ...peak, notes.join("; ")];
   });
-  const ours = rows.find((r) => r.lib === "webjax" && r.status === "ok");
-  return { text: formatTable(header, body), ratio: ours && Number.isFinite(best) ? speed(ours) / best : NaN };
+  const main = rows.find((r) => r.lib === "webjax" && r.status === "ok");
+  const relative = (name) => {
+    const r = rows.find((x) => x.lib === name && x.status === "ok");
+    return r && main ? main.median / r.median : NaN;
+  };
+  return {
+    text: formatTable(header, body),
+    ratio: main && Number.isFinite(best) ? speed(main) / best : NaN,
+    noDispose: relative("webjax (no dispose)"),
+    baseline: relative("webjax (baseline)"),
+  };
 }
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) return usage(), 0;
   console.log(`# webjax bench${opts.quick ? " (--quick: smoke sizes, not a measurement)" : ""}\n${describeRuntime()}`);
-  const { libs, failures } = await loadLibraries(opts.libs);
+  const { libs, failures } = await loadLibraries(opts.libs, { baseline: opts.baseline });
   for (const l of libs) console.log(`- ${l.name} ${l.version}: ${l.info}`);
   for (const f of failures) console.log(`- ${f.name}: NOT LOADED (${f.error})`);
   if (failures.some((f) => f.name === "webjax")) {
@@ -164,14 +180,14 @@ async function main() {
       const inputs = variant.make?.() ?? {};
       const ref = variant.reference(inputs);
       const rows = await measureVariant(libs, variant, inputs, ref, opts);
-      const { text, ratio } = table(variant, rows);
+      const { text, ratio, noDispose, baseline } = table(variant, rows);
       console.log(`\n### ${variant.title}\n${text}`);
       for (const r of rows) {
         if (r.status === "wrong" || r.status === "error") failed = true;
         if (r.stack) console.log(`${r.lib} failed:\n  ${r.stack.split("\n").slice(0, 8).join("\n  ")}`);
       }
       const ours = rows.find((r) => r.lib === "webjax")?.status;
-      summary.push({ case: caseMod.name, variant: variant.title, ratio, ours, target: TARGETS[caseMod.name] });
+      summary.push({ case: caseMod.name, variant: variant.title, ratio, ours, target: TARGETS[caseMod.name], noDispose, baseline });
       json.cases.push({ case: caseMod.name, variant: variant.title, unit: variant.unit, work: variant.work, rows: rows.map(({ stack, ...r }) => r) });
     }
   }
@@ -185,6 +201,16 @@ async function main() {
       s.target && Number.isFinite(s.ratio) ? (s.ratio >= s.target ? "met" : "not met") : "",
     ]);
     console.log(formatTable(["case", "webjax / best peer", "target", "note"], rows));
+    // Without dispose() a loop should run as fast as with it (within 15%), and no case may be
+    // slower than the baseline build (by more than 5%).
+    const extra = summary.filter((s) => Number.isFinite(s.noDispose) || Number.isFinite(s.baseline));
+    if (extra.length) {
+      const cell = (x, floor) => (Number.isFinite(x) ? `${x.toFixed(2)}x${x < floor ? " (below the bound)" : ""}` : "");
+      console.log("\n## webjax against itself (speed over speed)");
+      console.log(formatTable(["case", "no dispose / dispose (>= 0.87x)", "this build / baseline (>= 0.95x)"], extra.map((s) => [
+        `${s.case}: ${s.variant}`, cell(s.noDispose, 1 / 1.15), cell(1 / s.baseline, 0.95),
+      ])));
+    }
   }
   if (opts.json) writeFileSync(opts.json, JSON.stringify(json, null, 2));
   if (failed) console.log("\nFAILED: a library did not load, computed a wrong result or failed a case (see above).");

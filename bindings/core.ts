@@ -8,7 +8,7 @@ export interface CoreExports {
   wj_malloc(size: number): number;
   wj_free(ptr: number): void;
   wj_set_heap_limit(end: number): void;
-  wj_heap_stats(out: number): void;
+  wj_heap_stats(): number;
   wj_add_f32(a: number, b: number, out: number, n: number): void;
   wj_set_stack(top: number): void;
   wj_worker_loop(tid: number): void;
@@ -57,14 +57,9 @@ export class Core {
 
   /** The allocator's state: where the heap starts and ends, free bytes, the largest free block. */
   heapStats(): { base: number; top: number; freeBytes: number; largestFree: number } {
-    const p = this.malloc(32);
-    try {
-      this.exports.wj_heap_stats(p);
-      const [base, top, freeBytes, largestFree] = new Float64Array(this.memory.buffer, p, 4);
-      return { base, top, freeBytes, largestFree };
-    } finally {
-      this.free(p);
-    }
+    const p = this.exports.wj_heap_stats() >>> 0;
+    const [base, top, freeBytes, largestFree] = new Float64Array(this.memory.buffer, p, 4);
+    return { base, top, freeBytes, largestFree };
   }
 
   #i32: Int32Array | undefined;

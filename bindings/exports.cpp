@@ -17,13 +17,16 @@ WJ_EXPORT void* wj_malloc(double size) {
 }
 WJ_EXPORT void wj_free(void* ptr) { wj::free(ptr); }
 WJ_EXPORT void wj_set_heap_limit(double end) { wj::set_heap_limit(end >= 4294967296.0 ? uint64_t{1} << 32 : static_cast<uint64_t>(end)); }
-// heap_stats into four doubles at out: base, top, free bytes, largest free allocation.
-WJ_EXPORT void wj_heap_stats(double* out) {
+// heap_stats as four doubles (base, top, free bytes, largest free allocation) in static storage,
+// so that asking allocates nothing.
+WJ_EXPORT const double* wj_heap_stats() {
+  static double out[4];
   wj::HeapStats s = wj::heap_stats();
   out[0] = s.base;
   out[1] = s.top;
   out[2] = static_cast<double>(s.free_bytes);
   out[3] = static_cast<double>(s.largest_free);
+  return out;
 }
 
 WJ_EXPORT void wj_add_f32(const float* a, const float* b, float* out, uint32_t n) {

@@ -13,21 +13,23 @@ function tiny(readback) {
   return {
     title: `jit(x => x*2 + 1), then ${readback}`,
     reference: () => ({ want: Float64Array.from(X, (v) => v * 2 + 1), rtol: 0, atol: 0 }),
+    noDispose: true,
     impls: {
-      webjax({ jax, np }) {
+      webjax(lib) {
+        const { jax, np } = lib;
         const f = jax.jit((x) => x.mul(2).add(1));
         const x = np.array(X);
         const run = sync
           ? () => {
               const y = f(x);
               const d = y.dataSync();
-              y.dispose();
+              if (!lib.noDispose) y.dispose();
               return d;
             }
           : async () => {
               const y = f(x);
               const d = await y.data();
-              y.dispose();
+              if (!lib.noDispose) y.dispose();
               return d;
             };
         return { run, dispose: () => x.dispose() };
@@ -63,15 +65,17 @@ function tiny(readback) {
 const eagerAdd = {
   title: "eager x + y, then dataSync()",
   reference: () => ({ want: Float64Array.from(X, (v, i) => Math.fround(v + Y[i])), rtol: 0, atol: 0 }),
+  noDispose: true,
   impls: {
-    webjax({ np }) {
+    webjax(lib) {
+      const { np } = lib;
       const x = np.array(X);
       const y = np.array(Y);
       return {
         run() {
           const z = x.add(y);
           const d = z.dataSync();
-          z.dispose();
+          if (!lib.noDispose) z.dispose();
           return d;
         },
         dispose: () => (x.dispose(), y.dispose()),

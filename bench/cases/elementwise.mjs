@@ -14,6 +14,7 @@ export function variants({ quick }) {
       unit: "GB/s",
       work: (2 * 4 * n) / 1e9,
       reps: quick ? 5 : 20,
+      noDispose: true,
       make: () => ({ n, x: randomF32(n, 7, -3, 3) }),
       reference({ x }) {
         const want = new Float64Array(x.length);
@@ -21,10 +22,11 @@ export function variants({ quick }) {
         return { want, rtol: 1e-5, atol: 1e-5 };
       },
       impls: {
-        webjax({ jax, np }, { x }) {
+        webjax(lib, { x }) {
+          const { jax, np } = lib;
           const f = jax.jit((x) => np.tanh(x.mul(2).add(1)).mul(x).sub(np.exp(x.neg())));
           const xa = np.array(x);
-          return webjaxReadback(f, xa);
+          return webjaxReadback(lib, f, xa);
         },
         "jax-js"({ jax, np }, { x }) {
           const f = jax.jit((x) => np.tanh(x.ref.mul(2).add(1)).mul(x.ref).sub(np.exp(x.neg())));

@@ -113,6 +113,7 @@ export function variants({ quick }) {
       unit: null,
       reps: quick ? 5 : 30,
       warmup: 3,
+      noDispose: true,
       make: () => makeInputs(128, 784, 256, 10),
       reference(inputs) {
         const { loss, grads } = referenceStep(inputs);
@@ -121,7 +122,8 @@ export function variants({ quick }) {
         return { want, rtol: 2e-3, atol: 2e-6 };
       },
       impls: {
-        webjax({ jax, np }, { dims, x, y, params }) {
+        webjax(lib, { dims, x, y, params }) {
+          const { jax, np } = lib;
           const lossFn = (p, x, y) => {
             const h = np.maximum(np.matmul(x, p.W1).add(p.b1), 0);
             const logits = np.matmul(h, p.W2).add(p.b2);
@@ -143,7 +145,7 @@ export function variants({ quick }) {
           };
           const stepOnce = () => {
             const [loss, next] = step(p, xa, ya);
-            for (const k of PARAMS) p[k].dispose();
+            if (!lib.noDispose) for (const k of PARAMS) p[k].dispose();
             p = next;
             return loss;
           };
@@ -159,7 +161,7 @@ export function variants({ quick }) {
             async run() {
               const loss = stepOnce();
               const d = await loss.data();
-              loss.dispose();
+              if (!lib.noDispose) loss.dispose();
               return d;
             },
             dispose: () => [xa, ya, ...PARAMS.map((k) => p[k])].forEach((a) => a.dispose()),

@@ -51,11 +51,12 @@ export function variants({ quick }) {
     make: () => ({ x: randomF32(rows * cols, 11, 0, 1) }),
     reference: ({ x }) => reference(op, axis, x, rows, cols),
     impls: {
-      webjax({ jax, np }, { x }) {
+      webjax(lib, { x }) {
+        const { jax, np } = lib;
         const opts = axis === null ? {} : { axis };
         const f = jax.jit((x) => np[op](x, opts));
         const xa = np.array(x).reshape([rows, cols]);
-        return webjaxReadback(f, xa);
+        return webjaxReadback(lib, f, xa);
       },
       "jax-js"({ jax, np }, { x }) {
         const f = jax.jit((x) => np[op](x, axis));

@@ -40,10 +40,11 @@ export function variants({ quick }) {
       make: () => ({ x: randomF32(n, 13, -1, 1) }),
       reference: ({ x }) => ({ want: reference(x, shape, perm, plus ? 1 : 0), rtol: 0, atol: 0 }),
       impls: {
-        webjax({ jax, np }, { x }) {
+        webjax(lib, { x }) {
+          const { jax, np } = lib;
           const f = jax.jit((x) => (plus ? np.transpose(x, perm).add(1) : np.transpose(x, perm)));
           const xa = np.array(x).reshape(shape);
-          return webjaxReadback(f, xa);
+          return webjaxReadback(lib, f, xa);
         },
         "jax-js"({ jax, np }, { x }) {
           const f = jax.jit((x) => (plus ? x.transpose(perm).add(1) : x.transpose(perm)));

@@ -3,7 +3,7 @@
 
 import { ShapedArray, prod } from "./aval.js";
 import { Backend, BackendName, Buffer, Device, deviceOf, getBackend } from "./backend.js";
-import { DeviceBuffer, unwatch, watch } from "./memory.js";
+import { DeviceBuffer, watch } from "./memory.js";
 import { DType, TypedArray, decodeFloat16, float16Value } from "./dtype.js";
 import { ConcretizationTypeError } from "./errors.js";
 import type { Trace } from "./trace.js";
@@ -215,9 +215,13 @@ export class ConcreteArray extends Array {
       throw new Error(`This array (${this.aval.str()}) was ${why} and can no longer be used. ` +
         (why === "donated" ? "Do not reuse arguments passed in donateArgnums." : "Do not use an array after dispose()."));
     }
-    // About to be used: an evicted buffer goes back to the device, where a finalizer must free it.
-    if (this.#owned && b instanceof DeviceBuffer && !b.watched) watch(this, b);
     return b;
+  }
+
+  /** After a call that used this array: if its data came back to the device, a finalizer must free it again. */
+  rewatch(): void {
+    const b = this.#buf;
+    if (this.#owned && b instanceof DeviceBuffer && b.resident && !b.watched) watch(this, b);
   }
 
   get isPinned(): boolean {
@@ -252,7 +256,6 @@ export class ConcreteArray extends Array {
   /** Gives up the buffer: `free` false when a program took it over (donation). */
   release(why: "disposed" | "donated", free: boolean): void {
     if (this.#buf === null || this.#pinned) return;
-    if (this.#buf instanceof DeviceBuffer && this.#owned) unwatch(this.#buf);
     if (free && !this.isDeleted) this.backend.free(this.#buf);
     this.#buf = null;
     this.#why = why;

@@ -48,6 +48,16 @@ export function itemsize(d: DType): number {
 }
 
 /** A host buffer for `size` elements; complex64 interleaves (re, im) float32 pairs. */
+type TypedArrayView = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TypedArray;
+const HOST_VIEWS: Record<DType, TypedArrayView> = {
+  bool: Uint8Array, int32: Int32Array, uint32: Uint32Array, float16: Uint16Array, float32: Float32Array, float64: Float64Array, complex64: Float32Array,
+};
+
+/** The typed-array class that holds a dtype's elements on the host (complex64: two float32 per element). */
+export function hostView(d: DType): TypedArrayView {
+  return HOST_VIEWS[d];
+}
+
 export function allocHost(d: DType, size: number): TypedArray {
   switch (d) {
     case "bool": return new Uint8Array(size);

@@ -31,30 +31,39 @@ export interface DeviceHeap {
   restore(handle: unknown, host: unknown): void;
 }
 
-/** A finalizer's held value and unregister token: it lets go of the buffer when the buffer leaves the device. */
+/**
+ * A finalizer's held value: the buffer while its owner holds it on the device, else null. It
+ * lets go on eviction, so a dead array's host copy never waits for the finalizer (which never
+ * runs inside a synchronous loop). A cell whose token is empty does nothing when it fires.
+ */
 interface BufferToken {
   buf: DeviceBuffer | null;
 }
 
-// Frees the device memory of arrays dropped without dispose(). Only arrays whose data is on the
-// device are registered: an evicted array has nothing to free, and a registered object survives
-// V8's young-generation collections, so its host copy would wait for a full collection.
 const finalizer = new FinalizationRegistry<BufferToken>((t) => t.buf?.pool.free(t.buf));
+const NO_OWNER: BufferToken = { buf: null };
 
-/** Registers `array` (the owner of `buf`) so that its device memory is freed when it is collected. */
+// A registered object survives V8's young-generation collections, and so would an evicted
+// array's host copy; large buffers are unregistered when evicted, so that a dead one goes with
+// the next minor collection. Small ones are registered without a token: a registration that can
+// be undone costs several times as much, which tiny arrays would feel.
+const UNREGISTER_BYTES = 64 * 1024;
+
+/** Makes `array` the owner of `buf` on the device: when it is collected, the device memory is freed. */
 export function watch(array: object, buf: DeviceBuffer): void {
-  if (buf.watched || buf.freed) return;
-  buf.token.buf = buf;
-  finalizer.register(array, buf.token, buf.token);
-  buf.watched = true;
+  buf.token.buf = null; // a previous owner (donation) must not free it any more
+  const t: BufferToken = { buf };
+  buf.token = t;
+  if (buf.bytes >= UNREGISTER_BYTES) finalizer.register(array, t, t);
+  else finalizer.register(array, t);
 }
 
-/** Undoes `watch` (the buffer was evicted, freed, or handed to another array). */
-export function unwatch(buf: DeviceBuffer): void {
-  if (!buf.watched) return;
-  finalizer.unregister(buf.token);
-  buf.token.buf = null;
-  buf.watched = false;
+/** The owner's finalizer has nothing to free any more (the buffer left the device). */
+function unwatch(buf: DeviceBuffer): void {
+  const t = buf.token;
+  if (t.buf === null) return;
+  t.buf = null;
+  if (buf.bytes >= UNREGISTER_BYTES) finalizer.unregister(t);
 }
 
 /**
@@ -71,11 +80,10 @@ export class DeviceBuffer {
   freed = false;
   /** The runtime's own (cached constants), left out of liveArrays(). */
   internal = false;
-  /** Whether the owning array is registered with the finalizer (see `watch`). */
-  watched = false;
+  /** The current owner's finalizer token (see `watch`). */
+  token: BufferToken = NO_OWNER;
   prev: DeviceBuffer | null = null;
   next: DeviceBuffer | null = null;
-  readonly token: BufferToken = { buf: null };
 
   constructor(
     readonly pool: MemoryPool,
@@ -87,6 +95,11 @@ export class DeviceBuffer {
 
   get resident(): boolean {
     return this.handle !== null;
+  }
+
+  /** Whether its owner's finalizer would free it (false once evicted, until the owner watches it again). */
+  get watched(): boolean {
+    return this.token.buf === this;
   }
 }
 
@@ -228,7 +241,7 @@ export class MemoryPool {
     if (!buf.resident) {
       buf.handle = this.#take(buf.bytes, "an evicted array");
       this.heap.restore(buf.handle, buf.host);
-      buf.host = null; // the device copy is the one now (arrays are immutable); its array watches it again on use
+      buf.host = null; // the device copy is the one now; its owner watches it again after the call
       this.#arrays++;
       this.#stats.uploads++;
       this.#stats.uploadedBytes += buf.bytes;

@@ -165,14 +165,15 @@ function runEager(prim: Primitive, params: Params, args: ConcreteArray[]): Array
 export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray[], donated?: readonly boolean[]): ConcreteArray[] {
   const give = donated?.map((d, i) => d && !args[i].isPinned && args[i].backend === backend && args.indexOf(args[i]) === i);
   // Arguments from another backend are copied for this call only, and freed after it.
-  const moved: ConcreteArray[] = [];
-  const bufs = args.map((a) => (a.backend === backend ? a.buffer : moved[moved.push(transfer(a, backend)) - 1].buffer));
+  let moved: ConcreteArray[] | undefined;
+  const bufs = args.map((a) => (a.backend === backend ? a.buffer : (moved ??= [])[moved.push(transfer(a, backend)) - 1].buffer));
   let outs: Buffer[];
   try {
     outs = backend.execute(jaxpr, bufs, give?.some(Boolean) ? give : undefined);
   } finally {
-    for (const m of moved) m.dispose();
+    if (moved) for (const m of moved) m.dispose();
   }
+  for (const a of args) a.rewatch();
   // Donated arguments let go of their buffers before outputs that took them over claim them.
   donated?.forEach((d, i) => {
     if (d && !args[i].isPinned) args[i].release("donated", !(give?.[i] && outs.includes(bufs[i])));

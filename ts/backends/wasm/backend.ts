@@ -4,7 +4,7 @@
 
 import { ShapedArray } from "../../core/aval.js";
 import { Backend, Buffer } from "../../core/backend.js";
-import { TypedArray, allocHost } from "../../core/dtype.js";
+import { TypedArray, hostView } from "../../core/dtype.js";
 import { Jaxpr } from "../../core/jaxpr.js";
 import { DeviceBuffer, DeviceHeap, MemoryPool } from "../../core/memory.js";
 import { VMath } from "../../compiler/bytecode.js";
@@ -83,9 +83,8 @@ export class WasmBackend implements Backend {
 
   readSync(b: Buffer, aval: ShapedArray): TypedArray {
     const buf = b as DeviceBuffer;
-    const like = allocHost(aval.dtype, 0);
-    const View = like.constructor as new (b: ArrayBufferLike, offset: number, length: number) => TypedArray;
-    const n = buf.bytes / like.BYTES_PER_ELEMENT;
+    const View = hostView(aval.dtype);
+    const n = buf.bytes / (View as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
     // Always a copy the caller owns, never the eviction copy itself.
     return buf.resident ? new View(this.core.memory.buffer, buf.handle as number, n).slice() : new View(buf.host as ArrayBuffer, 0, n).slice();
   }
