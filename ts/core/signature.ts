@@ -23,6 +23,8 @@ export interface Signature {
   readonly rest: { readonly name: string; readonly data: boolean } | null;
   /** Keys of the trailing options object (empty: it takes none). */
   readonly options: readonly string[];
+  /** How many leading parameters are required. */
+  readonly required: number;
 }
 
 const signatures = new WeakMap<Function, Signature>();
@@ -54,7 +56,9 @@ export function parseSignature(name: string, params: string, options: string): S
   // The implementation gets plain positionals first, then the options object.
   const firstOption = ps.findIndex((p) => p.isOption);
   if (firstOption >= 0 && ps.slice(firstOption).some((p) => !p.isOption)) throw new Error(`signature of ${name}: option parameters must come last`);
-  return { name, params: ps, rest, options: opts };
+  let required = 0;
+  while (required < ps.length && !ps[required].optional) required++;
+  return { name, params: ps, rest, options: opts, required };
 }
 
 /**
@@ -69,14 +73,27 @@ export function declare<F extends Function>(name: string, params: string, option
 
 /** `declare` for a function whose public type (overloads, `x.sum(0)`) differs from its implementation's. */
 export function declareAs<F extends Function>(name: string, params: string, options: string, impl: Function): F {
-  const sig = parseSignature(name, params, options);
-  const wrapped = function (this: unknown, ...args: unknown[]) {
-    return impl.apply(this, normalizeArgs(sig, args));
-  };
+  const wrapped = wrap(parseSignature(name, params, options), impl);
   Object.defineProperty(wrapped, "name", { value: name.slice(name.lastIndexOf(".") + 1) });
+  return wrapped as unknown as F;
+}
+
+function wrap(sig: Signature, impl: Function): Function {
+  const most = sig.params.length, least = requiredCount(sig);
+  // Eager ops pass through here on every call: a function of plain positionals skips the parse.
+  const plain = !sig.options.length && !sig.rest && sig.params.every((p) => p.kind === "any");
+  const wrapped = plain
+    ? function (this: unknown, ...args: unknown[]) {
+        const n = args.length;
+        if (n <= most && n >= least && !(n > least && isPlainObject(args[n - 1]))) return impl.apply(this, args);
+        return impl.apply(this, normalizeArgs(sig, args));
+      }
+    : function (this: unknown, ...args: unknown[]) {
+        return impl.apply(this, normalizeArgs(sig, args));
+      };
   signatures.set(wrapped, sig);
   impls.set(wrapped, impl);
-  return wrapped as unknown as F;
+  return wrapped;
 }
 
 /** The implementation behind a declared function (for callers whose arguments are already checked, e.g. `x.add(y)`). */
@@ -85,7 +102,7 @@ export function implOf<F extends Function>(fn: F): F {
 }
 
 /** Records the signature of a function that checks its own arguments (e.g. `jax.init`). */
-export function describe<F extends Function>(fn: F, name: string, params: string, options: string): F {
+export function describeSignature<F extends Function>(fn: F, name: string, params: string, options: string): F {
   signatures.set(fn, parseSignature(name, params, options));
   return fn;
 }
@@ -95,13 +112,7 @@ export function asMethod<F extends Function>(fn: Function, name: string): F {
   const sig = signatures.get(fn), impl = impls.get(fn);
   if (!sig || !impl) throw new Error(`asMethod: ${fn.name} has no declared signature`);
   const params = [{ ...sig.params[0], name: "self" }, ...sig.params.slice(1)];
-  const msig: Signature = { ...sig, name, params };
-  const wrapped = function (this: unknown, ...args: unknown[]) {
-    return impl.apply(this, normalizeArgs(msig, args));
-  };
-  signatures.set(wrapped, msig);
-  impls.set(wrapped, impl);
-  return wrapped as unknown as F;
+  return wrap({ ...sig, name, params }, impl) as unknown as F;
 }
 
 export function isPlainObject(x: unknown): x is Record<string, unknown> {
@@ -133,7 +144,11 @@ export function normalizeArgs(sig: Signature, args: unknown[]): unknown[] {
   if (!rest && n > params.length) {
     const most = params.length - self, least = requiredCount(sig) - self;
     const takes = most === least ? `${most}` : `from ${least} to ${most}`;
-    throw new TypeError(`${sig.name}() takes ${takes} positional argument${most === 1 ? "" : "s"} but ${n - self} were given; it is called as ${usage(sig)}.`);
+    const last = params[params.length - 1];
+    const hint = last?.kind === "shape" && args.slice(params.length - 1, n).every((a) => typeof a === "number")
+      ? ` A shape is one argument, a JS array: [${args.slice(params.length - 1, n).join(", ")}].`
+      : "";
+    throw new TypeError(`${sig.name}() takes ${takes} positional argument${takes === "1" ? "" : "s"} but ${n - self} were given; it is called as ${usage(sig)}.${hint}`);
   }
   const required = requiredCount(sig);
   if (n < required) {
@@ -157,11 +172,7 @@ export function normalizeArgs(sig: Signature, args: unknown[]): unknown[] {
   return out;
 }
 
-const requiredCount = (sig: Signature) => {
-  let k = 0;
-  while (k < sig.params.length && !sig.params[k].optional) k++;
-  return k;
-};
+const requiredCount = (sig: Signature) => sig.required;
 
 function checkKeys(sig: Signature, opts: Record<string, unknown>): void {
   for (const k in opts) {
