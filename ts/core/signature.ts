@@ -241,3 +241,20 @@ export function usage(sig: Signature): string {
   if (sig.options.length) ps.push(`{${sig.options.join(", ")}}`);
   return `${sig.name}(${ps.join(", ")})`;
 }
+
+/** Every declared function reachable from `namespaces` (`{np: numpy, lax, ...}`), by its declared name. */
+export function declaredSignatures(namespaces: Record<string, object>): Map<string, Signature> {
+  const out = new Map<string, Signature>();
+  const seen = new Set<object>();
+  const walk = (o: object) => {
+    if (seen.has(o)) return;
+    seen.add(o);
+    for (const v of Object.values(o)) {
+      const sig = signatureOf(v);
+      if (sig) out.set(sig.name, sig);
+      else if (v && typeof v === "object" && !globalThis.Array.isArray(v)) walk(v);
+    }
+  };
+  Object.values(namespaces).forEach(walk);
+  return out;
+}

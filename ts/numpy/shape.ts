@@ -1,32 +1,13 @@
 // Shape manipulation: reshape, transpose, expandDims, squeeze, swapaxes, moveaxis, ravel.
 
 import { Array, ArrayLike } from "../core/array.js";
-import { canonicalAxis, prod } from "../core/aval.js";
+import { canonicalAxis } from "../core/aval.js";
 import { ValueError, shapeStr } from "../core/errors.js";
 import { declare, declareAs } from "../core/signature.js";
 import { bind1 } from "../core/trace.js";
 import * as l from "../primitives/layout.js";
-import { expandDimsMany } from "./axes.js";
+import { expandDimsMany, reshapeTarget } from "./axes.js";
 import { toArray } from "./convert.js";
-
-/** The target shape of a reshape, with its one -1 resolved; JAX's TypeErrors otherwise. */
-export function reshapeTarget(from: readonly number[], shape: number | readonly number[]): number[] {
-  const s = typeof shape === "number" ? [shape] : [...shape];
-  if (s.some((d) => !Number.isInteger(d))) throw new TypeError(`Shapes must be 1D sequences of concrete values of integer type, got ${shapeStr(s)}.`);
-  const size = prod(from);
-  const unknown = s.filter((d) => d === -1).length;
-  if (unknown > 1) throw new TypeError(`can only specify one unknown axis size with a \`-1\` value, got ${shapeStr(s)}`);
-  if (unknown === 1) {
-    const known = prod(s.filter((d) => d !== -1));
-    if (s.some((d) => d < -1) || known === 0 || size % known !== 0) {
-      throw new TypeError(`cannot reshape array of shape ${shapeStr(from)} (size ${size}) into shape ${shapeStr(s)} because the product of specified axis sizes (${known}) does not evenly divide ${size}`);
-    }
-    s[s.indexOf(-1)] = size / known;
-  } else if (prod(s) !== size || s.some((d) => d < 0)) {
-    throw new TypeError(`cannot reshape array of shape ${shapeStr(from)} (size ${size}) into shape ${shapeStr(s)} (size ${prod(s)})`);
-  }
-  return s;
-}
 
 /** Reshape; one dimension may be -1. @example np.reshape(np.arange(6), [2, -1]) */
 export const reshape = declare("np.reshape", "a, shape:shape", "", (x: ArrayLike, shape: number[] | number): Array => {

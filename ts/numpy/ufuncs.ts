@@ -91,16 +91,17 @@ export const power = fn2("power", (x, y) => {
 }, "x1, x2");
 export const pow = power;
 
-const onFloats = (name: string, prim: Primitive, params: Record<string, unknown> = {}) =>
-  fn1(name, (x) => (isFloat(toArray(x).dtype) ? bind1(prim, [toArray(x)], params) : toArray(x)));
+const onFloats = (name: string, prim: Primitive, params: Record<string, unknown> = {}, param = "x") =>
+  fn1(name, (x) => (isFloat(toArray(x).dtype) ? bind1(prim, [toArray(x)], params) : toArray(x)), param);
 
 export const negative = unary("negative", m.neg);
 export const positive = fn1("positive", (x) => toArray(x));
 export const sign = unary("sign", m.sign);
 export const floor = onFloats("floor", m.floor);
 export const ceil = onFloats("ceil", m.ceil);
-export const round = onFloats("round", m.round, { rounding_method: 1 });
-export const rint = round;
+/** Rounds half to even (decimals are not supported). @example np.round(np.array([0.5, 1.5]))   // [0, 2] */
+export const round = onFloats("round", m.round, { rounding_method: 1 }, "a");
+export const rint = onFloats("rint", m.round, { rounding_method: 1 });
 export const trunc = fn1("trunc", (x) => where(less(x, 0), ceil(x), floor(x)));
 export const isfinite = fn1<BoolArray>("isfinite", (x) => (isFloat(toArray(x).dtype) ? bind1(m.isFinite, [toArray(x)]) : notEqual(x, x === x ? toArray(x) : 0).eq(false)));
 export const isnan = fn1<BoolArray>("isnan", (x) => notEqual(x, x));

@@ -400,4 +400,4 @@ export const isTracing: () => boolean = declareAs("profiler.isTracing", "", "", 
  * `fn` wrapped in a TraceAnnotation per call (`jax.profiler.annotate_function`).
  * @example const step = jax.profiler.annotateFunction(trainStep, {name: "train step"});
  */
-export const annotateFunction: <F extends (...args: any[]) => any>(fn: F, opts?: { name?: string }) => F = declareAs("profiler.annotateFunction", "fn:fn", "name", annotateFunctionImpl);
+export const annotateFunction: <F extends (...args: any[]) => any>(func: F, ...rest: [opts?: { name?: string }] | [name: string | undefined]) => F = declareAs("profiler.annotateFunction", "func:fn, name?", "name", annotateFunctionImpl);

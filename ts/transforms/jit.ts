@@ -1,7 +1,7 @@
 // jit as a transformation: trace once per argument signature to a jaxpr, then bind the `jit`
 // call primitive, which runs the whole program on a backend in one call.
 
-import { declareAs } from "../core/signature.js";
+import { declare, declareAs } from "../core/signature.js";
 import { Array, ConcreteArray } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { BackendName, getBackend } from "../core/backend.js";
@@ -107,9 +107,9 @@ export class ShapeDtypeStructClass {
  * `jax.ShapeDtypeStruct(shape, dtype)`, callable with or without `new`.
  * @example jax.evalShape(f, jax.ShapeDtypeStruct([3], "float32"))
  */
-export const ShapeDtypeStruct = function (this: unknown, shape: readonly number[], dtype: DType | string) {
+export const ShapeDtypeStruct = declare("jax.ShapeDtypeStruct", "shape:shape, dtype:dtype", "", function (shape: readonly number[], dtype: DType | string) {
   return new ShapeDtypeStructClass(shape, dtype);
-} as unknown as {
+}) as unknown as {
   (shape: readonly number[], dtype: DType | string): ShapeDtypeStructClass;
   new (shape: readonly number[], dtype: DType | string): ShapeDtypeStructClass;
 };

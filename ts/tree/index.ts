@@ -50,4 +50,4 @@ export const registerPytreeNode: <T>(
   cls: abstract new (...args: any[]) => T,
   flatten: (x: T) => [any[], unknown],
   unflatten: (auxData: any, children: any[]) => T,
-) => void = declareAs("tree.registerPytreeNode", "cls, flatten:fn, unflatten:fn", "", core.registerPytreeNode);
+) => void = declareAs("tree.registerPytreeNode", "nodetype, flattenFunc:fn, unflattenFunc:fn", "", core.registerPytreeNode);
