@@ -5,6 +5,7 @@
 import * as jax from "../../ts/index.js";
 import { lax, numpy as np, random, tree } from "../../ts/index.js";
 import { Array } from "../../ts/core/array.js";
+import { caught } from "../util/caught.js";
 
 // A 3x4 matrix with distinct entries, and its row-major values.
 const V = [[3, -1, 4, 1], [5, 9, -2, 6], [5, 3, 5, -8]];
@@ -13,14 +14,6 @@ const col = (j: number) => V.map((r) => r[j]);
 const sumOf = (a: number[]) => a.reduce((s, v) => s + v, 0);
 const argmaxOf = (a: number[]) => a.indexOf(Math.max(...a));
 
-function caught(f: () => unknown): any {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  fail("expected an error");
-}
 
 describe("numpy habits", () => {
   it("reductions take the axis positionally, as functions and as methods", () => {

@@ -23,23 +23,6 @@ export type Lifted<T> = IsAny<T> extends true ? any
   : T extends object ? { [K in keyof T]: Lifted<T[K]> }
   : T;
 
-/** `T` with every leaf a plain `Array`: the type of a gradient or tangent of `T`. */
-export type Tangent<T> = IsAny<T> extends true ? any
-  : T extends Leaf ? Array
-  : T extends null | undefined ? T
-  : T extends (...args: any[]) => any ? T
-  : T extends readonly unknown[] ? { -readonly [K in keyof T]: Tangent<T[K]> }
-  : T extends object ? { [K in keyof T]: Tangent<T[K]> }
-  : T;
-
-/** A value of `T`'s structure whose leaves may be any leaf (what a loop body may return as the carry). */
-export type LeafLike<T> = IsAny<T> extends true ? any
-  : T extends Leaf ? Leaf
-  : T extends null | undefined ? T
-  : T extends readonly unknown[] ? { [K in keyof T]: LeafLike<T[K]> }
-  : T extends object ? { [K in keyof T]: LeafLike<T[K]> }
-  : T;
-
 /** The leaf types of a pytree `T` (`any` when `T` is unknown). */
 export type LeafOf<T> = IsAny<T> extends true ? any
   : unknown extends T ? any
@@ -49,9 +32,15 @@ export type LeafOf<T> = IsAny<T> extends true ? any
   : T extends object ? { [K in keyof T]: LeafOf<T[K]> }[keyof T]
   : T;
 
+/** A value of `T`'s structure whose leaves may be any leaf (what a loop body may return as the carry). */
+export type LeafLike<T> = MapLeaves<T, Leaf>;
+
+/** `T` with every leaf a plain `Array`: the type of a gradient or tangent of `T`. */
+export type Tangent<T> = MapLeaves<T, Array>;
+
 /** `T` with each leaf replaced by `R` (what `tree.map` returns). */
 export type MapLeaves<T, R> = IsAny<T> extends true ? any
-  : T extends Leaf ? R
+  : T extends Leaf | ((...args: any[]) => any) ? R
   : T extends null | undefined ? T
   : T extends readonly unknown[] ? { -readonly [K in keyof T]: MapLeaves<T[K], R> }
   : T extends object ? { [K in keyof T]: MapLeaves<T[K], R> }
