@@ -85,6 +85,9 @@ describe("numpy habits", () => {
     expect(lax.sort(np.array([[3, 1], [2, 4]]), 0).tolistSync()).toEqual([[2, 1], [3, 4]]);
     expect(np.isclose(np.array([1, 2]), np.array([1.05, 2]), 0.1).tolistSync()).toEqual([true, true]);
     expect(np.isclose(np.array([1, 2]), np.array([1.05, 2])).tolistSync()).toEqual([false, true]);
+    expect(np.clip(np.array([-2, 0.5, 3]), 0, 1).tolistSync()).toEqual([0, 0.5, 1]);
+    expect(np.clip(np.array([-2, 0.5, 3]), { max: 1 }).tolistSync()).toEqual([-2, 0.5, 1]);
+    expect(np.clip(np.array([-2, 0.5, 3]), null, 1).tolistSync()).toEqual([-2, 0.5, 1]);
   });
 
   it("reshape and transpose: one JS array for the np functions; JAX's varargs for the methods", () => {

@@ -298,8 +298,13 @@ export const tensordot = declare("np.tensordot", "a, b, axes?", "", (a: ArrayLik
   return bind1(dotGeneral, [x, y], { dimension_numbers: [[ax, bx], [[], []]], precision: null, preferred_element_type: x.dtype });
 });
 
-/** Limits values to [lo, hi] (either bound may be null). @example np.clip(x, 0, 1) */
-export const clip = declare("np.clip", "arr, min?, max?", "", (x: ArrayLike, lo: ArrayLike | null = null, hi: ArrayLike | null = null): Array => {
+interface ClipBounds { min?: ArrayLike | null; max?: ArrayLike | null }
+/** Limits values to [min, max] (either bound may be null or left out). @example np.clip(x, 0, 1)  @example np.clip(x, {max: 1}) */
+export const clip: {
+  (arr: ArrayLike, opts?: ClipBounds): Array;
+  (arr: ArrayLike, min: ArrayLike | null | undefined, max?: ArrayLike | null): Array;
+  (arr: ArrayLike, min: ArrayLike | null | undefined, opts: { max?: ArrayLike | null }): Array;
+} = declareAs("np.clip", "arr, min?, max?", "min max", (x: ArrayLike, { min: lo = null, max: hi = null }: ClipBounds): Array => {
   let out = toArray(x);
   if (lo !== null && lo !== undefined) out = uf.maximum(out, lo);
   if (hi !== null && hi !== undefined) out = uf.minimum(out, hi);
