@@ -79,7 +79,7 @@ export function declareAs<F extends Function>(name: string, params: string, opti
 }
 
 function wrap(sig: Signature, impl: Function): Function {
-  const most = sig.params.length, least = requiredCount(sig);
+  const most = sig.params.length, least = sig.required;
   // Eager ops pass through here on every call: a function of plain positionals skips the parse.
   const plain = !sig.options.length && !sig.rest && sig.params.every((p) => p.kind === "any");
   const wrapped = plain
@@ -128,7 +128,7 @@ export function normalizeArgs(sig: Signature, args: unknown[]): unknown[] {
   const { params, options, rest } = sig;
   let opts: Record<string, unknown> | undefined;
   const last = args[n - 1];
-  if (n > requiredCount(sig) && isPlainObject(last)) {
+  if (n > sig.required && isPlainObject(last)) {
     if (rest?.data) {
       // Trailing data may be a plain object (a dict pytree): it is options only if every key is one.
       const keys = Object.keys(last);
@@ -142,7 +142,7 @@ export function normalizeArgs(sig: Signature, args: unknown[]): unknown[] {
   }
   const self = params[0]?.name === "self" ? 1 : 0;
   if (!rest && n > params.length) {
-    const most = params.length - self, least = requiredCount(sig) - self;
+    const most = params.length - self, least = sig.required - self;
     const takes = most === least ? `${most}` : `from ${least} to ${most}`;
     const last = params[params.length - 1];
     const hint = last?.kind === "shape" && args.slice(params.length - 1, n).every((a) => typeof a === "number")
@@ -150,7 +150,7 @@ export function normalizeArgs(sig: Signature, args: unknown[]): unknown[] {
       : "";
     throw new TypeError(`${sig.name}() takes ${takes} positional argument${takes === "1" ? "" : "s"} but ${n - self} were given; it is called as ${usage(sig)}.${hint}`);
   }
-  const required = requiredCount(sig);
+  const required = sig.required;
   if (n < required) {
     const missing = params.slice(n, required).map((p) => `'${p.name}'`);
     throw new TypeError(`${sig.name}() missing ${missing.length} required positional argument${missing.length === 1 ? "" : "s"}: ${missing.join(" and ")}; it is called as ${usage(sig)}.`);
@@ -172,7 +172,6 @@ export function normalizeArgs(sig: Signature, args: unknown[]): unknown[] {
   return out;
 }
 
-const requiredCount = (sig: Signature) => sig.required;
 
 function checkKeys(sig: Signature, opts: Record<string, unknown>): void {
   for (const k in opts) {
