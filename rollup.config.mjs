@@ -20,6 +20,17 @@ const commonjsMarker = {
   },
 };
 
+// The public types compile in any consumer: under `tsc --strict --lib es2022` (Symbol.dispose
+// comes from the esnext.disposable lib the header references) and under tsc's defaults, whose
+// ES5 target rejects `#private` members (they only make classes nominal, so they go).
+const dtsForConsumers = {
+  name: "dts-for-consumers",
+  renderChunk(code) {
+    const header = '/// <reference lib="es2022" />\n/// <reference lib="esnext.disposable" />\n';
+    return { code: header + code.replace(/^\s*#private;\n/gm, ""), map: null };
+  },
+};
+
 function onwarn(warning, warn) {
   if (warning.code === "CIRCULAR_DEPENDENCY") return;
   warn(warning);
@@ -49,7 +60,7 @@ export default [
   {
     input: "build/ts/index.d.ts",
     external,
-    plugins: [dts()],
+    plugins: [dts(), dtsForConsumers],
     output: { file: "dist/webjax.d.ts", format: "es" },
   },
 ];

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkSystemPackages, report } from "./system-packages.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const BUILD = join(ROOT, "build");
@@ -26,6 +27,7 @@ function banner(text) {
 
 function finish() {
   console.log("\n=== summary ===");
+  for (const line of packageReport) console.log(line);
   let passed = 0;
   let failed = 0;
   for (const s of steps) {
@@ -72,6 +74,16 @@ function testEnv(name, cmd, cmdArgs, resultsVar, env = {}) {
   steps.push({ name, ok: r.ok && ran && counts.failed === 0, seconds: r.seconds, counts, note });
 }
 
+// --- system packages ---------------------------------------------------------------
+// Named before anything runs, with the exact install line, so a missing one is never a riddle.
+const packages = checkSystemPackages();
+const packageReport = report(packages);
+if (packageReport.length) {
+  banner("system packages");
+  for (const line of packageReport) console.log(line);
+}
+const hasChromium = !packages.required.some((p) => p.name === "chromium");
+
 // --- build -------------------------------------------------------------------------
 const wasmDir = join(ROOT, "wasm");
 const committedWasm = existsSync(wasmDir) ? readdirSync(wasmDir).filter((f) => f.endsWith(".wasm")) : [];
@@ -98,6 +110,10 @@ if (args.has("--build-only")) {
 }
 
 // --- test --------------------------------------------------------------------------
+// The shipped types compile in a consumer's project (strict with lib es2022, and tsc's defaults).
+banner("types:dist");
+const types = run("node", ["scripts/check-dist-types.mjs"]);
+steps.push({ name: "types:dist", ok: types.ok, seconds: types.seconds });
 if (!process.env.XDG_RUNTIME_DIR) {
   // Mesa's Vulkan loader (Deno on llvmpipe) and Chromium want one; a fresh container has none.
   process.env.XDG_RUNTIME_DIR = join(tmpdir(), `webjax-xdg-${process.getuid?.() ?? 0}`);
@@ -120,8 +136,12 @@ const deno = ["npx", "deno", "run", "-A"];
 testEnv("node", "node", [...jasmine, `--config=${mainSpecs}`], "WEBJAX_JASMINE_RESULTS");
 testEnv("node:memory", "node", [...jasmine, `--config=${memorySpecs}`], "WEBJAX_JASMINE_RESULTS");
 
-testEnv("chromium", "npx", ["karma", "start", "karma.conf.cjs"], "WEBJAX_KARMA_RESULTS");
-testEnv("chromium:memory", "npx", ["karma", "start", "karma.conf.cjs"], "WEBJAX_KARMA_RESULTS", { WEBJAX_KARMA_SPECS: "memory" });
+if (hasChromium) {
+  testEnv("chromium", "npx", ["karma", "start", "karma.conf.cjs"], "WEBJAX_KARMA_RESULTS");
+  testEnv("chromium:memory", "npx", ["karma", "start", "karma.conf.cjs"], "WEBJAX_KARMA_RESULTS", { WEBJAX_KARMA_SPECS: "memory" });
+} else {
+  steps.push({ name: "chromium", ok: false, seconds: 0, counts: null, note: "did not run: no Chromium (apt-get install -y chromium, or set CHROME_BIN)" });
+}
 
 testEnv("deno", deno[0], [...deno.slice(1), "tests/deno/smoke.mjs"], "WEBJAX_DENO_RESULTS");
 testEnv("deno:jasmine", deno[0], [...deno.slice(1), ...jasmine, `--config=${mainSpecs}`], "WEBJAX_JASMINE_RESULTS");

@@ -1,7 +1,12 @@
 // webjax public entry: `import * as jax from "webjax"` or `import { numpy as np } from "webjax"`.
 
 import { CpuBackend } from "./backends/cpu/index.js";
-import { registerBackend, BackendName, getBackend } from "./core/backend.js";
+import * as arrayModule from "./core/array.js";
+import * as backendModule from "./core/backend.js";
+import { registerBackend, BackendName, Device } from "./core/backend.js";
+import * as wasmRuntime from "./backends/wasm/runtime.js";
+import * as initModule from "./init.js";
+import { declare, describeSignature } from "./core/signature.js";
 import { Array, ConcreteArray } from "./core/array.js";
 import { transfer } from "./core/trace.js";
 import * as treeUtil from "./core/tree.js";
@@ -12,11 +17,11 @@ registerBackend(new CpuBackend(), true);
 export { numpy };
 export * as lax from "./lax/index.js";
 export * as random from "./random/index.js";
-export const tree = treeUtil;
-export { Array, tidy, liveArrays } from "./core/array.js";
+export * as tree from "./tree/index.js";
+export { Array } from "./core/array.js";
+export type { ArrayLike, Axis, ItemOf, ReduceOptions } from "./core/array.js";
+export { Device } from "./core/backend.js";
 export type { MemoryStats } from "./core/memory.js";
-export type { ArrayLike } from "./core/array.js";
-export { Device, defaultBackend, setDefaultBackend, listDevices as devices } from "./core/backend.js";
 export type { BackendName } from "./core/backend.js";
 export type { DType } from "./core/dtype.js";
 export { ClosedJaxpr, Jaxpr } from "./core/jaxpr.js";
@@ -27,6 +32,8 @@ export { jvp } from "./transforms/jvp.js";
 export { vjp, linearize, linearTranspose } from "./transforms/transpose.js";
 export { grad, valueAndGrad, jacfwd, jacrev, jacobian, hessian, fwdAndBwd } from "./transforms/grad.js";
 export type { GradOptions, JacOptions } from "./transforms/grad.js";
+export type { Argnums, Grad, ValueAndGrad, Jacobian, Jvp, Vjp, Vmap, Linearize, LinearTranspose } from "./transforms/types.js";
+export type { Leaf, Lifted, Tangent, LeafLike, LeafOf, MapLeaves } from "./core/tree_types.js";
 export { vmap } from "./transforms/vmap.js";
 export { checkpoint, remat, checkpointName, checkpointPolicies } from "./transforms/checkpoint.js";
 export type { CheckpointPolicy, CheckpointOptions } from "./transforms/checkpoint.js";
@@ -37,25 +44,50 @@ export type { PureCallbackOptions, VmapMethod } from "./transforms/callback.js";
 export { namedCall, namedScope } from "./transforms/named.js";
 export * as profiler from "./profiler/index.js";
 export type { VmapOptions } from "./transforms/vmap.js";
-export { loadWasmRuntime, setWasmPaths } from "./backends/wasm/runtime.js";
-export { getBackend } from "./core/backend.js";
-export { init } from "./init.js";
 export type { InitOptions } from "./init.js";
 export { config } from "./core/config.js";
 export type { WasmRuntime } from "./backends/wasm/runtime.js";
 
 
-/** Copies an array to a device (`"cpu"`, `"wasm"`, or a Device). */
-export function devicePut<T extends Array>(x: T | number, device?: BackendName | { platform: BackendName }): Array {
+/** Copies an array to a device (`"cpu"`, `"wasm"`, or a Device). @example jax.devicePut(x, "cpu") */
+export const devicePut = declare("jax.devicePut", "x, device?", "", function devicePut<T extends Array>(x: T | number, device?: BackendName | { platform: BackendName }): Array {
   const a = x instanceof Array ? x : numpy.array(x);
   const c = a.toConcrete();
   if (!c) return a;
   const name = device === undefined ? undefined : typeof device === "string" ? device : device.platform;
   return transfer(c as ConcreteArray, getBackend(name));
-}
+});
 
-/** Resolves once every array in the pytree is computed. */
-export async function blockUntilReady<T>(x: T): Promise<T> {
+/** Resolves once every array in the pytree is computed. @example await jax.blockUntilReady(f(x)) */
+export const blockUntilReady = declare("jax.blockUntilReady", "x", "", async function blockUntilReady<T>(x: T): Promise<T> {
   await Promise.all([...new Set(treeUtil.leaves(x).flatMap((l) => (l instanceof ConcreteArray ? [l.backend] : [])))].map((b) => b.synchronize()));
   return x;
-}
+});
+
+// The runtime's entry points, checked like every other export (their implementations live
+// with the backends and the array class).
+
+/**
+ * Runs `fn` and disposes every array it created that is not part of its result.
+ * @example const y = jax.tidy(() => np.sin(x).mul(2));   // the sin intermediate is freed now
+ */
+export const tidy: <T>(fn: () => T) => T = declare("jax.tidy", "fn:fn", "", arrayModule.tidy);
+/**
+ * The arrays that hold device memory now (JAX's `jax.live_arrays()`), as views of the same data.
+ * @example for (const x of jax.liveArrays()) x.dispose();
+ */
+export const liveArrays: (platform?: BackendName) => Array[] = declare("jax.liveArrays", "platform?", "", arrayModule.liveArrays);
+/** The devices of a backend (the default one unless named). @example jax.devices("cpu") */
+export const devices: (backend?: BackendName) => Device[] = declare("jax.devices", "backend?", "", backendModule.listDevices);
+/** The name of the default backend. @example jax.defaultBackend()   // "wasm" after init */
+export const defaultBackend: () => BackendName = declare("jax.defaultBackend", "", "", backendModule.defaultBackend);
+/** Makes a registered backend the default. @example jax.setDefaultBackend("cpu") */
+export const setDefaultBackend: (name: BackendName) => void = declare("jax.setDefaultBackend", "name", "", backendModule.setDefaultBackend);
+/** A registered backend by name (the default one without a name). @example jax.getBackend("cpu") */
+export const getBackend: (name?: BackendName | string | null) => backendModule.Backend = declare("jax.getBackend", "name?", "", backendModule.getBackend);
+/** Loads (once per options) the best wasm variant this engine can run. @example await jax.loadWasmRuntime() */
+export const loadWasmRuntime: typeof wasmRuntime.loadWasmRuntime = declare("jax.loadWasmRuntime", "", "threads relaxedSimd", wasmRuntime.loadWasmRuntime);
+/** Where the wasm files are served from (a prefix, or a map of file names to URLs). @example jax.setWasmPaths("/assets/") */
+export const setWasmPaths: typeof wasmRuntime.setWasmPaths = declare("jax.setWasmPaths", "paths", "", wasmRuntime.setWasmPaths);
+// init checks its options object itself (one InitOptions; see init.ts).
+export const init = describeSignature(initModule.init, "jax.init", "", "threads relaxedSimd memoryLimit");

@@ -52,6 +52,22 @@ describe("wasm backend", () => {
     expect(b.liveBuffers()).toBe(level);
   });
 
+  it("keeps at most 1024 compiled programs, letting the least recently run go (their device memory too)", () => {
+    const b = jax.getBackend("wasm") as any;
+    const hot = jax.jit((x: jax.Array) => x.mul(3));
+    const x = np.ones([2]);
+    for (let k = 1; k <= 700; k++) {
+      expect(np.full([k], 1.5).sum().item()).toBe(1.5 * k); // two programs per size: broadcast, sum
+      if (k % 100 === 0) expect(hot(x).tolistSync()).toEqual([3, 3]);
+    }
+    expect(b.programs.size).toBeLessThanOrEqual(1024);
+    expect(b.programs.size).toBeGreaterThan(800);
+    // The hot program was run recently, so it is still there: running it compiles nothing.
+    const compiled = b.programs.size;
+    expect(hot(x).tolistSync()).toEqual([3, 3]);
+    expect(b.programs.size).toBe(compiled);
+  });
+
   it("writes outputs into donated inputs' buffers (and the donated arrays become unusable)", () => {
     const f = jax.jit((a: jax.Array, c: jax.Array) => np.exp(a.mul(2)).add(c), { donateArgnums: 0 });
     const c = jax.devicePut(np.ones([1000]), "wasm");

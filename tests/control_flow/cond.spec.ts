@@ -20,7 +20,7 @@ describe("lax.cond / lax.switch: evaluation", () => {
   it("runs the branch the predicate picks, with pytrees in and out and closures", () => {
     const x = f64([0.5, 1, 2]);
     const big = f64([10, 20, 30]);
-    const branches = (p: unknown) =>
+    const branches = (p: any) =>
       cond(p, (o: any) => ({ s: o.a.add(big), t: [o.b] }), (o: any) => ({ s: o.a.mul(2), t: [o.b.neg()] }), { a: x, b: f64(3) });
     const t = branches(true), e = branches(false);
     expectClose(L(t.s), [10.5, 21, 32]);
@@ -84,7 +84,7 @@ describe("lax.cond / lax.switch: evaluation", () => {
 
   it("raises JAX's errors", () => {
     const one = np.array(1);
-    expect(() => cond(true, (v: Array) => v, (v: Array) => [v, v], one)).toThrowError(
+    expect(() => cond(true, (v: Array) => v, ((v: Array) => [v, v]) as any, one)).toThrowError(
       TypeError, /cond branch outputs must have the same pytree structure.*true_fun output is a pytree leaf but false_fun output is a list of length 2/s);
     function tf(v: Array) { return v; }
     function ff(v: Array) { return v.astype("int32"); }
@@ -99,7 +99,7 @@ describe("lax.cond / lax.switch: evaluation", () => {
     expect(() => cond(np.ones([2]).gt(0), (v: Array) => v, (v: Array) => v, one)).toThrowError(TypeError, /^Pred must be a scalar, got .* of shape \(2,\)\.$/s);
     expect(() => cond(np.array([1, 2], { dtype: "complex64" }).slice(0), (v: Array) => v, (v: Array) => v, one)).toThrowError(
       TypeError, "Pred type must be either boolean or number, got complex64.");
-    expect(() => cond(null, (v: Array) => v, (v: Array) => v, one)).toThrowError(TypeError, "cond predicate is None");
+    expect(() => cond(null as any, (v: Array) => v, (v: Array) => v, one)).toThrowError(TypeError, "cond predicate is None");
     expect(() => cond(true, 3 as any, (v: Array) => v, one)).toThrowError(TypeError, "lax.cond: true_fun and false_fun arguments should be callable.");
     expect(() => switch_(1.5, [(v: Array) => v, (v: Array) => v], one)).toThrowError(TypeError, "Index type must be an integer, got 1.5 as float32");
     expect(() => switch_(i32([0, 1]), [(v: Array) => v, (v: Array) => v], one)).toThrowError(TypeError, /^Branch index must be scalar, got .* of shape \(2,\)\.$/s);

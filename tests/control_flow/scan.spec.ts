@@ -91,16 +91,16 @@ describe("lax.scan: evaluation", () => {
     );
     expect(() => scan((c: any, x: Array) => [{ a: c.a, b: c.b.astype("int32") }, x], { a: one, b: one }, np.ones([3]))).toThrowError(
       TypeError, /The input carry component c\['b'\] has type float32\[\] .* int32\[\], so the dtypes do not match/);
-    expect(() => scan((c: Array, x: Array) => [[c, c], x], one, np.ones([3]))).toThrowError(
+    expect(() => scan(((c: Array, x: Array) => [[c, c], x]) as any, one, np.ones([3]))).toThrowError(
       TypeError, /scan body function carry input and carry output must have the same pytree structure, but they differ:\n\nThe input carry c is a pytree leaf/);
     expect(() => scan(([a, b]: Array[], x: Array) => [[a, b, b], x], [one, one], np.ones([3]))).toThrowError(
       TypeError, /The input carry is a list of length 2 but the corresponding component of the carry output is a list of length 3, so the lengths do not match/);
-    expect(() => scan((c: Array, x: Array) => [c, x], one, [np.ones([3]), np.ones([4])])).toThrowError(jax.ValueError, "scan got values with different leading axis sizes: 3, 4.");
-    expect(() => scan((c: Array, x: Array) => [c, x], one, null)).toThrowError(jax.ValueError, "scan got no values to scan over and `length` not provided.");
+    expect(() => scan((c: Array, x: any) => [c, x], one, [np.ones([3]), np.ones([4])])).toThrowError(jax.ValueError, "scan got values with different leading axis sizes: 3, 4.");
+    expect(() => scan((c: Array, x: any) => [c, x], one, null)).toThrowError(jax.ValueError, "scan got no values to scan over and `length` not provided.");
     expect(() => scan((c: Array, x: Array) => [c, x], one, np.ones([3]), { length: 4 })).toThrowError(
       jax.ValueError, "scan got `length` argument of 4 which disagrees with leading axis sizes [3].");
     expect(() => scan((c: Array, x: Array) => [c, x], one, 3)).toThrowError(jax.ValueError, /scan got value with no leading axis to scan over/);
-    expect(() => scan((c: Array) => c, one, np.ones([3]))).toThrowError(TypeError, /^scan body output must be a pair, got /);
+    expect(() => scan(((c: Array) => c) as any, one, np.ones([3]))).toThrowError(TypeError, /^scan body output must be a pair, got /);
     expect(() => scan((c: Array, x: Array) => [c, x], one, np.ones([3]), { unroll: -1 })).toThrowError(jax.ValueError, "`unroll` must be a `bool` or a non-negative `int`.");
   });
 });

@@ -70,7 +70,7 @@ describe("lax.whileLoop: evaluation", () => {
     const one = np.array(1);
     expect(() => whileLoop((c: Array) => c, (c: Array) => c, one)).toThrowError(
       TypeError, "cond_fun must return a boolean scalar, but got output type(s) [ShapedArray(float32[])].");
-    expect(() => whileLoop((c: Array) => [c.lt(1), c.lt(2)], (c: Array) => c, one)).toThrowError(TypeError, /^cond_fun must return a boolean scalar, but got pytree PyTreeDef/);
+    expect(() => whileLoop(((c: Array) => [c.lt(1), c.lt(2)]) as any, (c: Array) => c, one)).toThrowError(TypeError, /^cond_fun must return a boolean scalar, but got pytree PyTreeDef/);
     expect(() => whileLoop((c: Array) => c.lt(1), (c: Array) => c.astype("int32"), one)).toThrowError(
       TypeError,
       "while_loop body function carry input and carry output must have equal types, but they differ:\n\n" +

@@ -1,6 +1,6 @@
 import { numpy as np } from "../../ts/index.js";
 import { DType, castScalar, float16Bits, float16Value, promoteTypes, toDType } from "../../ts/core/dtype.js";
-import { astype } from "../../ts/numpy/convert.js";
+import { castTo as astype } from "../../ts/numpy/convert.js";
 import { PROMOTION, PROMOTION_F64, PromotionRow } from "../golden/core.js";
 
 // Our lattice has no int64 or complex128: where JAX (x64 on) reaches them, webjax lands on

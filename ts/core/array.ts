@@ -15,10 +15,16 @@ export interface NestedArray extends ReadonlyArray<number | boolean | NestedArra
 /** One index spec of `x.slice(...)` / `x.at(...)`. */
 export type IndexSpec = number | null | [number | null, number | null] | [number | null, number | null, number | null] | Array;
 
+/** Axes of a reduction: one, several (a JS array), or null for all. */
+export type Axis = number | number[] | null;
+
 export interface ReduceOptions {
-  axis?: number | number[] | null;
+  axis?: Axis;
   keepdims?: boolean;
 }
+
+/** What `item()` returns for a dtype: booleans for bool, [re, im] for complex64, numbers otherwise. */
+export type ItemOf<D extends DType> = D extends "bool" ? boolean : D extends "complex64" ? [number, number] : number;
 
 /** `x.at(...)`: functional updates, JAX's `.at[]`. */
 export interface AtIndexer {
@@ -45,15 +51,16 @@ export interface ArrayOps {
   greaterEqual(x: ArrayLike, y: ArrayLike): Array;
   equal(x: ArrayLike, y: ArrayLike): Array;
   notEqual(x: ArrayLike, y: ArrayLike): Array;
-  astype(x: ArrayLike, dtype: DType): Array;
-  reshape(x: ArrayLike, shape: number[]): Array;
-  transpose(x: ArrayLike, axes?: number[]): Array;
-  sum(x: ArrayLike, opts?: ReduceOptions): Array;
-  mean(x: ArrayLike, opts?: ReduceOptions): Array;
-  max(x: ArrayLike, opts?: ReduceOptions): Array;
-  min(x: ArrayLike, opts?: ReduceOptions): Array;
-  prod(x: ArrayLike, opts?: ReduceOptions): Array;
-  argmax(x: ArrayLike, opts?: { axis?: number; keepdims?: boolean }): Array;
+  // The rest check their arguments as the Array methods receive them (`x.sum(0)`).
+  astype(x: Array, ...args: unknown[]): Array;
+  reshape(x: Array, shape: number[]): Array;
+  transpose(x: Array, axes?: number[]): Array;
+  sum(x: Array, ...args: unknown[]): Array;
+  mean(x: Array, ...args: unknown[]): Array;
+  max(x: Array, ...args: unknown[]): Array;
+  min(x: Array, ...args: unknown[]): Array;
+  prod(x: Array, ...args: unknown[]): Array;
+  argmax(x: Array, ...args: unknown[]): Array;
   slice(x: Array, specs: IndexSpec[]): Array;
   at(x: Array, specs: IndexSpec[]): AtIndexer;
 }
@@ -69,14 +76,18 @@ function theOps(): ArrayOps {
   return ops;
 }
 
-export abstract class Array {
+/**
+ * An n-dimensional array (or, inside a transformation, a traced value standing for one). `D` is
+ * the dtype where the API knows it (comparisons give `Array<"bool">`), which types `item()`.
+ */
+export abstract class Array<D extends DType = DType> {
   abstract readonly aval: ShapedArray;
 
   get shape(): number[] {
     return this.aval.shape as number[];
   }
-  get dtype(): DType {
-    return this.aval.dtype;
+  get dtype(): D {
+    return this.aval.dtype as D;
   }
   get ndim(): number {
     return this.aval.shape.length;
@@ -119,11 +130,11 @@ export abstract class Array {
     const c = this.concrete("tolistSync()");
     return nest(toJsValues(c.readSync(), c.dtype), c.shape);
   }
-  /** The single value of a size-1 array. */
-  item(): number | boolean {
+  /** The single value of a size-1 array: a boolean for bool, [re, im] for complex64, else a number. @example np.array(3).item()   // 3 */
+  item(): ItemOf<D> {
     const c = this.concrete("item()");
     if (c.size !== 1) throw new TypeError(`item() needs an array of size 1; this one has shape [${c.shape}].`);
-    return toJsValues(c.readSync(), c.dtype)[0] as number | boolean;
+    return toJsValues(c.readSync(), c.dtype)[0] as ItemOf<D>;
   }
 
   [Symbol.toPrimitive](hint: string): number | string | boolean {
@@ -132,7 +143,7 @@ export abstract class Array {
     if (hint === "string") return c.toString();
     if (c.size !== 1) throw new TypeError(`Only size-1 arrays convert to a JS number; this one has shape [${c.shape}].`);
     const v = c.item();
-    return typeof v === "boolean" ? Number(v) : v;
+    return typeof v === "boolean" ? Number(v) : (v as number);
   }
 
   // ---- arithmetic and comparisons (numpy semantics, broadcasting, weak JS numbers) ----
@@ -143,24 +154,51 @@ export abstract class Array {
   pow(y: ArrayLike): Array { return theOps().power(this, y); }
   neg(): Array { return theOps().negative(this); }
   matmul(y: ArrayLike): Array { return theOps().matmul(this, y); }
-  lt(y: ArrayLike): Array { return theOps().less(this, y); }
-  le(y: ArrayLike): Array { return theOps().lessEqual(this, y); }
-  gt(y: ArrayLike): Array { return theOps().greater(this, y); }
-  ge(y: ArrayLike): Array { return theOps().greaterEqual(this, y); }
-  eq(y: ArrayLike): Array { return theOps().equal(this, y); }
-  ne(y: ArrayLike): Array { return theOps().notEqual(this, y); }
+  lt(y: ArrayLike): Array<"bool"> { return theOps().less(this, y) as Array<"bool">; }
+  le(y: ArrayLike): Array<"bool"> { return theOps().lessEqual(this, y) as Array<"bool">; }
+  gt(y: ArrayLike): Array<"bool"> { return theOps().greater(this, y) as Array<"bool">; }
+  ge(y: ArrayLike): Array<"bool"> { return theOps().greaterEqual(this, y) as Array<"bool">; }
+  eq(y: ArrayLike): Array<"bool"> { return theOps().equal(this, y) as Array<"bool">; }
+  ne(y: ArrayLike): Array<"bool"> { return theOps().notEqual(this, y) as Array<"bool">; }
 
-  astype(dtype: DType): Array { return theOps().astype(this, dtype); }
-  reshape(shape: number[]): Array { return theOps().reshape(this, shape); }
-  transpose(axes?: number[]): Array { return theOps().transpose(this, axes); }
+  /** A copy converted to `dtype`. @example x.astype("int32") */
+  astype<T extends DType>(dtype: T): Array<T>;
+  astype(dtype: DType | string): Array;
+  astype(...args: unknown[]): Array { return theOps().astype(this, ...args); }
+  /** The same data in a new shape (one dimension may be -1), as a JS array or as numbers. @example x.reshape([2, -1])  @example x.reshape(2, 3) */
+  reshape(shape: number | readonly number[]): Array;
+  reshape(...shape: number[]): Array;
+  reshape(...shape: unknown[]): Array { return theOps().reshape(this, reshapeArgs("x.reshape", shape)); }
+  /** Permuted axes (reversed by default), as a JS array or as numbers. @example x.transpose([1, 0])  @example x.transpose(1, 0) */
+  transpose(axes?: readonly number[] | null): Array;
+  transpose(...axes: number[]): Array;
+  transpose(...axes: unknown[]): Array { return theOps().transpose(this, axes.length && axes[0] != null ? reshapeArgs("x.transpose", axes) : undefined); }
   get T(): Array { return theOps().transpose(this); }
 
-  sum(opts?: ReduceOptions): Array { return theOps().sum(this, opts); }
-  mean(opts?: ReduceOptions): Array { return theOps().mean(this, opts); }
-  max(opts?: ReduceOptions): Array { return theOps().max(this, opts); }
-  min(opts?: ReduceOptions): Array { return theOps().min(this, opts); }
-  prod(opts?: ReduceOptions): Array { return theOps().prod(this, opts); }
-  argmax(opts?: { axis?: number; keepdims?: boolean }): Array { return theOps().argmax(this, opts); }
+  /** Sum over `axis` (all axes by default). @example x.sum()  @example x.sum(0)  @example x.sum({axis: [0, 1], keepdims: true}) */
+  sum(opts?: ReduceOptions): Array;
+  sum(axis: Axis | undefined, opts?: { keepdims?: boolean }): Array;
+  sum(...args: unknown[]): Array { return theOps().sum(this, ...args); }
+  /** Mean over `axis` (all axes by default). @example x.mean(1) */
+  mean(opts?: ReduceOptions): Array;
+  mean(axis: Axis | undefined, opts?: { keepdims?: boolean }): Array;
+  mean(...args: unknown[]): Array { return theOps().mean(this, ...args); }
+  /** Largest element over `axis`. @example x.max(-1) */
+  max(opts?: ReduceOptions): Array;
+  max(axis: Axis | undefined, opts?: { keepdims?: boolean }): Array;
+  max(...args: unknown[]): Array { return theOps().max(this, ...args); }
+  /** Smallest element over `axis`. @example x.min(-1) */
+  min(opts?: ReduceOptions): Array;
+  min(axis: Axis | undefined, opts?: { keepdims?: boolean }): Array;
+  min(...args: unknown[]): Array { return theOps().min(this, ...args); }
+  /** Product over `axis`. @example x.prod(0) */
+  prod(opts?: ReduceOptions): Array;
+  prod(axis: Axis | undefined, opts?: { keepdims?: boolean }): Array;
+  prod(...args: unknown[]): Array { return theOps().prod(this, ...args); }
+  /** Index of the largest element along `axis` (of the flattened array by default). @example x.argmax(-1) */
+  argmax(opts?: { axis?: number | null; keepdims?: boolean }): Array<"int32">;
+  argmax(axis: number | null | undefined, opts?: { keepdims?: boolean }): Array<"int32">;
+  argmax(...args: unknown[]): Array<"int32"> { return theOps().argmax(this, ...args) as Array<"int32">; }
 
   /** NumPy basic/advanced indexing over leading axes: `x.slice(0, [1, null], idx)`. */
   slice(...specs: IndexSpec[]): Array { return theOps().slice(this, specs); }
@@ -331,6 +369,13 @@ export abstract class Tracer extends Array {
   override toString(): string {
     return `Traced<${this.aval.dtype}[${this.aval.shape.join(",")}]>with<${this.trace.constructor.name}>`;
   }
+}
+
+/** JAX's `x.reshape(2, 3)` / `x.reshape([2, 3])`: one JS array, or the numbers themselves. */
+function reshapeArgs(name: string, args: unknown[]): number[] {
+  if (args.length === 1 && globalThis.Array.isArray(args[0])) return args[0] as number[];
+  if (args.every((a) => typeof a === "number")) return args as number[];
+  throw new TypeError(`${name}() takes one JS array of ints or the ints themselves; got (${args.map((a) => JSON.stringify(a) ?? String(a)).join(", ")}).`);
 }
 
 function userView(data: TypedArray, dtype: DType): TypedArray {

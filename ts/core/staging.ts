@@ -86,8 +86,7 @@ export class JaxprBuilder {
 function asLiteral(val: Array | number | boolean, aval: ShapedArray): Literal | null {
   if (typeof val === "number" || typeof val === "boolean") return new Literal(val, aval);
   if (val instanceof ConcreteArray && aval.ndim === 0 && !isComplex(aval.dtype)) {
-    const v = val.item();
-    return new Literal(v, aval);
+    return new Literal(val.item() as number | boolean, aval);
   }
   return null;
 }

@@ -133,9 +133,12 @@ export function bind1(prim: Primitive, args: readonly (Array | number | boolean)
 // ---- eager evaluation: a cached one-equation program, the same path jit takes ----
 
 // Keyed by primitive, params, arity, then each argument's type: a walk down nested maps that
-// builds no key string per call.
+// builds no key string per call. Bounded: past EAGER_PROGRAMS entries it starts over (a program
+// that comes back is traced again; its compiled form leaves the backend's cache by LRU).
 type KeyTrie = Map<unknown, KeyTrie | Jaxpr>;
-const eagerPrograms: KeyTrie = new Map();
+let eagerPrograms: KeyTrie = new Map();
+let eagerCount = 0;
+const EAGER_PROGRAMS = 4096;
 
 function runEager(prim: Primitive, params: Params, args: ConcreteArray[]): Array[] {
   const backend = args.length ? args[0].backend : getBackend();
@@ -153,6 +156,11 @@ function runEager(prim: Primitive, params: Params, args: ConcreteArray[]): Array
     const invars = avals.map((a) => new Var(a));
     const outs = prim.rules.abstractEval(avals, params).map((a) => new Var(a));
     jaxpr = new Jaxpr([], invars, [new JaxprEqn(prim, invars, params, outs)], outs);
+    if (++eagerCount > EAGER_PROGRAMS) {
+      eagerPrograms = new Map();
+      eagerCount = 0;
+      return runEager(prim, params, args);
+    }
     node.set(path[path.length - 1], jaxpr);
   }
   return executeJaxpr(backend, jaxpr, args);

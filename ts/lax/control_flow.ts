@@ -2,14 +2,16 @@
 // function arguments to jaxprs (pytrees in and out) and binds one primitive of
 // ts/primitives/control_flow.ts; argument checks and their messages follow JAX's.
 
-import { Array } from "../core/array.js";
+import { Array, ArrayLike } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { DType, isInteger, promoteTypes } from "../core/dtype.js";
 import { ValueError, shapeStr } from "../core/errors.js";
 import { ClosedJaxpr } from "../core/jaxpr.js";
+import { declareAs } from "../core/signature.js";
 import { convertConstvars, traceToJaxpr } from "../core/staging.js";
 import { bind, bind1, scalar } from "../core/trace.js";
 import * as tree from "../core/tree.js";
+import type { LeafLike, Lifted, LiftedArgs } from "../core/tree_types.js";
 import { toArray } from "../numpy/convert.js";
 import { cond as condP, joinConsts, scanP, whileP } from "../primitives/control_flow.js";
 import { concatenate, slice as sliceP } from "../primitives/indexing.js";
@@ -187,12 +189,7 @@ function bindCond(index: Array, traced: Traced[], vals: Array[]): unknown {
   return tree.unflatten(traced[0].outTree, outs);
 }
 
-/**
- * `trueFun(...operands)` if `pred` else `falseFun(...operands)`; both branches are traced and
- * must return the same types. Under vmap with a batched `pred` it becomes a select.
- * @example lax.cond(x.gt(0), (x) => np.sin(x), (x) => x.mul(2), x)
- */
-export function cond(pred: unknown, trueFun: (...args: any[]) => any, falseFun: (...args: any[]) => any, ...operands: any[]): any {
+function condImpl(pred: unknown, trueFun: (...args: any[]) => any, falseFun: (...args: any[]) => any, ...operands: any[]): any {
   if (!isCallable(trueFun) || !isCallable(falseFun)) throw new TypeError("lax.cond: true_fun and false_fun arguments should be callable.");
   if (pred === null || pred === undefined) throw new TypeError("cond predicate is None");
   if (globalThis.Array.isArray(pred)) throw new TypeError(`Pred must be a scalar, got ${JSON.stringify(pred)} of type Array`);
@@ -209,11 +206,7 @@ export function cond(pred: unknown, trueFun: (...args: any[]) => any, falseFun: 
   return bindCond(index, traced, vals);
 }
 
-/**
- * `branches[clamp(index)](...operands)` (`lax.switch`).
- * @example lax.switch(i, [(x) => x, (x) => np.sin(x), (x) => x.mul(x)], x)
- */
-export function switch_(index: unknown, branches: ((...args: any[]) => any)[], ...operands: any[]): any {
+function switchImpl(index: unknown, branches: ((...args: any[]) => any)[], ...operands: any[]): any {
   if (!globalThis.Array.isArray(branches) || !branches.every(isCallable)) throw new TypeError("lax.switch: branches argument should be a sequence of callables.");
   const idx = toArray(index as any);
   if (idx.ndim !== 0) throw new TypeError(`Branch index must be scalar, got ${String(index)} of shape ${shapeStr(idx.shape)}.`);
@@ -228,12 +221,7 @@ export function switch_(index: unknown, branches: ((...args: any[]) => any)[], .
 
 // ---- while / fori ----
 
-/**
- * Repeats `bodyFun` on the carry while `condFun(carry)` holds. Forward-mode differentiable
- * and batchable (per-example trip counts under vmap); not reverse-mode differentiable.
- * @example lax.whileLoop(([i, x]) => i.lt(10), ([i, x]) => [i.add(1), x.mul(2)], [0, x])
- */
-export function whileLoop(condFun: (carry: any) => any, bodyFun: (carry: any) => any, initVal: any): any {
+function whileLoopImpl(condFun: (carry: any) => any, bodyFun: (carry: any) => any, initVal: any): any {
   if (!isCallable(bodyFun) || !isCallable(condFun)) throw new TypeError("lax.while_loop: body_fun and cond_fun arguments should be callable.");
   const [leaves, inTree] = tree.flatten(initVal);
   let vals = leaves.map(operand);
@@ -262,12 +250,7 @@ export function whileLoop(condFun: (carry: any) => any, bodyFun: (carry: any) =>
   return tree.unflatten(inTree, outs);
 }
 
-/**
- * `for (i = lower; i < upper; i++) val = bodyFun(i, val)`. With static bounds (JS numbers or
- * concrete arrays) it is a scan, so reverse-mode differentiable; otherwise a while loop.
- * @example lax.foriLoop(0, 5, (i, x) => x.mul(2), x)
- */
-export function foriLoop(lower: unknown, upper: unknown, bodyFun: (i: Array, val: any) => any, initVal: any, opts: { unroll?: number | boolean } = {}): any {
+function foriLoopImpl(lower: unknown, upper: unknown, bodyFun: (i: Array, val: any) => any, initVal: any, opts: { unroll?: number | boolean }): any {
   if (!isCallable(bodyFun)) throw new TypeError("lax.fori_loop: body_fun argument should be callable.");
   const lo = toArray(lower as any), hi = toArray(upper as any);
   let dtype: DType | null = lo.dtype === hi.dtype ? lo.dtype : null;
@@ -280,7 +263,7 @@ export function foriLoop(lower: unknown, upper: unknown, bodyFun: (i: Array, val
   if (loC && hiC) {
     const l = Math.trunc(Number(loC.item())), u = Math.trunc(Number(hiC.item()));
     const length = Math.max(u - l, 0);
-    const [[, result]] = scan(
+    const [[, result]] = scanImpl(
       ([i, x]: [Array, any]) => [[bind1(add, [i, scalar(1, i.dtype, true)]), bodyFun(i, x)], null],
       [scalar(l, "int32", true), initVal],
       null,
@@ -292,7 +275,7 @@ export function foriLoop(lower: unknown, upper: unknown, bodyFun: (i: Array, val
     throw new ValueError("Can only use `unroll` in `fori_loop` if the loop bounds are statically known.");
   }
   const conv = (x: Array) => (x.dtype === dtype ? x : bind1(convertElementType, [x], { new_dtype: dtype, weak_type: false }));
-  const [, , result] = whileLoop(
+  const [, , result] = whileLoopImpl(
     ([i, u]: [Array, Array]) => bind1(lt, [i, u]),
     ([i, u, x]: [Array, Array, any]) => [bind1(add, [i, scalar(1, i.dtype, true)]), u, bodyFun(i, x)],
     [conv(lo), conv(hi), initVal],
@@ -328,12 +311,7 @@ function scanLength(xs: unknown[], length: number | undefined): number {
   return unique[0];
 }
 
-/**
- * Loops `f(carry, x) -> [carry, y]` over the leading axis of `xs`, returning
- * `[finalCarry, stackedYs]` (`lax.scan`). Differentiable in both modes and batchable.
- * @example const [total, partials] = lax.scan((c, x) => [c.add(x), c], 0, xs)
- */
-export function scan(f: (carry: any, x: any) => any, init: any, xs: any, opts: ScanOptions = {}): [any, any] {
+export function scanImpl(f: (carry: any, x: any) => any, init: any, xs: any, opts: ScanOptions = {}): [any, any] {
   if (!isCallable(f)) throw new TypeError("lax.scan: f argument should be a callable.");
   const [initLeaves, initTree] = tree.flatten(init);
   const [xsLeaves, xsTree] = tree.flatten(xs);
@@ -377,25 +355,80 @@ const sliceRows = (x: Array, lo: number, hi: number) =>
   bind1(sliceP, [x], { start_indices: x.shape.map((_, i) => (i === 0 ? lo : 0)), limit_indices: x.shape.map((n, i) => (i === 0 ? hi : n)), strides: null });
 const reshapeTo = (x: Array, shape: number[]) => bind1(reshape, [x], { new_sizes: shape, dimensions: null, sharding: null });
 
-/**
- * `f` applied to each slice of `xs` along its leading axis, stacked (`lax.map`). With
- * `batchSize`, slices are processed `batchSize` at a time with vmap (0: all at once).
- * @example lax.map((x) => np.sin(x).sum(), np.ones([4, 3]))
- */
-export function map(f: (x: any) => any, xs: any, opts: { batchSize?: number | null } = {}): any {
+function mapImpl(f: (x: any) => any, xs: any, opts: { batchSize?: number | null }): any {
   const { batchSize } = opts;
-  if (batchSize === undefined || batchSize === null) return scan((_, x) => [null, f(x)], null, xs)[1];
+  if (batchSize === undefined || batchSize === null) return scanImpl((_, x) => [null, f(x)], null, xs)[1];
   const leaves = tree.leaves(xs) as Array[];
-  if (!leaves.length) return scan((_, x) => [null, f(x)], null, xs)[1];
+  if (!leaves.length) return scanImpl((_, x) => [null, f(x)], null, xs)[1];
   const n = leaves[0].shape[0];
   const numBatches = batchSize === 0 ? 0 : Math.floor(n / batchSize);
   const used = numBatches * batchSize;
   const mapped = vmap(f);
   if (numBatches === 0) return mapped(xs);
   const scanXs = tree.map((l: Array) => reshapeTo(sliceRows(l, 0, used), [numBatches, batchSize, ...l.shape.slice(1)]), xs);
-  const [, scanYs] = scan((_, x) => [null, mapped(x)], null, scanXs);
+  const [, scanYs] = scanImpl((_, x) => [null, mapped(x)], null, scanXs);
   const flat = (y: Array) => reshapeTo(y, [y.shape[0] * y.shape[1], ...y.shape.slice(2)]);
   if (used === n) return tree.map(flat, scanYs);
   const remYs = mapped(tree.map((l: Array) => sliceRows(l, used, n), xs));
   return tree.map((a: Array, b: Array) => bind1(concatenate, [flat(a), b], { dimension: 0 }), scanYs, remYs);
 }
+
+// ---- the public, checked and typed entry points ----
+
+/**
+ * `trueFun(...operands)` if `pred` else `falseFun(...operands)`; both branches are traced and
+ * must return the same types. Under vmap with a batched `pred` it becomes a select.
+ * @example lax.cond(x.gt(0), (x) => np.sin(x), (x) => x.mul(2), x)
+ */
+export const cond: <Ops extends unknown[], R>(
+  pred: ArrayLike,
+  trueFun: (...operands: LiftedArgs<Ops>) => R,
+  falseFun: (...operands: LiftedArgs<Ops>) => NoInfer<LeafLike<R>>,
+  ...operands: Ops
+) => Lifted<R> = declareAs("lax.cond", "pred, trueFun, falseFun, ...operands:data", "", condImpl);
+
+/**
+ * `branches[clamp(index)](...operands)` (`lax.switch`).
+ * @example lax.switch(i, [(x) => x, (x) => np.sin(x), (x) => x.mul(x)], x)
+ */
+export const switch_: <Ops extends unknown[], R>(
+  index: ArrayLike,
+  branches: readonly ((...operands: LiftedArgs<Ops>) => LeafLike<R>)[],
+  ...operands: Ops
+) => Lifted<R> = declareAs("lax.switch", "index, branches, ...operands:data", "", switchImpl);
+
+/**
+ * Repeats `bodyFun` on the carry while `condFun(carry)` holds. Forward-mode differentiable
+ * and batchable (per-example trip counts under vmap); not reverse-mode differentiable.
+ * @example lax.whileLoop(([i, x]) => i.lt(10), ([i, x]) => [i.add(1), x.mul(2)], [0, x])
+ */
+export const whileLoop: <T>(condFun: (carry: Lifted<T>) => ArrayLike, bodyFun: (carry: Lifted<T>) => NoInfer<LeafLike<T>>, initVal: T) => Lifted<T> =
+  declareAs("lax.whileLoop", "condFun, bodyFun, initVal", "", whileLoopImpl);
+
+/**
+ * `for (i = lower; i < upper; i++) val = bodyFun(i, val)`. With static bounds (JS numbers or
+ * concrete arrays) it is a scan, so reverse-mode differentiable; otherwise a while loop.
+ * @example lax.foriLoop(0, 5, (i, x) => x.mul(2), x)
+ */
+export const foriLoop: <T>(lower: ArrayLike, upper: ArrayLike, bodyFun: (i: Array, val: Lifted<T>) => NoInfer<LeafLike<T>>, initVal: T, opts?: { unroll?: number | boolean }) => Lifted<T> =
+  declareAs("lax.foriLoop", "lower, upper, bodyFun, initVal", "unroll", foriLoopImpl);
+
+/** `lax.scan`'s trailing parameters, positionally (JAX's order) or as options. */
+type ScanRest = [opts?: ScanOptions] | [length: number | undefined | null, opts?: Omit<ScanOptions, "length">] | [length: number | undefined | null, reverse: boolean | undefined, opts?: { unroll?: number | boolean }] | [length: number | undefined | null, reverse: boolean | undefined, unroll: number | boolean | undefined];
+
+/**
+ * Loops `f(carry, x) -> [carry, y]` over the leading axis of `xs`, returning
+ * `[finalCarry, stackedYs]` (`lax.scan`). Differentiable in both modes and batchable.
+ * `xs` may be null when `length` is given.
+ * @example const [total, partials] = lax.scan((c, x) => [c.add(x), c], 0, xs)
+ */
+export const scan: <C, X, Y>(f: (carry: Lifted<C>, x: Lifted<X>) => readonly [NoInfer<LeafLike<C>>, Y], init: C, xs: X, ...rest: ScanRest) => [Lifted<C>, Lifted<Y>] =
+  declareAs("lax.scan", "f, init, xs, length?:int, reverse?, unroll?", "length reverse unroll", scanImpl);
+
+/**
+ * `f` applied to each slice of `xs` along its leading axis, stacked (`lax.map`). With
+ * `batchSize`, slices are processed `batchSize` at a time with vmap (0: all at once).
+ * @example lax.map((x) => np.sin(x).sum(), np.ones([4, 3]))
+ */
+export const map: <X, Y>(f: (x: Lifted<X>) => Y, xs: X, opts?: { batchSize?: number | null }) => Lifted<Y> =
+  declareAs("lax.map", "f, xs", "batchSize", mapImpl);

@@ -6,6 +6,7 @@ import { Array, ArrayLike } from "../core/array.js";
 import { canonicalAxis } from "../core/aval.js";
 import { DType, toDType } from "../core/dtype.js";
 import { Primitive } from "../core/primitive.js";
+import { declare, declareAs } from "../core/signature.js";
 import { bind, bind1, scalar } from "../core/trace.js";
 import { DotDimensionNumbers, dotGeneral as dotGeneralP } from "../primitives/dot.js";
 import * as ix from "../primitives/indexing.js";
@@ -23,149 +24,186 @@ function operands(xs: (ArrayLike)[]): Array[] {
 }
 
 /** lax accepts rank-0 operands next to shaped ones; other shapes must match exactly. */
-const nary = (prim: Primitive) => (...xs: ArrayLike[]): Array => bind1(prim, operands(xs));
-const unary = (prim: Primitive) => (x: ArrayLike): Array => bind1(prim, [toArray(x)]);
+const binary = <R extends Array = Array>(name: string, prim: Primitive, params = "x, y") =>
+  declare(`lax.${name}`, params, "", (x: ArrayLike, y: ArrayLike): Array => bind1(prim, operands([x, y]))) as (x: ArrayLike, y: ArrayLike) => R;
+const unary = (name: string, prim: Primitive) => declare(`lax.${name}`, "x", "", (x: ArrayLike): Array => bind1(prim, [toArray(x)]));
+type BoolArray = Array<"bool">;
 
-export const add = nary(m.add), sub = nary(m.sub), mul = nary(m.mul), div = nary(m.div), rem = nary(m.rem);
-export const pow = nary(m.pow), max = nary(m.max), min = nary(m.min), atan2 = nary(m.atan2), nextafter = nary(m.nextafter);
-export const bitwiseAnd = nary(m.and), bitwiseOr = nary(m.or), bitwiseXor = nary(m.xor);
-export const shiftLeft = nary(m.shiftLeft), shiftRightLogical = nary(m.shiftRightLogical), shiftRightArithmetic = nary(m.shiftRightArithmetic);
-export const eq = nary(m.eq), ne = nary(m.ne), lt = nary(m.lt), le = nary(m.le), gt = nary(m.gt), ge = nary(m.ge);
-export const complex = nary(m.complex);
-export const neg = unary(m.neg), sign = unary(m.sign), floor = unary(m.floor), ceil = unary(m.ceil), isFinite = unary(m.isFinite);
-export const exp = unary(m.exp), exp2 = unary(m.exp2), log = unary(m.log), log1p = unary(m.log1p), expm1 = unary(m.expm1);
-export const tanh = unary(m.tanh), logistic = unary(m.logistic), sin = unary(m.sin), cos = unary(m.cos), tan = unary(m.tan);
-export const asin = unary(m.asin), acos = unary(m.acos), atan = unary(m.atan), sinh = unary(m.sinh), cosh = unary(m.cosh);
-export const asinh = unary(m.asinh), acosh = unary(m.acosh), atanh = unary(m.atanh);
-export const sqrt = unary(m.sqrt), rsqrt = unary(m.rsqrt), cbrt = unary(m.cbrt), abs = unary(m.abs), square = unary(m.square);
-export const bitwiseNot = unary(m.not), not = bitwiseNot, erf = unary(m.erf), erfInv = unary(m.erfInv);
-export const real = unary(m.real), imag = unary(m.imag), conj = unary(m.conj);
-export const integerPow = (x: ArrayLike, y: number): Array => bind1(m.integerPow, [toArray(x)], { y });
-/** rounding: 0 rounds half away from zero (the default), 1 half to even. */
-export const round = (x: ArrayLike, roundingMethod = 0): Array => bind1(m.round, [toArray(x)], { rounding_method: roundingMethod });
+export const add = binary("add", m.add), sub = binary("sub", m.sub), mul = binary("mul", m.mul), div = binary("div", m.div), rem = binary("rem", m.rem);
+export const pow = binary("pow", m.pow), max = binary("max", m.max), min = binary("min", m.min), atan2 = binary("atan2", m.atan2), nextafter = binary("nextafter", m.nextafter, "x1, x2");
+export const bitwiseAnd = binary("bitwiseAnd", m.and), bitwiseOr = binary("bitwiseOr", m.or), bitwiseXor = binary("bitwiseXor", m.xor);
+export const shiftLeft = binary("shiftLeft", m.shiftLeft), shiftRightLogical = binary("shiftRightLogical", m.shiftRightLogical), shiftRightArithmetic = binary("shiftRightArithmetic", m.shiftRightArithmetic);
+export const eq = binary<BoolArray>("eq", m.eq), ne = binary<BoolArray>("ne", m.ne), lt = binary<BoolArray>("lt", m.lt), le = binary<BoolArray>("le", m.le), gt = binary<BoolArray>("gt", m.gt), ge = binary<BoolArray>("ge", m.ge);
+export const complex = binary("complex", m.complex);
+export const neg = unary("neg", m.neg), sign = unary("sign", m.sign), floor = unary("floor", m.floor), ceil = unary("ceil", m.ceil), isFinite = unary("isFinite", m.isFinite) as (x: ArrayLike) => BoolArray;
+export const exp = unary("exp", m.exp), exp2 = unary("exp2", m.exp2), log = unary("log", m.log), log1p = unary("log1p", m.log1p), expm1 = unary("expm1", m.expm1);
+export const tanh = unary("tanh", m.tanh), logistic = unary("logistic", m.logistic), sin = unary("sin", m.sin), cos = unary("cos", m.cos), tan = unary("tan", m.tan);
+export const asin = unary("asin", m.asin), acos = unary("acos", m.acos), atan = unary("atan", m.atan), sinh = unary("sinh", m.sinh), cosh = unary("cosh", m.cosh);
+export const asinh = unary("asinh", m.asinh), acosh = unary("acosh", m.acosh), atanh = unary("atanh", m.atanh);
+export const sqrt = unary("sqrt", m.sqrt), rsqrt = unary("rsqrt", m.rsqrt), cbrt = unary("cbrt", m.cbrt), abs = unary("abs", m.abs), square = unary("square", m.square);
+export const bitwiseNot = unary("bitwiseNot", m.not), not = bitwiseNot, erf = unary("erf", m.erf), erfInv = unary("erfInv", m.erfInv);
+export const real = unary("real", m.real), imag = unary("imag", m.imag), conj = unary("conj", m.conj);
+/** `x ** y` for a static integer `y`. @example lax.integerPow(x, 3) */
+export const integerPow = declare("lax.integerPow", "x, y:int", "", (x: ArrayLike, y: number): Array => bind1(m.integerPow, [toArray(x)], { y }));
+/** Rounds: method 0 rounds half away from zero (the default), 1 half to even. @example lax.round(x, 1) */
+export const round = declare("lax.round", "x, roundingMethod?:int", "", (x: ArrayLike, roundingMethod = 0): Array => bind1(m.round, [toArray(x)], { rounding_method: roundingMethod }));
 
-export function convertElementType(x: ArrayLike, newDtype: DType | string): Array {
-  return bind1(l.convertElementType, [toArray(x)], { new_dtype: toDType(newDtype), weak_type: false });
+/** Converts to `newDtype` (no weak type). @example lax.convertElementType(x, "int32") */
+export const convertElementType = declare("lax.convertElementType", "operand, newDtype:dtype", "", (x: ArrayLike, newDtype: DType | string): Array =>
+  bind1(l.convertElementType, [toArray(x)], { new_dtype: toDType(newDtype), weak_type: false }));
+
+interface DotOptions {
+  /** Accepted for JAX's signature; every backend computes at full precision. */
+  precision?: unknown;
+  preferredElementType?: DType | string | null;
 }
-
-export function dotGeneral(x: ArrayLike, y: ArrayLike, dimensionNumbers: DotDimensionNumbers, { preferredElementType = null }: { preferredElementType?: DType | string | null } = {}): Array {
+function dotGeneralImpl(x: ArrayLike, y: ArrayLike, dimensionNumbers: DotDimensionNumbers, { preferredElementType = null }: DotOptions): Array {
   const [a, b] = operands([x, y]);
   return bind1(dotGeneralP, [a, b], { dimension_numbers: dimensionNumbers, precision: null, preferred_element_type: preferredElementType === null ? null : toDType(preferredElementType) });
 }
-export const dot = (x: ArrayLike, y: ArrayLike, opts: { preferredElementType?: DType | string | null } = {}): Array =>
-  dotGeneral(x, y, [[[toArray(x).ndim - 1], [0]], [[], []]], opts);
+/**
+ * The general tensor contraction: `[[lhsContract, rhsContract], [lhsBatch, rhsBatch]]`.
+ * @example lax.dotGeneral(a, b, [[[1], [0]], [[], []]])   // a @ b
+ */
+export const dotGeneral: {
+  (lhs: ArrayLike, rhs: ArrayLike, dimensionNumbers: DotDimensionNumbers, opts?: DotOptions): Array;
+  (lhs: ArrayLike, rhs: ArrayLike, dimensionNumbers: DotDimensionNumbers, precision: unknown, preferredElementType?: DType | string | null): Array;
+} = declareAs("lax.dotGeneral", "lhs, rhs, dimensionNumbers, precision?, preferredElementType?:dtype", "precision preferredElementType", dotGeneralImpl);
+/** Contracts the last axis of `lhs` with the first of `rhs`. @example lax.dot(a, b) */
+export const dot = declare("lax.dot", "lhs, rhs", "precision preferredElementType", (x: ArrayLike, y: ArrayLike, opts: DotOptions = {}): Array =>
+  dotGeneralImpl(x, y, [[[toArray(x).ndim - 1], [0]], [[], []]], opts));
 
-export function broadcastInDim(x: ArrayLike, shape: number[], broadcastDimensions: number[]): Array {
-  return bind1(l.broadcastInDim, [toArray(x)], { shape, broadcast_dimensions: broadcastDimensions, sharding: null });
-}
-/** Adds leading dimensions `sizes`. */
-export function broadcast(x: ArrayLike, sizes: number[]): Array {
+/** Broadcasts to `shape`, operand axis i going to `broadcastDimensions[i]`. @example lax.broadcastInDim(x, [2, 3], [1]) */
+export const broadcastInDim = declare("lax.broadcastInDim", "operand, shape:shape, broadcastDimensions:axis", "", (x: ArrayLike, shape: number[], broadcastDimensions: number[]): Array =>
+  bind1(l.broadcastInDim, [toArray(x)], { shape, broadcast_dimensions: broadcastDimensions, sharding: null }));
+/** Adds leading dimensions `sizes`. @example lax.broadcast(x, [2]) */
+export const broadcast = declare("lax.broadcast", "operand, sizes:shape", "", (x: ArrayLike, sizes: number[]): Array => {
   const a = toArray(x);
   return broadcastInDim(a, [...sizes, ...a.shape], a.shape.map((_, i) => i + sizes.length));
-}
-export function reshape(x: ArrayLike, newSizes: number[]): Array {
-  return bind1(l.reshape, [toArray(x)], { new_sizes: newSizes, dimensions: null, sharding: null });
-}
-export function transpose(x: ArrayLike, permutation: number[]): Array {
-  return bind1(l.transpose, [toArray(x)], { permutation });
-}
-export function squeeze(x: ArrayLike, dimensions: number[]): Array {
+});
+/** Reshape to `newSizes` (no -1: lax is explicit). @example lax.reshape(x, [2, 3]) */
+export const reshape = declare("lax.reshape", "operand, newSizes:shape", "", (x: ArrayLike, newSizes: number[]): Array =>
+  bind1(l.reshape, [toArray(x)], { new_sizes: newSizes, dimensions: null, sharding: null }));
+/** Permutes the axes. @example lax.transpose(x, [1, 0]) */
+export const transpose = declare("lax.transpose", "operand, permutation:axis", "", (x: ArrayLike, permutation: number[]): Array =>
+  bind1(l.transpose, [toArray(x)], { permutation }));
+/** Removes the given size-1 dimensions. @example lax.squeeze(x, [0]) */
+export const squeeze = declare("lax.squeeze", "array, dimensions:axis", "", (x: ArrayLike, dimensions: number[]): Array => {
   const a = toArray(x);
   return bind1(l.squeeze, [a], { dimensions: dimensions.map((d) => canonicalAxis(d, a.ndim)).sort((p, q) => p - q) });
-}
-export function expandDims(x: ArrayLike, dimensions: number[]): Array {
+});
+/** Inserts size-1 dimensions at the given output positions. @example lax.expandDims(x, [0]) */
+export const expandDims = declare("lax.expandDims", "array, dimensions:axis", "", (x: ArrayLike, dimensions: number[]): Array => {
   const a = toArray(x);
   const nd = a.ndim + dimensions.length;
   const dims = dimensions.map((d) => canonicalAxis(d, nd));
   const shape: number[] = [];
   for (let i = 0, k = 0; i < nd; i++) shape.push(dims.includes(i) ? 1 : a.shape[k++]);
   return broadcastInDim(a, shape, shape.flatMap((_, i) => (dims.includes(i) ? [] : [i])));
-}
+});
 
-/** `select(pred, onTrue, onFalse)`. */
-export function select(pred: ArrayLike, onTrue: ArrayLike, onFalse: ArrayLike): Array {
+/** `onTrue` where `pred`, else `onFalse`, elementwise. @example lax.select(x.gt(0), x, y) */
+export const select = declare("lax.select", "pred, onTrue, onFalse", "", (pred: ArrayLike, onTrue: ArrayLike, onFalse: ArrayLike): Array => {
   const [t, f] = operands([onTrue, onFalse]);
   return bind1(l.selectN, [toArray(pred), f, t]);
-}
-/** `selectN(which, ...cases)`: cases[which] elementwise. */
-export function selectN(which: ArrayLike, ...cases: ArrayLike[]): Array {
-  return bind1(l.selectN, [toArray(which), ...operands(cases)]);
-}
-export function clamp(lo: ArrayLike, x: ArrayLike, hi: ArrayLike): Array {
+});
+/** `cases[which]` elementwise. @example lax.selectN(i, a, b, c) */
+export const selectN = declare("lax.selectN", "which, ...cases", "", (which: ArrayLike, ...cases: ArrayLike[]): Array =>
+  bind1(l.selectN, [toArray(which), ...operands(cases)]));
+/** `x` limited to [min, max] (note JAX's order). @example lax.clamp(0, x, 1) */
+export const clamp = declare("lax.clamp", "min, x, max", "", (lo: ArrayLike, x: ArrayLike, hi: ArrayLike): Array => {
   const [a, b, c] = operands([x, lo, hi]);
   return bind1(l.clamp, [b, a, c]);
-}
-export function iota(dtype: DType | string, size: number): Array {
-  return bind1(l.iota, [], { dtype: toDType(dtype), shape: [size], dimension: 0, sharding: null });
-}
-export function broadcastedIota(dtype: DType | string, shape: number[], dimension: number): Array {
-  return bind1(l.iota, [], { dtype: toDType(dtype), shape, dimension, sharding: null });
-}
+});
+/** 0, 1, ..., size-1. @example lax.iota("int32", 4) */
+export const iota = declare("lax.iota", "dtype:dtype, size:int", "", (dtype: DType | string, size: number): Array =>
+  bind1(l.iota, [], { dtype: toDType(dtype), shape: [size], dimension: 0, sharding: null }));
+/** The index along `dimension` at every position of `shape`. @example lax.broadcastedIota("int32", [2, 3], 1) */
+export const broadcastedIota = declare("lax.broadcastedIota", "dtype:dtype, shape:shape, dimension:int", "", (dtype: DType | string, shape: number[], dimension: number): Array =>
+  bind1(l.iota, [], { dtype: toDType(dtype), shape, dimension, sharding: null }));
 
 // ---- slicing ----
-/** `lax.slice(x, starts, limits, strides?)`. */
-export function slice(x: ArrayLike, startIndices: number[], limitIndices: number[], strides: number[] | null = null): Array {
-  return bind1(ix.slice, [toArray(x)], { start_indices: startIndices, limit_indices: limitIndices, strides });
-}
-export function sliceInDim(x: ArrayLike, start: number, limit: number, stride = 1, axis = 0): Array {
+/** A static slice. @example lax.slice(x, [0, 1], [2, 3]) */
+export const slice = declare("lax.slice", "operand, startIndices:shape, limitIndices:shape, strides?", "", (x: ArrayLike, startIndices: number[], limitIndices: number[], strides: number[] | null = null): Array =>
+  bind1(ix.slice, [toArray(x)], { start_indices: startIndices, limit_indices: limitIndices, strides }));
+/** A static slice of one axis. @example lax.sliceInDim(x, 0, 2, 1, 1) */
+export const sliceInDim = declare("lax.sliceInDim", "operand, startIndex:int, limitIndex:int, stride?:int, axis?:int", "", (x: ArrayLike, start: number, limit: number, stride = 1, axis = 0): Array => {
   const a = toArray(x);
   const ax = canonicalAxis(axis, a.ndim);
   const s = a.shape.map((_, i) => (i === ax ? start : 0)), e = a.shape.map((n, i) => (i === ax ? limit : n));
   return slice(a, s, e, stride === 1 ? null : a.shape.map((_, i) => (i === ax ? stride : 1)));
-}
+});
 const startScalars = (xs: (number | Array)[]) => xs.map((s) => (typeof s === "number" ? scalar(s, "int32", false) : s));
-/** Starts are clamped so the slice fits, as in XLA. */
-export function dynamicSlice(x: ArrayLike, startIndices: (number | Array)[], sliceSizes: number[]): Array {
-  return bind1(ix.dynamicSlice, [toArray(x), ...startScalars(startIndices)], { slice_sizes: sliceSizes });
-}
-export function dynamicUpdateSlice(x: ArrayLike, update: ArrayLike, startIndices: (number | Array)[]): Array {
+/** A slice at traced starts (clamped so it fits, as in XLA). @example lax.dynamicSlice(x, [i, 0], [2, 3]) */
+export const dynamicSlice = declare("lax.dynamicSlice", "operand, startIndices, sliceSizes:shape", "", (x: ArrayLike, startIndices: (number | Array)[], sliceSizes: number[]): Array =>
+  bind1(ix.dynamicSlice, [toArray(x), ...startScalars(startIndices)], { slice_sizes: sliceSizes }));
+/** `update` written into `operand` at traced starts. @example lax.dynamicUpdateSlice(x, u, [i, 0]) */
+export const dynamicUpdateSlice = declare("lax.dynamicUpdateSlice", "operand, update, startIndices", "", (x: ArrayLike, update: ArrayLike, startIndices: (number | Array)[]): Array => {
   const [a, u] = operands([x, update]);
   return bind1(ix.dynamicUpdateSlice, [a, u, ...startScalars(startIndices)]);
-}
-export function dynamicIndexInDim(x: ArrayLike, index: number | Array, axis = 0, keepdims = true): Array {
+});
+/** The slice at a traced index of one axis. @example lax.dynamicIndexInDim(x, i, 0, false) */
+export const dynamicIndexInDim = declare("lax.dynamicIndexInDim", "operand, index, axis?:int, keepdims?", "", (x: ArrayLike, index: number | Array, axis = 0, keepdims = true): Array => {
   const a = toArray(x);
   const ax = canonicalAxis(axis, a.ndim);
   const out = dynamicSlice(a, a.shape.map((_, i) => (i === ax ? index : 0)), a.shape.map((n, i) => (i === ax ? 1 : n)));
   return keepdims ? out : squeeze(out, [ax]);
-}
-export function concatenate(xs: ArrayLike[], dimension: number): Array {
-  return bind1(ix.concatenate, xs.map(toArray), { dimension });
-}
-/** `pad(x, paddingValue, [[lo, hi, interior], ...])`; negative lo/hi crop. */
-export function pad(x: ArrayLike, paddingValue: ArrayLike, paddingConfig: [number, number, number][]): Array {
+});
+/** Joins along an existing dimension. @example lax.concatenate([a, b], 0) */
+export const concatenate = declare("lax.concatenate", "operands, dimension:int", "", (xs: ArrayLike[], dimension: number): Array =>
+  bind1(ix.concatenate, xs.map(toArray), { dimension }));
+/** `pad(x, paddingValue, [[lo, hi, interior], ...])`; negative lo/hi crop. @example lax.pad(x, 0, [[1, 1, 0]]) */
+export const pad = declare("lax.pad", "operand, paddingValue, paddingConfig", "", (x: ArrayLike, paddingValue: ArrayLike, paddingConfig: [number, number, number][]): Array => {
   const [a, v] = operands([x, paddingValue]);
   return bind1(ix.pad, [a, v], { padding_config: paddingConfig });
-}
-export function rev(x: ArrayLike, dimensions: number[]): Array {
-  return bind1(ix.rev, [toArray(x)], { dimensions });
-}
-/** Sorts one array, or several by the first `numKeys` of them, along `dimension` (default last). */
-export function sort(x: ArrayLike | ArrayLike[], { dimension = -1, isStable = true, numKeys = 1 }: { dimension?: number; isStable?: boolean; numKeys?: number } = {}): any {
+});
+/** Reverses the given dimensions. @example lax.rev(x, [0]) */
+export const rev = declare("lax.rev", "operand, dimensions:axis", "", (x: ArrayLike, dimensions: number[]): Array => bind1(ix.rev, [toArray(x)], { dimensions }));
+
+interface SortOptions { dimension?: number; isStable?: boolean; numKeys?: number }
+function sortImpl(x: ArrayLike | ArrayLike[], { dimension = -1, isStable = true, numKeys = 1 }: SortOptions): Array | Array[] {
   const xs = (globalThis.Array.isArray(x) ? x : [x]).map(toArray);
   const outs = bind(ix.sort, xs, { dimension: canonicalAxis(dimension, xs[0].ndim), is_stable: isStable, num_keys: numKeys });
   return globalThis.Array.isArray(x) ? outs : outs[0];
 }
-export function sortKeyVal(keys: ArrayLike, values: ArrayLike, dimension = -1, isStable = true): [Array, Array] {
-  return sort([keys, values], { dimension, isStable }) as [Array, Array];
-}
+/**
+ * Sorts one array, or several by the first `numKeys` of them, along `dimension` (default last).
+ * @example lax.sort(x)   @example const [k, v] = lax.sort([keys, vals], 0, true, 1)
+ */
+export const sort: {
+  (operand: Array, opts?: SortOptions): Array;
+  (operand: Array, dimension: number | undefined, isStable?: boolean, numKeys?: number): Array;
+  (operand: ArrayLike[], opts?: SortOptions): Array[];
+  (operand: ArrayLike[], dimension: number | undefined, isStable?: boolean, numKeys?: number): Array[];
+} = declareAs("lax.sort", "operand, dimension?:int, isStable?, numKeys?:int", "dimension isStable numKeys", sortImpl);
+/** Sorts `keys` and carries `values` along. @example const [k, v] = lax.sortKeyVal(keys, vals) */
+export const sortKeyVal = declare("lax.sortKeyVal", "keys, values, dimension?:int, isStable?", "", (keys: ArrayLike, values: ArrayLike, dimension = -1, isStable = true): [Array, Array] =>
+  sortImpl([keys, values], { dimension, isStable }) as [Array, Array]);
 
 // ---- reductions ----
-const reduce = (prim: Primitive) => (x: ArrayLike, axes: number[]): Array => {
+const reduce = (name: string, prim: Primitive) => declare(`lax.${name}`, "operand, axes:axis", "", (x: ArrayLike, axes: number[]): Array => {
   const a = toArray(x);
   return bind1(prim, [a], { axes: axes.map((d) => canonicalAxis(d, a.ndim)), out_sharding: null });
-};
-export const reduceSum = reduce(r.reduceSum), reduceProd = reduce(r.reduceProd), reduceMax = reduce(r.reduceMax), reduceMin = reduce(r.reduceMin);
-export const reduceAnd = reduce(r.reduceAnd), reduceOr = reduce(r.reduceOr);
-const argReduce = (prim: Primitive) => (x: ArrayLike, axis: number, indexDtype: DType | string = "int32"): Array => {
+});
+export const reduceSum = reduce("reduceSum", r.reduceSum), reduceProd = reduce("reduceProd", r.reduceProd), reduceMax = reduce("reduceMax", r.reduceMax), reduceMin = reduce("reduceMin", r.reduceMin);
+export const reduceAnd = reduce("reduceAnd", r.reduceAnd), reduceOr = reduce("reduceOr", r.reduceOr);
+const argReduce = (name: string, prim: Primitive) => declare(`lax.${name}`, "operand, axis:int, indexDtype?:dtype", "", (x: ArrayLike, axis: number, indexDtype: DType | string = "int32"): Array => {
   const a = toArray(x);
   return bind1(prim, [a], { axes: [canonicalAxis(axis, a.ndim)], index_dtype: toDType(indexDtype) });
-};
-export const argmax = argReduce(r.argmax), argmin = argReduce(r.argmin);
-const cumulative = (prim: Primitive) => (x: ArrayLike, { axis = 0, reverse = false }: { axis?: number; reverse?: boolean } = {}): Array => {
-  const a = toArray(x);
-  return bind1(prim, [a], { axis: canonicalAxis(axis, a.ndim), reverse });
-};
-export const cumsum = cumulative(r.cumsum), cumprod = cumulative(r.cumprod), cummax = cumulative(r.cummax), cummin = cumulative(r.cummin);
+});
+export const argmax = argReduce("argmax", r.argmax), argmin = argReduce("argmin", r.argmin);
+
+/** A running reduction along `axis` (default 0), `reverse` from the end. */
+export interface LaxCumulative {
+  (operand: ArrayLike, opts?: { axis?: number; reverse?: boolean }): Array;
+  (operand: ArrayLike, axis: number | undefined, reverse?: boolean): Array;
+}
+const cumulative = (name: string, prim: Primitive) =>
+  declareAs<LaxCumulative>(`lax.${name}`, "operand, axis?:int, reverse?", "axis reverse", (x: ArrayLike, { axis = 0, reverse = false }: { axis?: number; reverse?: boolean }): Array => {
+    const a = toArray(x);
+    return bind1(prim, [a], { axis: canonicalAxis(axis, a.ndim), reverse });
+  });
+export const cumsum = cumulative("cumsum", r.cumsum), cumprod = cumulative("cumprod", r.cumprod), cummax = cumulative("cummax", r.cummax), cummin = cumulative("cummin", r.cummin);
 export { stopGradient } from "../transforms/stop_gradient.js";
 export { psum, pmean, pmax, pmin, allGather, psumScatter, axisIndex, axisSize } from "./parallel.js";
 export { cond, switch_ as switch, whileLoop, foriLoop, scan, map } from "./control_flow.js";

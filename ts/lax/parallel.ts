@@ -4,6 +4,7 @@
 import { Array, ArrayLike } from "../core/array.js";
 import { UnboundAxisError } from "../core/errors.js";
 import { AxisName } from "../core/primitive.js";
+import { declareAs } from "../core/signature.js";
 import { bind1 } from "../core/trace.js";
 import * as tree from "../core/tree.js";
 import { toArray } from "../numpy/convert.js";
@@ -14,8 +15,7 @@ import { lookupAxis } from "../transforms/vmap.js";
 const names = (axisName: AxisName | AxisName[]): AxisName[] => (globalThis.Array.isArray(axisName) ? axisName : [axisName]);
 const each = (x: any, f: (a: Array) => Array) => tree.map((l: ArrayLike) => f(toArray(l)), x);
 
-/** The size of a named axis (the product, for several names). */
-export function axisSize(axisName: AxisName | AxisName[]): number {
+function axisSizeImpl(axisName: AxisName | AxisName[]): number {
   return names(axisName).reduce((n: number, a) => {
     const f = lookupAxis(a);
     if (!f) throw new UnboundAxisError(a);
@@ -23,54 +23,73 @@ export function axisSize(axisName: AxisName | AxisName[]): number {
   }, 1);
 }
 
-/**
- * Sum over a named axis: every member of the axis gets the total.
- * @example jax.vmap((x) => lax.psum(x, "i"), {axisName: "i"})(np.arange(3))   // [3, 3, 3]
- */
-export function psum<T>(x: T, axisName: AxisName | AxisName[]): T {
+function psumImpl<T>(x: T, axisName: AxisName | AxisName[]): T {
   return each(x, (a) => bind1(psumP, [a], { axis_name: names(axisName) }));
 }
 
-/** Mean over a named axis. */
-export function pmean<T>(x: T, axisName: AxisName | AxisName[]): T {
-  const n = axisSize(axisName);
+function pmeanImpl<T>(x: T, axisName: AxisName | AxisName[]): T {
+  const n = axisSizeImpl(axisName);
   return each(x, (a) => bind1(psumP, [a], { axis_name: names(axisName) }).div(n));
 }
 
-/** Maximum over a named axis. */
-export function pmax<T>(x: T, axisName: AxisName | AxisName[]): T {
+function pmaxImpl<T>(x: T, axisName: AxisName | AxisName[]): T {
   return each(x, (a) => bind1(pmaxP, [a], { axis_name: names(axisName) }));
 }
 
-/** Minimum over a named axis. */
-export function pmin<T>(x: T, axisName: AxisName | AxisName[]): T {
+function pminImpl<T>(x: T, axisName: AxisName | AxisName[]): T {
   return each(x, (a) => bind1(pminP, [a], { axis_name: names(axisName) }));
 }
 
-/**
- * Every member's value, stacked along a new axis `axis` (or concatenated along it when `tiled`).
- * @example jax.vmap((x) => lax.allGather(x, "i"), {axisName: "i"})(np.arange(3))   // each row [0, 1, 2]
- */
-export function allGather<T>(x: T, axisName: AxisName | AxisName[], { axis = 0, tiled = false }: { axis?: number; tiled?: boolean } = {}): T {
-  const n = axisSize(axisName);
+function allGatherImpl<T>(x: T, axisName: AxisName | AxisName[], { axis = 0, tiled = false }: { axis?: number; tiled?: boolean }): T {
+  const n = axisSizeImpl(axisName);
   return each(x, (a) => {
     const d = axis < 0 ? axis + a.ndim + (tiled ? 0 : 1) : axis;
     return bind1(allGatherP, [a], { axis_name: names(axisName), all_gather_dimension: d, axis_size: n, tiled });
   });
 }
 
-/** psum, then member i keeps slice i of `scatterDimension` (a block of it when `tiled`). */
-export function psumScatter<T>(x: T, axisName: AxisName | AxisName[], { scatterDimension = 0, tiled = false }: { scatterDimension?: number; tiled?: boolean } = {}): T {
-  const n = axisSize(axisName);
+function psumScatterImpl<T>(x: T, axisName: AxisName | AxisName[], { scatterDimension = 0, tiled = false }: { scatterDimension?: number; tiled?: boolean }): T {
+  const n = axisSizeImpl(axisName);
   return each(x, (a) => bind1(reduceScatterP, [a], { axis_name: names(axisName), scatter_dimension: scatterDimension < 0 ? scatterDimension + a.ndim : scatterDimension, axis_size: n, tiled }));
 }
+
+function axisIndexImpl(axisName: AxisName): Array {
+  return bind1(axisIndexP, [], { axis_name: [axisName] });
+}
+
+setPsum((x, axes) => psumImpl(x, axes));
+
+// ---- the public, checked entry points ----
+
+/** The size of a named axis (the product, for several names). */
+export const axisSize: (axisName: AxisName | AxisName[]) => number = declareAs("lax.axisSize", "axisName", "", axisSizeImpl);
+
+/**
+ * Sum over a named axis: every member of the axis gets the total.
+ * @example jax.vmap((x) => lax.psum(x, "i"), {axisName: "i"})(np.arange(3))   // [3, 3, 3]
+ */
+export const psum: <T>(x: T, axisName: AxisName | AxisName[]) => T = declareAs("lax.psum", "x, axisName", "", psumImpl);
+
+/** Mean over a named axis. */
+export const pmean: <T>(x: T, axisName: AxisName | AxisName[]) => T = declareAs("lax.pmean", "x, axisName", "", pmeanImpl);
+
+/** Maximum over a named axis. */
+export const pmax: <T>(x: T, axisName: AxisName | AxisName[]) => T = declareAs("lax.pmax", "x, axisName", "", pmaxImpl);
+
+/** Minimum over a named axis. */
+export const pmin: <T>(x: T, axisName: AxisName | AxisName[]) => T = declareAs("lax.pmin", "x, axisName", "", pminImpl);
+
+/**
+ * Every member's value, stacked along a new axis `axis` (or concatenated along it when `tiled`).
+ * @example jax.vmap((x) => lax.allGather(x, "i"), {axisName: "i"})(np.arange(3))   // each row [0, 1, 2]
+ */
+export const allGather: <T>(x: T, axisName: AxisName | AxisName[], opts?: { axis?: number; tiled?: boolean }) => T = declareAs("lax.allGather", "x, axisName", "axis tiled", allGatherImpl);
+
+/** psum, then member i keeps slice i of `scatterDimension` (a block of it when `tiled`). */
+export const psumScatter: <T>(x: T, axisName: AxisName | AxisName[], opts?: { scatterDimension?: number; tiled?: boolean }) => T = declareAs("lax.psumScatter", "x, axisName", "scatterDimension tiled", psumScatterImpl);
 
 /**
  * This member's position along a named axis.
  * @example jax.vmap((x) => lax.axisIndex("i"), {axisName: "i"})(np.zeros([3]))   // [0, 1, 2]
  */
-export function axisIndex(axisName: AxisName): Array {
-  return bind1(axisIndexP, [], { axis_name: [axisName] });
-}
-
-setPsum((x, axes) => psum(x, axes));
+export const axisIndex: (axisName: AxisName) => Array = declareAs("lax.axisIndex", "axisName", "", axisIndexImpl);

@@ -5,6 +5,7 @@ import { ShapedArray, broadcastShapes } from "../core/aval.js";
 import { BackendName, getBackend } from "../core/backend.js";
 import { DType, dtypeOfTypedArray, isInexact, promoteTypes, toDType } from "../core/dtype.js";
 import { ValueError } from "../core/errors.js";
+import { declare, declareAs } from "../core/signature.js";
 import { bind1, fromHostValues, scalar, scalarDType, transfer } from "../core/trace.js";
 import { broadcastInDim, convertElementType } from "../primitives/layout.js";
 
@@ -17,9 +18,14 @@ export interface ArrayOptions {
  * Creates an array from nested JS arrays, numbers, booleans or typed arrays.
  * JS numbers make float32 (booleans bool); typed arrays keep their type.
  * @example np.array([[1, 2], [3, 4]])            // float32[2,2]
- * @example np.array([1, 2], {dtype: "int32"})    // int32[2]
+ * @example np.array([1, 2], "int32")             // int32[2]; also {dtype: "int32"}
  */
-export function array(data: ArrayLike, opts: ArrayOptions = {}): Array {
+export const array: {
+  (object: ArrayLike, opts?: ArrayOptions): Array;
+  (object: ArrayLike, dtype: DType | string | null | undefined, opts?: Omit<ArrayOptions, "dtype">): Array;
+} = declareAs("np.array", "object, dtype?:dtype", "dtype device", arrayImpl);
+
+function arrayImpl(data: ArrayLike, opts: ArrayOptions): Array {
   const dtype = opts.dtype === undefined ? undefined : toDType(opts.dtype);
   const backend = opts.device === undefined ? undefined : getBackend(typeof opts.device === "string" ? opts.device : opts.device.platform);
   if (data instanceof Array) {
@@ -55,8 +61,8 @@ export function array(data: ArrayLike, opts: ArrayOptions = {}): Array {
   return fromHostValues(flat, new ShapedArray(shape, d), backend);
 }
 
-/** `jnp.asarray`: Arrays pass through; JS values become (non-weak) arrays. */
-export const asarray = (x: ArrayLike, opts: ArrayOptions = {}): Array => array(x, opts);
+/** `jnp.asarray`: Arrays pass through; JS values become (non-weak) arrays. @example np.asarray([1, 2], "int32") */
+export const asarray: typeof array = declareAs("np.asarray", "a, dtype?:dtype", "dtype device", arrayImpl);
 
 /** The aval a value has as an operand: JS scalars are weakly typed. */
 export function avalOf(x: ArrayLike): ShapedArray {
@@ -72,8 +78,14 @@ export function toArray(x: ArrayLike): Array {
   return array(x);
 }
 
-/** `x.astype(dtype)`: convert_element_type, skipped when nothing changes. */
-export function astype(x: ArrayLike, dtype: DType | string, weakType = false): Array {
+/** Converts to `dtype` (convert_element_type, skipped when nothing changes). @example np.astype(x, "int32") */
+export const astype: {
+  <D extends DType>(x: ArrayLike, dtype: D): Array<D>;
+  (x: ArrayLike, dtype: DType | string): Array;
+} = declareAs("np.astype", "x, dtype:dtype", "", (x: ArrayLike, dtype: DType | string) => castTo(x, dtype));
+
+/** convert_element_type to `dtype` with the given weak type. */
+export function castTo(x: ArrayLike, dtype: DType | string, weakType = false): Array {
   const d = toDType(dtype);
   if (typeof x === "number" || typeof x === "boolean") return scalar(Number(x), d, weakType);
   const a = toArray(x);
@@ -88,7 +100,7 @@ export function promoteArgs(xs: ArrayLike[], opts: { inexact?: boolean } = {}): 
   return xs.map((x) => {
     if (typeof x === "number" || typeof x === "boolean") return scalar(Number(x), t.dtype, t.weakType);
     const a = toArray(x);
-    return a.dtype === t.dtype && a.weakType === t.weakType ? a : astype(a, t.dtype, t.weakType);
+    return a.dtype === t.dtype && a.weakType === t.weakType ? a : castTo(a, t.dtype, t.weakType);
   });
 }
 

@@ -1,6 +1,7 @@
 // The jax.numpy surface.
 
 import { installArrayOps } from "../core/array.js";
+import { asMethod, implOf } from "../core/signature.js";
 import { array, asarray, astype } from "./convert.js";
 import * as creation from "./creation.js";
 import * as idx from "./indexing.js";
@@ -21,28 +22,28 @@ export { IndexError } from "./indexing.js";
 export { bool, complex64, float16, float32, float64, int32, uint32 } from "../core/dtype.js";
 
 installArrayOps({
-  add: uf.add,
-  subtract: uf.subtract,
-  multiply: uf.multiply,
-  divide: uf.divide,
-  power: uf.power,
-  negative: uf.negative,
-  matmul: linalgFns.matmul,
-  less: uf.less,
-  lessEqual: uf.lessEqual,
-  greater: uf.greater,
-  greaterEqual: uf.greaterEqual,
-  equal: uf.equal,
-  notEqual: uf.notEqual,
-  astype: (x, d) => astype(x, d),
-  reshape: shape.reshape,
-  transpose: shape.transpose,
-  sum: red.sum,
-  mean: red.mean,
-  max: red.max,
-  min: red.min,
-  prod: red.prod,
-  argmax: red.argmax,
+  add: implOf(uf.add),
+  subtract: implOf(uf.subtract),
+  multiply: implOf(uf.multiply),
+  divide: implOf(uf.divide),
+  power: implOf(uf.power),
+  negative: implOf(uf.negative),
+  matmul: implOf(linalgFns.matmul),
+  less: implOf(uf.less),
+  lessEqual: implOf(uf.lessEqual),
+  greater: implOf(uf.greater),
+  greaterEqual: implOf(uf.greaterEqual),
+  equal: implOf(uf.equal),
+  notEqual: implOf(uf.notEqual),
+  astype: asMethod(astype, "x.astype"),
+  reshape: implOf(shape.reshape),
+  transpose: implOf(shape.transpose),
+  sum: asMethod(red.sum, "x.sum"),
+  mean: asMethod(red.mean, "x.mean"),
+  max: asMethod(red.max, "x.max"),
+  min: asMethod(red.min, "x.min"),
+  prod: asMethod(red.prod, "x.prod"),
+  argmax: asMethod(red.argmax, "x.argmax"),
   slice: idx.slice,
   at: idx.at,
 });

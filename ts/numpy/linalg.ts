@@ -2,6 +2,7 @@
 
 import { Array, ArrayLike } from "../core/array.js";
 import { ValueError, shapeStr } from "../core/errors.js";
+import { declare, declareAs } from "../core/signature.js";
 import { bind1 } from "../core/trace.js";
 import { dotGeneral } from "../primitives/dot.js";
 import { promoteArgs } from "./convert.js";
@@ -10,7 +11,7 @@ import { broadcastTo, multiply } from "./ufuncs.js";
 import { sum } from "./reductions.js";
 
 /** Matrix product with numpy's rules for 1-d operands and batch broadcasting. @example np.matmul(a, b) */
-export function matmul(x: ArrayLike, y: ArrayLike): Array {
+export const matmul = declare("np.matmul", "a, b", "", (x: ArrayLike, y: ArrayLike): Array => {
   let [a, b] = promoteArgs([x, y]);
   if (a.ndim === 0 || b.ndim === 0) throw new ValueError("matmul: operands must not be 0-d; use np.multiply for scalars.");
   const aVec = a.ndim === 1, bVec = b.ndim === 1;
@@ -41,7 +42,7 @@ export function matmul(x: ArrayLike, y: ArrayLike): Array {
   if (aVec) out = squeeze(out, { axis: -2 });
   if (bVec) out = squeeze(out, { axis: -1 });
   return out;
-}
+});
 
 function broadcastBatch(s: number[], t: number[]): number[] {
   const n = Math.max(s.length, t.length);
@@ -54,21 +55,23 @@ function broadcastBatch(s: number[], t: number[]): number[] {
   return out;
 }
 
-/** np.dot: matmul for ≤2-d, sum over the last axis of x and second-to-last of y otherwise. */
-export function dot(x: ArrayLike, y: ArrayLike): Array {
+/** np.dot: matmul for ≤2-d, sum over the last axis of x and second-to-last of y otherwise. @example np.dot(a, b) */
+export const dot = declare("np.dot", "a, b", "", (x: ArrayLike, y: ArrayLike): Array => {
   const [a, b] = promoteArgs([x, y]);
   if (a.ndim === 0 || b.ndim === 0) return multiply(a, b);
   if (a.ndim <= 2 && b.ndim <= 2) return matmul(a, b);
   const ca = a.ndim - 1, cb = Math.max(0, b.ndim - 2);
   return bind1(dotGeneral, [a, b], { dimension_numbers: [[[ca], [cb]], [[], []]], precision: null, preferred_element_type: a.dtype });
-}
+});
 
-export function vdot(x: ArrayLike, y: ArrayLike): Array {
+/** Dot product of the flattened arrays (the first conjugated). @example np.vdot(a, b) */
+export const vdot = declare("np.vdot", "a, b", "", (x: ArrayLike, y: ArrayLike): Array => {
   const [a, b] = promoteArgs([x, y]);
   return sum(multiply(reshape(a.dtype === "complex64" ? a.astype("complex64") : a, [-1]), reshape(b, [-1])));
-}
+});
 
-export function outer(x: ArrayLike, y: ArrayLike): Array {
+/** Outer product of the flattened arrays. @example np.outer(a, b) */
+export const outer = declare("np.outer", "a, b", "", (x: ArrayLike, y: ArrayLike): Array => {
   const [a, b] = promoteArgs([x, y]);
   return multiply(reshape(a, [-1, 1]), reshape(b, [1, -1]));
-}
+});

@@ -12,14 +12,19 @@ import { broadcastInDim } from "../primitives/layout.js";
 import { array, astype, promoteArgs, toArray } from "./convert.js";
 import { eye } from "./creation.js";
 import { index } from "./indexing.js";
-import { all, max, normalizeAxes, sum } from "./reductions.js";
+import { declare, declareAs } from "../core/signature.js";
+import { normalizeAxes } from "./axes.js";
+import { Reduction, all, max, sum } from "./reductions.js";
 import { expandDims, reshape, transpose } from "./shape.js";
 import * as uf from "./ufuncs.js";
 
 const range = (n: number, from = 0) => globalThis.Array.from({ length: n }, (_, i) => i + from);
 
 /** Joins arrays along an existing axis (`axis: null` flattens them first). @example np.concatenate([a, b], {axis: 1}) */
-export function concatenate(xs: ArrayLike[], { axis = 0 }: { axis?: number | null } = {}): Array {
+export const concatenate: {
+  (arrays: ArrayLike[], axis?: number | null): Array;
+  (arrays: ArrayLike[], opts: { axis?: number | null }): Array;
+} = declareAs("np.concatenate", "arrays, axis?:int", "axis", (xs: ArrayLike[], { axis = 0 }: { axis?: number | null }): Array => {
   if (!xs.length) throw new ValueError("need at least one array to concatenate");
   let arrs = promoteArgs(xs);
   if (axis === null) arrs = arrs.map((a) => reshape(a, [-1]));
@@ -27,10 +32,13 @@ export function concatenate(xs: ArrayLike[], { axis = 0 }: { axis?: number | nul
   const ax = canonicalAxis(axis ?? 0, arrs[0].ndim);
   if (arrs.length === 1) return arrs[0];
   return bind1(ix.concatenate, arrs, { dimension: ax });
-}
+});
 
-/** Joins arrays along a new axis. @example np.stack([a, b], {axis: -1}) */
-export function stack(xs: ArrayLike[], { axis = 0 }: { axis?: number } = {}): Array {
+/** Joins arrays along a new axis. @example np.stack([a, b], -1) */
+export const stack: {
+  (arrays: ArrayLike[], axis?: number): Array;
+  (arrays: ArrayLike[], opts: { axis?: number }): Array;
+} = declareAs("np.stack", "arrays, axis?:int", "axis", (xs: ArrayLike[], { axis = 0 }: { axis?: number }): Array => {
   if (!xs.length) throw new ValueError("need at least one array to stack");
   const arrs = promoteArgs(xs);
   const s = arrs[0].shape;
@@ -39,12 +47,18 @@ export function stack(xs: ArrayLike[], { axis = 0 }: { axis?: number } = {}): Ar
   }
   const ax = canonicalAxis(axis, s.length + 1);
   return concatenate(arrs.map((a) => expandDims(a, ax)), { axis: ax });
-}
-export const vstack = (xs: ArrayLike[]) => concatenate(xs.map((x) => (toArray(x).ndim < 2 ? reshape(x, [1, -1]) : toArray(x))), { axis: 0 });
-export const hstack = (xs: ArrayLike[]) => concatenate(xs, { axis: toArray(xs[0]).ndim === 1 ? 0 : 1 });
+});
+/** Stacks arrays as rows (1-d ones become rows). @example np.vstack([a, b]) */
+export const vstack = declare("np.vstack", "tup", "", (xs: ArrayLike[]): Array =>
+  concatenate(xs.map((x) => (toArray(x).ndim < 2 ? reshape(x, [1, -1]) : toArray(x))), { axis: 0 }));
+/** Stacks arrays along their second axis (the first for 1-d ones). @example np.hstack([a, b]) */
+export const hstack = declare("np.hstack", "tup", "", (xs: ArrayLike[]): Array => concatenate(xs, { axis: toArray(xs[0]).ndim === 1 ? 0 : 1 }));
 
-/** Splits into `n` equal sections, or at the given indices. @example const [a, b] = np.split(x, 2) */
-export function split(x: ArrayLike, sectionsOrIndices: number | number[], { axis = 0 }: { axis?: number } = {}): Array[] {
+/** Splits into `n` equal sections, or at the given indices. @example const [a, b] = np.split(x, 2, 1) */
+export const split: {
+  (ary: ArrayLike, indicesOrSections: number | number[], axis?: number): Array[];
+  (ary: ArrayLike, indicesOrSections: number | number[], opts: { axis?: number }): Array[];
+} = declareAs("np.split", "ary, indicesOrSections, axis?:int", "axis", (x: ArrayLike, sectionsOrIndices: number | number[], { axis = 0 }: { axis?: number }): Array[] => {
   const a = toArray(x);
   const ax = canonicalAxis(axis, a.ndim);
   const n = a.shape[ax];
@@ -61,10 +75,10 @@ export function split(x: ArrayLike, sectionsOrIndices: number | number[], { axis
     specs[ax] = [bounds[i], Math.max(bounds[i], bounds[i + 1])];
     return index(a, specs, "clip");
   });
-}
+});
 
 /** Repeats the whole array `reps` times along each axis. @example np.tile(x, [2, 1]) */
-export function tile(x: ArrayLike, reps: number | number[]): Array {
+export const tile = declare("np.tile", "A, reps:shape", "", (x: ArrayLike, reps: number | number[]): Array => {
   let a = toArray(x);
   const r = typeof reps === "number" ? [reps] : reps;
   const nd = Math.max(a.ndim, r.length);
@@ -73,10 +87,13 @@ export function tile(x: ArrayLike, reps: number | number[]): Array {
   const inter = a.shape.flatMap((n, i) => [rr[i], n]);
   const b = bind1(broadcastInDim, [a], { shape: inter, broadcast_dimensions: range(nd).map((i) => 2 * i + 1), sharding: null });
   return reshape(b, a.shape.map((n, i) => n * rr[i]));
-}
+});
 
-/** Repeats each element `repeats` times along `axis` (flattened when axis is null). */
-export function repeat(x: ArrayLike, repeats: number | number[], { axis = null }: { axis?: number | null } = {}): Array {
+/** Repeats each element `repeats` times along `axis` (flattened when axis is null). @example np.repeat(x, 2, 0) */
+export const repeat: {
+  (a: ArrayLike, repeats: number | number[], axis?: number | null): Array;
+  (a: ArrayLike, repeats: number | number[], opts: { axis?: number | null }): Array;
+} = declareAs("np.repeat", "a, repeats, axis?:int", "axis", (x: ArrayLike, repeats: number | number[], { axis = null }: { axis?: number | null }): Array => {
   let a = toArray(x);
   if (axis === null) [a, axis] = [reshape(a, [-1]), 0];
   const ax = canonicalAxis(axis, a.ndim);
@@ -89,19 +106,25 @@ export function repeat(x: ArrayLike, repeats: number | number[], { axis = null }
   const dims = range(a.ndim).map((d) => (d <= ax ? d : d + 1));
   const b = bind1(broadcastInDim, [a], { shape, broadcast_dimensions: dims, sharding: null });
   return reshape(b, a.shape.map((n, d) => (d === ax ? n * repeats : n)));
-}
+});
 
-/** Reverses the order of elements along the given axes (all by default). */
-export function flip(x: ArrayLike, { axis = null }: { axis?: number | number[] | null } = {}): Array {
+/** Reverses the order of elements along the given axes (all by default). @example np.flip(x, 0) */
+export const flip: {
+  (m: ArrayLike, axis?: number | number[] | null): Array;
+  (m: ArrayLike, opts: { axis?: number | number[] | null }): Array;
+} = declareAs("np.flip", "m, axis?:axis", "axis", (x: ArrayLike, { axis = null }: { axis?: number | number[] | null }): Array => {
   const a = toArray(x);
   const dims = normalizeAxes(axis, a.ndim);
   return dims.length ? bind1(ix.rev, [a], { dimensions: dims }) : a;
-}
+});
 
 type PadWidth = number | [number, number] | [number, number][] | number[][];
 
 /** Constant padding. @example np.pad(x, [[1, 2], [0, 1]], {constantValues: -1}) */
-export function pad(x: ArrayLike, padWidth: PadWidth, { mode = "constant", constantValues = 0 }: { mode?: "constant"; constantValues?: number } = {}): Array {
+export const pad: {
+  (array: ArrayLike, padWidth: PadWidth, opts?: { mode?: "constant"; constantValues?: number }): Array;
+  (array: ArrayLike, padWidth: PadWidth, mode: "constant" | undefined, opts?: { constantValues?: number }): Array;
+} = declareAs("np.pad", "array, padWidth, mode?", "mode constantValues", (x: ArrayLike, padWidth: PadWidth, { mode = "constant", constantValues = 0 }: { mode?: "constant"; constantValues?: number }): Array => {
   const a = toArray(x);
   if (mode !== "constant") throw new ValueError(`np.pad: mode "${mode}" is not implemented; only "constant" is.`);
   const pw = typeof padWidth === "number" ? [[padWidth, padWidth]] : typeof padWidth[0] === "number" ? [padWidth as number[]] : (padWidth as number[][]);
@@ -112,23 +135,26 @@ export function pad(x: ArrayLike, padWidth: PadWidth, { mode = "constant", const
   });
   if (cfg.some(([lo, hi]) => lo < 0 || hi < 0)) throw new ValueError("np.pad: index can't contain negative values");
   return bind1(ix.pad, [a, astype(constantValues, a.dtype)], { padding_config: cfg });
-}
+});
 
 /**
  * Elements at `indices` along `axis` (flattened when axis is null). Out-of-bounds indices give
  * NaN for floats (JAX's default "fill" mode; INT_MIN for int32); negatives count from the end.
  */
-export function take(x: ArrayLike, indices: ArrayLike, { axis = null }: { axis?: number | null } = {}): Array {
+export const take: {
+  (a: ArrayLike, indices: ArrayLike, axis?: number | null): Array;
+  (a: ArrayLike, indices: ArrayLike, opts: { axis?: number | null }): Array;
+} = declareAs("np.take", "a, indices, axis?:int", "axis", (x: ArrayLike, indices: ArrayLike, { axis = null }: { axis?: number | null }): Array => {
   let a = toArray(x);
   if (axis === null) [a, axis] = [reshape(a, [-1]), 0];
   const ax = canonicalAxis(axis, a.ndim);
   const idx = typeof indices === "number" ? array(indices, { dtype: "int32" }) : indices instanceof Array ? indices : array(indices, { dtype: "int32" });
   const fill = isInexact(a.dtype) ? NaN : a.dtype === "int32" ? -2147483648 : a.dtype === "uint32" ? 4294967295 : 1;
   return index(a, [...new globalThis.Array(ax).fill(null), idx], "fill", fill);
-}
+});
 
 /** Einstein summation over dot_general. @example np.einsum("ij,jk->ik", a, b) */
-export function einsum(subscripts: string, ...operands: ArrayLike[]): Array {
+export const einsum = declare("np.einsum", "subscripts, ...operands", "", (subscripts: string, ...operands: ArrayLike[]): Array => {
   const spec = subscripts.replace(/\s/g, "");
   if (spec.includes(".")) throw new ValueError("einsum: ellipsis ('...') subscripts are not supported yet.");
   const [lhs, rhs] = spec.split("->");
@@ -174,7 +200,7 @@ export function einsum(subscripts: string, ...operands: ArrayLike[]): Array {
   const rest = acc.labels.flatMap((c, i) => (out.includes(c) ? [] : [i]));
   if (rest.length) acc = { x: sum(acc.x, { axis: rest }), labels: acc.labels.filter((c) => out.includes(c)) };
   return transpose(acc.x, out.split("").map((c) => acc.labels.indexOf(c)));
-}
+});
 
 /** Removes repeated labels of one operand by taking diagonals ("ii->i"). */
 function diagonalize(x: Array, labels: string[]): { x: Array; labels: string[] } {
@@ -198,8 +224,12 @@ export interface NormOptions {
  * Vector p-norms (2 by default, 1, Infinity, -Infinity, 0, any p) and matrix norms
  * ("fro", 1, Infinity). @example np.linalg.norm(x) @example np.linalg.norm(x, {ord: 1, axis: 0})
  */
-export function norm(x: ArrayLike, ordOrOpts: number | "fro" | null | NormOptions = null, opts: NormOptions = {}): Array {
-  const o = typeof ordOrOpts === "object" && ordOrOpts !== null ? ordOrOpts : { ...opts, ord: ordOrOpts };
+export const norm: {
+  (x: ArrayLike, opts?: NormOptions): Array;
+  (x: ArrayLike, ord: number | "fro" | null | undefined, opts?: Omit<NormOptions, "ord">): Array;
+  (x: ArrayLike, ord: number | "fro" | null | undefined, axis: number | number[] | null | undefined, opts?: { keepdims?: boolean }): Array;
+  (x: ArrayLike, ord: number | "fro" | null | undefined, axis: number | number[] | null | undefined, keepdims: boolean | undefined): Array;
+} = declareAs("np.linalg.norm", "x, ord?, axis?:axis, keepdims?", "ord axis keepdims", (x: ArrayLike, o: NormOptions): Array => {
   let a = toArray(x);
   if (!isInexact(a.dtype)) a = astype(a, "float32");
   const { ord = null, keepdims = false } = o;
@@ -224,13 +254,19 @@ export function norm(x: ArrayLike, ordOrOpts: number | "fro" | null | NormOption
   if (ord === 0) return sum(astype(uf.notEqual(a, 0), abs.dtype), red);
   if (ord === 1) return sum(abs, red);
   return uf.power(sum(uf.power(abs, ord), red), 1 / ord);
-}
+});
 const minOf = (x: Array, o: ReduceOptions) => uf.negative(max(uf.negative(x), o));
 
 export const linalg = { norm };
 
-/** Elementwise |a - b| <= atol + rtol * |b| (NaNs equal when equalNan). */
-export function isclose(a: ArrayLike, b: ArrayLike, { rtol = 1e-5, atol = 1e-8, equalNan = false }: { rtol?: number; atol?: number; equalNan?: boolean } = {}): Array {
+interface CloseOptions { rtol?: number; atol?: number; equalNan?: boolean }
+/** `[rtol, atol, equalNan]` positionally (JAX's order), or the options. */
+type CloseArgs = [opts?: CloseOptions] | [rtol: number | undefined, opts?: Omit<CloseOptions, "rtol">] | [rtol: number | undefined, atol: number | undefined, opts?: { equalNan?: boolean }] | [rtol: number | undefined, atol: number | undefined, equalNan: boolean | undefined];
+
+/** Elementwise |a - b| <= atol + rtol * |b| (NaNs equal when equalNan). @example np.isclose(x, y, 1e-3) */
+export const isclose: (a: ArrayLike, b: ArrayLike, ...rest: CloseArgs) => Array<"bool"> =
+  declareAs("np.isclose", "a, b, rtol?, atol?, equalNan?", "rtol atol equalNan", iscloseImpl);
+function iscloseImpl(a: ArrayLike, b: ArrayLike, { rtol = 1e-5, atol = 1e-8, equalNan = false }: CloseOptions): Array {
   let [x, y] = promoteArgs([a, b]);
   if (!isInexact(x.dtype)) [x, y] = [astype(x, "float32"), astype(y, "float32")];
   const close = uf.lessEqual(uf.abs(uf.subtract(x, y)), uf.add(atol, uf.multiply(rtol, uf.abs(y))));
@@ -239,14 +275,12 @@ export function isclose(a: ArrayLike, b: ArrayLike, { rtol = 1e-5, atol = 1e-8, 
   return equalNan ? uf.logicalOr(ok, uf.logicalAnd(uf.isnan(x), uf.isnan(y))) : ok;
 }
 
-/** Whether all elements are close, as a JS boolean (needs concrete arrays: under jit use isclose + all). */
-export function allclose(a: ArrayLike, b: ArrayLike, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): boolean {
-  const c = isclose(a, b, opts);
-  return Boolean(all(c).item());
-}
+/** Whether all elements are close, as a JS boolean (needs concrete arrays: under jit use isclose + all). @example np.allclose(x, y) */
+export const allclose: (a: ArrayLike, b: ArrayLike, ...rest: CloseArgs) => boolean =
+  declareAs("np.allclose", "a, b, rtol?, atol?, equalNan?", "rtol atol equalNan", (a: ArrayLike, b: ArrayLike, opts: CloseOptions): boolean => all(iscloseImpl(a, b, opts)).item());
 
-/** Sums products over the given axes: `axes` is n (last n of a with first n of b) or [aAxes, bAxes]. */
-export function tensordot(a: ArrayLike, b: ArrayLike, axes: number | [number | number[], number | number[]] = 2): Array {
+/** Sums products over the given axes: `axes` is n (last n of a with first n of b) or [aAxes, bAxes]. @example np.tensordot(a, b, 1) */
+export const tensordot = declare("np.tensordot", "a, b, axes?", "", (a: ArrayLike, b: ArrayLike, axes: number | [number | number[], number | number[]] = 2): Array => {
   const [x, y] = promoteArgs([a, b]);
   let ax: number[], bx: number[];
   if (typeof axes === "number") {
@@ -262,18 +296,23 @@ export function tensordot(a: ArrayLike, b: ArrayLike, axes: number | [number | n
     if (x.shape[d] !== y.shape[bx[i]]) throw new ValueError(`tensordot: shape mismatch: ${shapeStr(x.shape)} axis ${d} vs ${shapeStr(y.shape)} axis ${bx[i]}.`);
   });
   return bind1(dotGeneral, [x, y], { dimension_numbers: [[ax, bx], [[], []]], precision: null, preferred_element_type: x.dtype });
-}
+});
 
-/** Limits values to [lo, hi] (either bound may be null). @example np.clip(x, 0, 1) */
-export function clip(x: ArrayLike, lo: ArrayLike | null = null, hi: ArrayLike | null = null): Array {
+interface ClipBounds { min?: ArrayLike | null; max?: ArrayLike | null }
+/** Limits values to [min, max] (either bound may be null or left out). @example np.clip(x, 0, 1)  @example np.clip(x, {max: 1}) */
+export const clip: {
+  (arr: ArrayLike, opts?: ClipBounds): Array;
+  (arr: ArrayLike, min: ArrayLike | null | undefined, max?: ArrayLike | null): Array;
+  (arr: ArrayLike, min: ArrayLike | null | undefined, opts: { max?: ArrayLike | null }): Array;
+} = declareAs("np.clip", "arr, min?, max?", "min max", (x: ArrayLike, { min: lo = null, max: hi = null }: ClipBounds): Array => {
   let out = toArray(x);
   if (lo !== null && lo !== undefined) out = uf.maximum(out, lo);
   if (hi !== null && hi !== undefined) out = uf.minimum(out, hi);
   return out;
-}
+});
 
-/** log(sum(exp(x))) computed stably. @example np.logsumexp(x, {axis: -1}) */
-export function logsumexp(x: ArrayLike, { axis = null, keepdims = false }: ReduceOptions = {}): Array {
+/** log(sum(exp(x))) computed stably. @example np.logsumexp(x, -1) */
+export const logsumexp: Reduction = declareAs("np.logsumexp", "a, axis?:axis", "axis keepdims", (x: ArrayLike, { axis = null, keepdims = false }: ReduceOptions): Array => {
   let a = toArray(x);
   if (!isInexact(a.dtype)) a = astype(a, "float32");
   const axes = normalizeAxes(axis, a.ndim);
@@ -282,4 +321,4 @@ export function logsumexp(x: ArrayLike, { axis = null, keepdims = false }: Reduc
   const s = uf.log(sum(uf.exp(uf.subtract(a, safe)), { axis: axes, keepdims: true }));
   const out = uf.add(s, safe);
   return keepdims ? out : reshape(out, a.shape.filter((_, i) => !axes.includes(i)));
-}
+});

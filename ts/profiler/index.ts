@@ -7,6 +7,7 @@
 // records whole programs only. Times are host wall-clock: on backends that queue work
 // asynchronously they measure dispatch.
 
+import { declareAs } from "../core/signature.js";
 import { Backend, Buffer, getBackend, registeredBackends } from "../core/backend.js";
 import { hostFromValues } from "../core/host.js";
 import { Atom, ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var } from "../core/jaxpr.js";
@@ -87,11 +88,7 @@ function record(s: Session, name: string, cat: string, start: number, end: numbe
   }
 }
 
-/**
- * Starts recording (`jax.profiler.start_trace`). Only one trace records at a time.
- * @example jax.profiler.startTrace(); f(x); const trace = jax.profiler.stopTrace();
- */
-export function startTrace(logDir: string | null = null, opts: TraceOptions = {}): void {
+function startTraceImpl(logDir: string | null = null, opts: TraceOptions = {}): void {
   if (session) throw new ProfilerError("Profile has already been started. Only one profile may be run at a time.");
   const s: Session = {
     t0: now(),
@@ -118,11 +115,7 @@ export function startTrace(logDir: string | null = null, opts: TraceOptions = {}
   session = s;
 }
 
-/**
- * Stops recording and returns the trace (`jax.profiler.stop_trace`). With a `logDir` given to
- * `startTrace` in Node, also writes `<logDir>/plugins/profile/<run>/webjax.trace.json`.
- */
-export function stopTrace(): ChromeTrace {
+function stopTraceImpl(): ChromeTrace {
   const s = session;
   if (!s) throw new ProfilerError("No profile started");
   session = null;
@@ -142,8 +135,7 @@ export function stopTrace(): ChromeTrace {
   return trace;
 }
 
-/** Whether a trace is recording. */
-export function isTracing(): boolean {
+function isTracingImpl(): boolean {
   return session !== null;
 }
 
@@ -167,28 +159,29 @@ function writeTrace(logDir: string, trace: ChromeTrace): void {
  * a promise of it when `fn` is async.
  * @example const trace = jax.profiler.trace(() => f(x).dataSync());
  */
-export function trace(fn: () => Promise<unknown>, opts?: TraceOptions & { logDir?: string }): Promise<ChromeTrace>;
-export function trace(fn: () => unknown, opts?: TraceOptions & { logDir?: string }): ChromeTrace;
-export function trace(fn: () => unknown, opts: TraceOptions & { logDir?: string } = {}): ChromeTrace | Promise<ChromeTrace> {
-  startTrace(opts.logDir ?? null, opts);
+export const trace: {
+  (fn: () => Promise<unknown>, opts?: TraceOptions & { logDir?: string }): Promise<ChromeTrace>;
+  (fn: () => unknown, opts?: TraceOptions & { logDir?: string }): ChromeTrace;
+} = declareAs("profiler.trace", "fn:fn", "logDir perEquation performanceMarks createPerfettoLink createPerfettoTrace", (fn: () => unknown, opts: TraceOptions & { logDir?: string }): ChromeTrace | Promise<ChromeTrace> => {
+  startTraceImpl(opts.logDir ?? null, opts);
   let r: unknown;
   try {
     r = fn();
   } catch (e) {
-    stopTrace();
+    stopTraceImpl();
     throw e;
   }
   if (r !== null && typeof r === "object" && typeof (r as any).then === "function") {
     return (r as Promise<unknown>).then(
-      () => stopTrace(),
+      () => stopTraceImpl(),
       (e) => {
-        stopTrace();
+        stopTraceImpl();
         throw e;
       },
     );
   }
-  return stopTrace();
-}
+  return stopTraceImpl();
+});
 
 /**
  * A named span of host time in the trace (`jax.profiler.TraceAnnotation`), ended by `exit()` or
@@ -209,11 +202,7 @@ export class TraceAnnotation {
   }
 }
 
-/**
- * `fn` wrapped in a TraceAnnotation per call (`jax.profiler.annotate_function`).
- * @example const step = jax.profiler.annotateFunction(trainStep, {name: "train step"});
- */
-export function annotateFunction<F extends (...args: any[]) => any>(fn: F, opts: { name?: string } = {}): F {
+function annotateFunctionImpl<F extends (...args: any[]) => any>(fn: F, opts: { name?: string } = {}): F {
   const name = opts.name ?? (fn.name || "<lambda>");
   const wrapped = function (this: unknown, ...args: any[]) {
     const a = new TraceAnnotation(name);
@@ -291,7 +280,7 @@ interface Plan {
 const plans = new WeakMap<Jaxpr, Plan>();
 
 /** Flattens `jaxpr` (calls inlined) into one-equation programs, each with its scope. */
-export function planByEquation(jaxpr: Jaxpr): Plan {
+function planByEquation(jaxpr: Jaxpr): Plan {
   let plan = plans.get(jaxpr);
   if (plan) return plan;
   const steps: Step[] = [];
@@ -389,3 +378,26 @@ function runByEquation(
     throw e;
   }
 }
+
+// ---- the public, checked entry points ----
+
+/**
+ * Starts recording (`jax.profiler.start_trace`). Only one trace records at a time.
+ * @example jax.profiler.startTrace(); f(x); const trace = jax.profiler.stopTrace();
+ */
+export const startTrace: (logDir?: string | null, opts?: TraceOptions) => void = declareAs("profiler.startTrace", "logDir?, createPerfettoLink?, createPerfettoTrace?", "perEquation performanceMarks createPerfettoLink createPerfettoTrace", startTraceImpl);
+
+/**
+ * Stops recording and returns the trace (`jax.profiler.stop_trace`). With a `logDir` given to
+ * `startTrace` in Node, also writes `<logDir>/plugins/profile/<run>/webjax.trace.json`.
+ */
+export const stopTrace: () => ChromeTrace = declareAs("profiler.stopTrace", "", "", stopTraceImpl);
+
+/** Whether a trace is recording. */
+export const isTracing: () => boolean = declareAs("profiler.isTracing", "", "", isTracingImpl);
+
+/**
+ * `fn` wrapped in a TraceAnnotation per call (`jax.profiler.annotate_function`).
+ * @example const step = jax.profiler.annotateFunction(trainStep, {name: "train step"});
+ */
+export const annotateFunction: <F extends (...args: any[]) => any>(func: F, ...rest: [opts?: { name?: string }] | [name: string | undefined]) => F = declareAs("profiler.annotateFunction", "func:fn, name?", "name", annotateFunctionImpl);

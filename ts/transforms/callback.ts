@@ -2,6 +2,7 @@
 // carries the user's function; its cpu rule calls it on host arrays, so it runs eagerly, on the
 // cpu interpreter, and inside compiled wasm programs (a host call at that point of the program).
 
+import { declare, describeSignature } from "../core/signature.js";
 import { Array, ConcreteArray, Tracer } from "../core/array.js";
 import { ShapedArray, prod, sameShape } from "../core/aval.js";
 import { Backend, defaultBackend, getBackend, registeredBackends, setDefaultBackend } from "../core/backend.js";
@@ -11,7 +12,7 @@ import { HostArray, hostFromValues } from "../core/host.js";
 import { Primitive } from "../core/primitive.js";
 import { EvalTrace, MainTrace, bind, withDynamicTrace } from "../core/trace.js";
 import * as tree from "../core/tree.js";
-import { scan } from "../lax/control_flow.js";
+import { scanImpl as scan } from "../lax/control_flow.js";
 import { broadcastAxis, moveaxis } from "./batch_util.js";
 import { ShapeDtypeStructClass } from "./jit.js";
 
@@ -353,7 +354,7 @@ export function trackEffect(p: Promise<unknown>): void {
  * callback has finished (`jax.effects_barrier`); rejects with the first error such work raised.
  * @example f(x); await jax.effectsBarrier();   // f's callbacks have all run
  */
-export async function effectsBarrier(): Promise<void> {
+async function effectsBarrierImpl(): Promise<void> {
   // Work may enqueue more work (a callback dispatching a computation): drain until quiet.
   for (;;) {
     await Promise.all(registeredBackends().map((n) => getBackend(n).synchronize()));
@@ -366,3 +367,9 @@ export async function effectsBarrier(): Promise<void> {
     throw first;
   }
 }
+
+/** Waits for every pending asynchronous effect, rethrowing the first failure. @example await jax.effectsBarrier() */
+export const effectsBarrier: () => Promise<void> = declare("jax.effectsBarrier", "", "", effectsBarrierImpl);
+
+// pureCallback reads its trailing options itself (a plain object of option keys only; `{}` too).
+describeSignature(pureCallback, "jax.pureCallback", "callback, resultShapeDtypes, ...args:data", "sharding vmapMethod");

@@ -2,6 +2,7 @@
 // the policy allows and recomputes the rest inside the backward pass; `checkpointName`
 // tags values for the name-based policies.
 
+import { declareAs } from "../core/signature.js";
 import { Array } from "../core/array.js";
 import { ValueError } from "../core/errors.js";
 import { ClosedJaxpr, JaxprEqn } from "../core/jaxpr.js";
@@ -102,11 +103,7 @@ export const nameP: Primitive<{ name: string }> = new Primitive<{ name: string }
   batch: ([x], [d], params) => [[bind1(nameP, [x], params)], [d]],
 });
 
-/**
- * Names `x` for checkpoint policies (`jax.ad_checkpoint.checkpoint_name`).
- * @example jax.checkpoint(f, {policy: jax.checkpointPolicies.saveOnlyTheseNames("h")}) // with checkpointName(h, "h") inside f
- */
-export function checkpointName<T>(x: T, name: string): T {
+function checkpointNameImpl<T>(x: T, name: string): T {
   return tree.map((l: Array) => bind1(nameP, [l], { name }), x);
 }
 
@@ -117,11 +114,7 @@ export interface CheckpointOptions {
   staticArgnums?: number | number[];
 }
 
-/**
- * Recompute `fun`'s intermediates in the backward pass instead of storing them (`jax.checkpoint`).
- * @example const g = jax.grad(jax.checkpoint((x) => np.sin(np.sin(x))));
- */
-export function checkpoint<F extends (...args: any[]) => any>(fun: F, opts: CheckpointOptions = {}): F {
+function checkpointImpl<F extends (...args: any[]) => any>(fun: F, opts: CheckpointOptions): F {
   if (opts.concrete) {
     throw new ValueError("The `concrete` option to jax.checkpoint has been removed; use staticArgnums (or lax.cond for value-dependent control flow) instead.");
   }
@@ -149,5 +142,20 @@ export function checkpoint<F extends (...args: any[]) => any>(fun: F, opts: Chec
   return wrapped as unknown as F;
 }
 
-/** `jax.remat` is `jax.checkpoint`. */
-export const remat = checkpoint;
+
+// ---- the public, checked entry points ----
+
+/**
+ * Names `x` for checkpoint policies (`jax.ad_checkpoint.checkpoint_name`).
+ * @example jax.checkpoint(f, {policy: jax.checkpointPolicies.saveOnlyTheseNames("h")}) // with checkpointName(h, "h") inside f
+ */
+export const checkpointName: <T>(x: T, name: string) => T = declareAs("jax.checkpointName", "x, name", "", checkpointNameImpl);
+
+/**
+ * Recompute `fun`'s intermediates in the backward pass instead of storing them (`jax.checkpoint`).
+ * @example const g = jax.grad(jax.checkpoint((x) => np.sin(np.sin(x))));
+ */
+export const checkpoint: <F extends (...args: any[]) => any>(fun: F, opts?: CheckpointOptions) => F = declareAs("jax.checkpoint", "fun:fn", "concrete policy preventCse staticArgnums", checkpointImpl);
+
+/** `jax.remat` is `jax.checkpoint`. @example const g = jax.grad(jax.remat(f)) */
+export const remat: <F extends (...args: any[]) => any>(fun: F, opts?: CheckpointOptions) => F = declareAs("jax.remat", "fun:fn", "concrete policy preventCse staticArgnums", checkpointImpl);

@@ -2,6 +2,7 @@
 // Each call binds a primitive carrying the traced function and the user's rules, so the
 // rules travel through jit, vmap and higher-order differentiation.
 
+import { declareAs } from "../core/signature.js";
 import { Array } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { ValueError } from "../core/errors.js";
@@ -124,12 +125,7 @@ function checkRuleOutputs(what: string, outTree: tree.TreeDef, primals: Array[],
   });
 }
 
-/**
- * A function with a custom forward-mode rule (`jax.custom_jvp`).
- * @example const f = jax.customJvp((x) => np.log1p(np.exp(x)));
- *   f.defjvp(([x], [t]) => [f(x), t.mul(jax.nn.sigmoid(x))]);
- */
-export function customJvp<F extends (...args: any[]) => any>(fun: F, opts: { nondiffArgnums?: number[] } = {}): CustomJvpFunction<F> {
+function customJvpImpl<F extends (...args: any[]) => any>(fun: F, opts: { nondiffArgnums?: number[] } = {}): CustomJvpFunction<F> {
   let rule: ((...args: any[]) => [any, any]) | null = null;
   let symbolicZeros = false;
   const name = fun.name || "<lambda>";
@@ -292,12 +288,7 @@ interface CustomVjpFunction<F> {
   defvjp(fwd: (...args: any[]) => [any, any], bwd: (...args: any[]) => any, opts?: { symbolicZeros?: boolean }): CustomVjpFunction<F>;
 }
 
-/**
- * A function with a custom reverse-mode rule (`jax.custom_vjp`).
- * @example const clip = jax.customVjp((x) => x);
- *   clip.defvjp((x) => [x, null], (_, g) => [np.clip(g, -1, 1)]);
- */
-export function customVjp<F extends (...args: any[]) => any>(fun: F, opts: { nondiffArgnums?: number[] } = {}): CustomVjpFunction<F> {
+function customVjpImpl<F extends (...args: any[]) => any>(fun: F, opts: { nondiffArgnums?: number[] } = {}): CustomVjpFunction<F> {
   let rules: { fwd: (...args: any[]) => [any, any]; bwd: (...args: any[]) => any; symbolicZeros: boolean } | null = null;
   const name = fun.name || "<lambda>";
   const f = function (this: unknown, ...args: any[]) {
@@ -357,13 +348,8 @@ export function customVjp<F extends (...args: any[]) => any>(fun: F, opts: { non
   return f;
 }
 
-/**
- * `fun(...args)` returns `[out, gradFn]` with `gradFn(ct)` giving the input cotangents
- * (`jax.custom_gradient`).
- * @example const f = jax.customGradient((x) => [np.sin(x), (g) => [g.mul(np.cos(x))]]);
- */
-export function customGradient<F extends (...args: any[]) => [any, (ct: any) => any]>(fun: F): (...args: Parameters<F>) => ReturnType<F>[0] {
-  const wrapped = customVjp(function (this: unknown, ...args: any[]) {
+function customGradientImpl<F extends (...args: any[]) => [any, (ct: any) => any]>(fun: F): (...args: Parameters<F>) => ReturnType<F>[0] {
+  const wrapped = customVjpImpl(function (this: unknown, ...args: any[]) {
     return fun.apply(this, args as Parameters<F>)[0];
   });
   wrapped.defvjp(
@@ -394,12 +380,7 @@ class RuleJaxpr {
   ) {}
 }
 
-/**
- * Hoists the values `fun` closes over (arrays and tracers) into explicit arguments:
- * returns `[converted, consts]` with `converted(...args, ...consts)` equal to `fun(...args)`.
- * @example const [g, consts] = jax.closureConvert((x) => x.mul(w), x);  // consts holds w
- */
-export function closureConvert(fun: (...args: any[]) => any, ...exampleArgs: any[]): [(...args: any[]) => any, Array[]] {
+function closureConvertImpl(fun: (...args: any[]) => any, ...exampleArgs: any[]): [(...args: any[]) => any, Array[]] {
   const [leaves, inTree] = tree.flatten(exampleArgs);
   let outTree: tree.TreeDef | undefined;
   const { jaxpr, consts } = traceToJaxpr((...xs) => {
@@ -414,3 +395,33 @@ export function closureConvert(fun: (...args: any[]) => any, ...exampleArgs: any
   };
   return [converted, consts];
 }
+
+// ---- the public, checked entry points ----
+
+/**
+ * A function with a custom forward-mode rule (`jax.custom_jvp`).
+ * @example const f = jax.customJvp((x) => np.log1p(np.exp(x)));
+ *   f.defjvp(([x], [t]) => [f(x), t.mul(jax.nn.sigmoid(x))]);
+ */
+export const customJvp: <F extends (...args: any[]) => any>(fun: F, ...rest: [opts?: { nondiffArgnums?: number[] }] | [nondiffArgnums: number[] | undefined]) => CustomJvpFunction<F> = declareAs("jax.customJvp", "fun:fn, nondiffArgnums?", "nondiffArgnums", customJvpImpl);
+
+/**
+ * A function with a custom reverse-mode rule (`jax.custom_vjp`).
+ * @example const clip = jax.customVjp((x) => x);
+ *   clip.defvjp((x) => [x, null], (_, g) => [np.clip(g, -1, 1)]);
+ */
+export const customVjp: <F extends (...args: any[]) => any>(fun: F, ...rest: [opts?: { nondiffArgnums?: number[] }] | [nondiffArgnums: number[] | undefined]) => CustomVjpFunction<F> = declareAs("jax.customVjp", "fun:fn, nondiffArgnums?", "nondiffArgnums", customVjpImpl);
+
+/**
+ * `fun(...args)` returns `[out, gradFn]` with `gradFn(ct)` giving the input cotangents
+ * (`jax.custom_gradient`).
+ * @example const f = jax.customGradient((x) => [np.sin(x), (g) => [g.mul(np.cos(x))]]);
+ */
+export const customGradient: <F extends (...args: any[]) => [any, (ct: any) => any]>(fun: F) => (...args: Parameters<F>) => ReturnType<F>[0] = declareAs("jax.customGradient", "fun:fn", "", customGradientImpl);
+
+/**
+ * Hoists the values `fun` closes over (arrays and tracers) into explicit arguments:
+ * returns `[converted, consts]` with `converted(...args, ...consts)` equal to `fun(...args)`.
+ * @example const [g, consts] = jax.closureConvert((x) => x.mul(w), x);  // consts holds w
+ */
+export const closureConvert: (fun: (...args: any[]) => any, ...exampleArgs: any[]) => [(...args: any[]) => any, Array[]] = declareAs("jax.closureConvert", "fun:fn, ...exampleArgs:data", "", closureConvertImpl);

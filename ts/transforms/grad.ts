@@ -18,18 +18,13 @@ import { checkAuxPair, jvpFlat, lowerAux } from "./jvp.js";
 import { linearizeFlat } from "./linearize.js";
 import { checkCotangent, lowerLinearizeAux, pullback } from "./transpose.js";
 import { vmap } from "./vmap.js";
+import { declareAs } from "../core/signature.js";
+import type { GradOptions, JacOptions, Grad, ValueAndGrad, Jacobian } from "./types.js";
 
-export interface GradOptions {
-  argnums?: number | number[];
-  hasAux?: boolean;
-  holomorphic?: boolean;
-  allowInt?: boolean;
-  /** Named (vmap) axes to sum the gradients over (JAX's pre-0.4.x `reduce_axes`). */
-  reduceAxes?: AxisName[];
-}
+export type { GradOptions, JacOptions } from "./types.js";
 
 /** Splits args into the differentiated ones (at argnums) and a rebuilder for the call. */
-function selectArgs(args: any[], argnums: number | number[] | undefined, what: string) {
+function selectArgs(args: any[], argnums: number | readonly number[] | undefined, what: string) {
   if (argnums !== undefined && !(typeof argnums === "number" || globalThis.Array.isArray(argnums))) {
     throw new TypeError(`${what}: argnums must be an int or a JS array of ints, got ${String(argnums)}.`);
   }
@@ -87,11 +82,7 @@ function checkScalarOutput(out: Array, opts: GradOptions, what: string): void {
   }
 }
 
-/**
- * `f`'s value and gradient with respect to the arguments at `argnums` (default 0).
- * @example const [loss, g] = jax.valueAndGrad((w) => w.mul(w).sum())(np.array([1, 2]));
- */
-export function valueAndGrad(fun: (...args: any[]) => any, opts: GradOptions = {}): (...args: any[]) => any {
+function valueAndGradImpl(fun: (...args: any[]) => any, opts: GradOptions = {}): (...args: any[]) => any {
   const what = "grad";
   return function (this: unknown, ...args: any[]) {
     const { ins, inTree, single, flat, out: o } = diffCall(fun, this, args, opts, what);
@@ -121,12 +112,8 @@ function reduceOverAxes(g: Array, axes: AxisName[]): Array {
   return psumHook(g, axes);
 }
 
-/**
- * Gradient of a scalar function with respect to the arguments at `argnums` (default 0).
- * @example jax.grad((x) => np.sin(x))(1.0)   // cos(1)
- */
-export function grad(fun: (...args: any[]) => any, opts: GradOptions = {}): (...args: any[]) => any {
-  const vg = valueAndGrad(fun, opts);
+function gradImpl(fun: (...args: any[]) => any, opts: GradOptions = {}): (...args: any[]) => any {
+  const vg = valueAndGradImpl(fun, opts);
   const g = function (this: unknown, ...args: any[]) {
     const [v, gr] = vg.apply(this, args);
     return opts.hasAux ? [gr, v[1]] : gr;
@@ -135,7 +122,6 @@ export function grad(fun: (...args: any[]) => any, opts: GradOptions = {}): (...
   return g;
 }
 
-export type JacOptions = Omit<GradOptions, "reduceAxes">;
 
 /** One identity basis per leaf: for n elements in all, leaf k gets [n, ...shape_k]. */
 function basis(avals: ShapedArray[]): Array[] {
@@ -159,11 +145,7 @@ function sliceAxis(x: Array, axis: number, lo: number, hi: number): Array {
 
 const reshapeTo = (x: Array, shape: number[]) => bind1(reshape, [x], { new_sizes: shape, dimensions: null, sharding: null });
 
-/**
- * Jacobian by forward mode (one JVP per input element, vmapped).
- * @example jax.jacfwd((x) => np.sin(x))(np.array([1, 2]))   // diag(cos x)
- */
-export function jacfwd(fun: (...args: any[]) => any, opts: JacOptions = {}): (...args: any[]) => any {
+function jacfwdImpl(fun: (...args: any[]) => any, opts: JacOptions = {}): (...args: any[]) => any {
   return function (this: unknown, ...args: any[]) {
     const { ins, inTree, single, flat, out: o } = diffCall(fun, this, args, opts, "jacfwd", { ...opts, allowInt: false });
     const avals = ins.map((x) => x.aval.withWeak(false));
@@ -185,11 +167,7 @@ export function jacfwd(fun: (...args: any[]) => any, opts: JacOptions = {}): (..
   };
 }
 
-/**
- * Jacobian by reverse mode (one VJP per output element, vmapped).
- * @example jax.jacrev((x) => x.mul(x))(np.array([1, 2]))   // diag(2x)
- */
-export function jacrev(fun: (...args: any[]) => any, opts: JacOptions = {}): (...args: any[]) => any {
+function jacrevImpl(fun: (...args: any[]) => any, opts: JacOptions = {}): (...args: any[]) => any {
   return function (this: unknown, ...args: any[]) {
     const { ins, inTree, single, flat, out: o } = diffCall(fun, this, args, opts, "jacrev");
     const lin = linearizeFlat(flat, ins);
@@ -219,14 +197,9 @@ function nestJac(jac: Array[][], outTree: tree.TreeDef, inTree: tree.TreeDef, si
 }
 
 /** `jax.jacobian` is `jacrev`. */
-export const jacobian = jacrev;
 
-/**
- * Hessian: `jacfwd(jacrev(f))`.
- * @example jax.hessian((x) => x.mul(x).sum())(np.array([1, 2]))   // 2·I
- */
-export function hessian(fun: (...args: any[]) => any, opts: JacOptions = {}): (...args: any[]) => any {
-  return jacfwd(jacrev(fun, opts), { ...opts, hasAux: opts.hasAux });
+function hessianImpl(fun: (...args: any[]) => any, opts: JacOptions = {}): (...args: any[]) => any {
+  return jacfwdImpl(jacrevImpl(fun, opts), { ...opts, hasAux: opts.hasAux });
 }
 
 /** What `fwdAndBwd`'s forward pass hands to its backward pass: residual arrays plus static structure. */
@@ -256,12 +229,7 @@ class ResidualsMeta {
 }
 tree.registerPytreeNode(Residuals, (r) => [r.arrays, r.meta], (meta, arrays) => new Residuals([...arrays] as Array[], meta as ResidualsMeta));
 
-/**
- * The forward and backward passes of `fun` as two functions (jitted by default), so the
- * backward pass compiles once: `fwd(...args) -> [out, residuals]`, `bwd(residuals, ct) -> grads`.
- * @example const [fwd, bwd] = jax.fwdAndBwd(f, {argnums: [0, 1]}); const [y, res] = fwd(x, w); bwd(res, ct)
- */
-export function fwdAndBwd(fun: (...args: any[]) => any, opts: { argnums?: number | number[]; hasAux?: boolean; jitted?: boolean } = {}): [(...args: any[]) => any, (res: Residuals, ct: any) => any] {
+function fwdAndBwdImpl(fun: (...args: any[]) => any, opts: { argnums?: number | number[]; hasAux?: boolean; jitted?: boolean } = {}): [(...args: any[]) => any, (res: Residuals, ct: any) => any] {
   const fwd = function (this: unknown, ...args: any[]) {
     const { ins, inTree, single, flat, out: o } = diffCall(fun, this, args, opts, "fwdAndBwd", null);
     const lin = linearizeFlat(flat, ins);
@@ -281,3 +249,45 @@ export function fwdAndBwd(fun: (...args: any[]) => any, opts: { argnums?: number
   };
   return opts.jitted === false ? [fwd, bwd] : [jit(fwd), jit(bwd)];
 }
+
+// ---- the public, checked entry points ----
+
+/**
+ * `f`'s value and gradient with respect to the arguments at `argnums` (default 0).
+ * @example const [loss, g] = jax.valueAndGrad((w) => w.mul(w).sum())(np.array([1, 2]));
+ */
+export const valueAndGrad: ValueAndGrad = declareAs("jax.valueAndGrad", "fun:fn, argnums?, hasAux?, holomorphic?, allowInt?, reduceAxes?", "argnums hasAux holomorphic allowInt reduceAxes", valueAndGradImpl);
+
+/**
+ * Gradient of a scalar function with respect to the arguments at `argnums` (default 0).
+ * @example jax.grad((x) => np.sin(x))(1.0)   // cos(1)
+ */
+export const grad: Grad = declareAs("jax.grad", "fun:fn, argnums?, hasAux?, holomorphic?, allowInt?, reduceAxes?", "argnums hasAux holomorphic allowInt reduceAxes", gradImpl);
+
+/**
+ * Jacobian by forward mode (one JVP per input element, vmapped).
+ * @example jax.jacfwd((x) => np.sin(x))(np.array([1, 2]))   // diag(cos x)
+ */
+export const jacfwd: Jacobian = declareAs("jax.jacfwd", "fun:fn, argnums?, hasAux?, holomorphic?", "argnums hasAux holomorphic", jacfwdImpl);
+
+/**
+ * Jacobian by reverse mode (one VJP per output element, vmapped).
+ * @example jax.jacrev((x) => x.mul(x))(np.array([1, 2]))   // diag(2x)
+ */
+export const jacrev: Jacobian = declareAs("jax.jacrev", "fun:fn, argnums?, hasAux?, holomorphic?, allowInt?", "argnums hasAux holomorphic allowInt", jacrevImpl);
+
+/**
+ * Hessian: `jacfwd(jacrev(f))`.
+ * @example jax.hessian((x) => x.mul(x).sum())(np.array([1, 2]))   // 2·I
+ */
+export const hessian: Jacobian = declareAs("jax.hessian", "fun:fn, argnums?, hasAux?, holomorphic?", "argnums hasAux holomorphic", hessianImpl);
+
+/**
+ * The forward and backward passes of `fun` as two functions (jitted by default), so the
+ * backward pass compiles once: `fwd(...args) -> [out, residuals]`, `bwd(residuals, ct) -> grads`.
+ * @example const [fwd, bwd] = jax.fwdAndBwd(f, {argnums: [0, 1]}); const [y, res] = fwd(x, w); bwd(res, ct)
+ */
+export const fwdAndBwd: <F extends (...args: any[]) => any>(fun: F, ...rest: [opts?: { argnums?: number | number[]; hasAux?: boolean; jitted?: boolean }] | [argnums: number | number[] | undefined, opts?: { hasAux?: boolean; jitted?: boolean }] | [argnums: number | number[] | undefined, hasAux?: boolean, jitted?: boolean]) => [(...args: Parameters<F>) => any, (res: Residuals, ct: any) => any] = declareAs("jax.fwdAndBwd", "fun:fn, argnums?, hasAux?, jitted?", "argnums hasAux jitted", fwdAndBwdImpl);
+
+/** `jax.jacobian` is `jacrev`. @example jax.jacobian((x) => x.mul(x))(np.array([1, 2]))   // diag(2x) */
+export const jacobian: Jacobian = declareAs("jax.jacobian", "fun:fn, argnums?, hasAux?, holomorphic?, allowInt?", "argnums hasAux holomorphic allowInt", jacrevImpl);

@@ -1,6 +1,7 @@
 // jit as a transformation: trace once per argument signature to a jaxpr, then bind the `jit`
 // call primitive, which runs the whole program on a backend in one call.
 
+import { declare, declareAs } from "../core/signature.js";
 import { Array, ConcreteArray } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { BackendName, getBackend } from "../core/backend.js";
@@ -106,9 +107,9 @@ export class ShapeDtypeStructClass {
  * `jax.ShapeDtypeStruct(shape, dtype)`, callable with or without `new`.
  * @example jax.evalShape(f, jax.ShapeDtypeStruct([3], "float32"))
  */
-export const ShapeDtypeStruct = function (this: unknown, shape: readonly number[], dtype: DType | string) {
+export const ShapeDtypeStruct = declare("jax.ShapeDtypeStruct", "shape:shape, dtype:dtype", "", function (shape: readonly number[], dtype: DType | string) {
   return new ShapeDtypeStructClass(shape, dtype);
-} as unknown as {
+}) as unknown as {
   (shape: readonly number[], dtype: DType | string): ShapeDtypeStructClass;
   new (shape: readonly number[], dtype: DType | string): ShapeDtypeStructClass;
 };
@@ -178,11 +179,7 @@ interface Traced {
   params?: Params;
 }
 
-/**
- * Traces `fun` once per argument signature and runs it as one compiled program.
- * @example const f = jax.jit((x) => np.sin(x).mul(2)); f(np.array([1, 2, 3]))
- */
-export function jit<F extends (...args: any[]) => any>(fun: F, opts: JitOptions = {}): F {
+function jitImpl<F extends (...args: any[]) => any>(fun: F, opts: JitOptions): F {
   const abstracted = opts.abstractedAxes !== undefined && opts.abstractedAxes !== null;
   const templates = new Map<string, { template: JaxprTemplate; consts: Array[]; outTree: tree.TreeDef }>();
   const backend = opts.backend ?? (opts.device ? (typeof opts.device === "string" ? opts.device : opts.device.platform) : null);
@@ -292,12 +289,7 @@ function specializeAbstracted(
   return { jaxpr: new ClosedJaxpr(closed.jaxpr, []), consts: t.consts, outTree: t.outTree };
 }
 
-/**
- * Traces `fun` and returns its jaxpr, printable in JAX's text form.
- * @example String(jax.makeJaxpr((x) => np.sin(x))(np.ones([3])))
- *   // "{ lambda ; a:f32[3]. let b:f32[3] = sin a in (b,) }"
- */
-export function makeJaxpr(fun: (...args: any[]) => any, opts: { staticArgnums?: number | number[] } = {}) {
+function makeJaxprImpl(fun: (...args: any[]) => any, opts: { staticArgnums?: number | number[] }) {
   return (...args: any[]): ClosedJaxpr => {
     const statics = new Set(normalizeArgnums(opts.staticArgnums, args.length, "staticArgnums"));
     const dynIdx = args.map((_, i) => i).filter((i) => !statics.has(i));
@@ -310,11 +302,7 @@ export function makeJaxpr(fun: (...args: any[]) => any, opts: { staticArgnums?: 
   };
 }
 
-/**
- * Output shapes and dtypes of `fun` without running it.
- * @example jax.evalShape((x) => x.sum({axis: 0}), jax.ShapeDtypeStruct([3, 4], "float32"))  // ShapeDtypeStruct([4], float32)
- */
-export function evalShape(fun: (...args: any[]) => any, ...args: any[]): any {
+function evalShapeImpl(fun: (...args: any[]) => any, ...args: any[]): any {
   const [leaves, inTree] = tree.flatten(args, (x) => x instanceof ShapeDtypeStructClass);
   let outTree: tree.TreeDef | undefined;
   const { jaxpr } = traceToJaxpr((...tracers) => {
@@ -324,3 +312,24 @@ export function evalShape(fun: (...args: any[]) => any, ...args: any[]): any {
   }, leaves.map((l) => leafAval(l, true)));
   return tree.unflatten(outTree!, jaxpr.outAvals.map((a) => new ShapeDtypeStructClass(a.shape, a.dtype, a.weakType)));
 }
+
+// ---- the public, checked entry points ----
+
+/**
+ * Traces `fun` once per argument signature and runs it as one compiled program.
+ * @example const f = jax.jit((x) => np.sin(x).mul(2)); f(np.array([1, 2, 3]))
+ */
+export const jit: <F extends (...args: any[]) => any>(fun: F, opts?: JitOptions) => F = declareAs("jax.jit", "fun:fn", "inShardings outShardings staticArgnums staticArgnames donateArgnums donateArgnames keepUnused device backend inline abstractedAxes", jitImpl);
+
+/**
+ * Traces `fun` and returns its jaxpr, printable in JAX's text form.
+ * @example String(jax.makeJaxpr((x) => np.sin(x))(np.ones([3])))
+ *   // "{ lambda ; a:f32[3]. let b:f32[3] = sin a in (b,) }"
+ */
+export const makeJaxpr: (fun: (...args: any[]) => any, ...rest: [opts?: { staticArgnums?: number | number[] }] | [staticArgnums: number | number[] | undefined]) => (...args: any[]) => ClosedJaxpr = declareAs("jax.makeJaxpr", "fun:fn, staticArgnums?", "staticArgnums", makeJaxprImpl);
+
+/**
+ * Output shapes and dtypes of `fun` without running it.
+ * @example jax.evalShape((x) => x.sum({axis: 0}), jax.ShapeDtypeStruct([3, 4], "float32"))  // ShapeDtypeStruct([4], float32)
+ */
+export const evalShape: (fun: (...args: any[]) => any, ...args: any[]) => any = declareAs("jax.evalShape", "fun:fn, ...args:data", "", evalShapeImpl);

@@ -1,6 +1,8 @@
 // Forward mode (Autodidax's JVPTrace): each value carries its tangent, null being a symbolic
 // zero, and every primitive's `jvp` rule maps primal and tangent inputs to outputs.
 
+import { declareAs } from "../core/signature.js";
+import type { Jvp } from "./types.js";
 import { Array, Tracer } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { ValueError, shapeStr } from "../core/errors.js";
@@ -82,11 +84,7 @@ export function jvpFlat(
   });
 }
 
-/**
- * Forward-mode derivative: `[f(primals), J·tangents]`. Tangents of integer inputs are null.
- * @example const [y, dy] = jax.jvp(np.sin, [x], [np.onesLike(x)]);   // dy = cos(x)
- */
-export function jvp(fun: (...args: any[]) => any, primals: any[], tangents: any[], opts: { hasAux?: boolean } = {}): any[] {
+function jvpImpl(fun: (...args: any[]) => any, primals: any[], tangents: any[], opts: { hasAux?: boolean }): any[] {
   if (!globalThis.Array.isArray(primals) || !globalThis.Array.isArray(tangents)) {
     throw new TypeError("jvp: primals and tangents must be JS arrays with one entry per positional argument of the function.");
   }
@@ -143,3 +141,11 @@ export function jvpJaxpr(closed: ClosedJaxpr, nonzeros: boolean[]): ClosedJaxpr 
   }, [...avals, ...tAvals]);
   return new ClosedJaxpr(jaxpr, consts);
 }
+
+// ---- the public, checked entry points ----
+
+/**
+ * Forward-mode derivative: `[f(primals), J·tangents]`. Tangents of integer inputs are null.
+ * @example const [y, dy] = jax.jvp(np.sin, [x], [np.onesLike(x)]);   // dy = cos(x)
+ */
+export const jvp: Jvp = declareAs("jax.jvp", "fun:fn, primals, tangents, hasAux?", "hasAux", jvpImpl);

@@ -4,6 +4,7 @@
 // Transformations may push a *transform* entry, which wraps the scope after it: a stack
 // [jvp, outer, inner] reads "jvp(outer)/inner", and [vmap] alone reads "vmap()".
 
+import { declareAs } from "../core/signature.js";
 import { NameStackEntry, nameStackString } from "../core/jaxpr.js";
 import { nameStack } from "../core/staging.js";
 
@@ -57,9 +58,10 @@ function checkName(name: unknown): string {
  * @example const y = jax.namedScope("layer1", () => np.tanh(x.matmul(w)));
  * @example { using _ = jax.namedScope("layer1"); h = np.tanh(x.matmul(w)); }
  */
-export function namedScope<T>(name: string, fn: () => T): T;
-export function namedScope(name: string): NameScope;
-export function namedScope<T>(name: string, fn?: () => T): T | NameScope {
+export const namedScope: {
+  <T>(name: string, fn: () => T): T;
+  (name: string): NameScope;
+} = declareAs("jax.namedScope", "name, fn?:fn", "", <T>(name: string, fn?: () => T): T | NameScope => {
   const scope = new NameScope(checkName(name));
   if (fn === undefined) return scope;
   try {
@@ -67,14 +69,9 @@ export function namedScope<T>(name: string, fn?: () => T): T | NameScope {
   } finally {
     scope.exit();
   }
-}
+});
 
-/**
- * `fun` with its staged computations named `name` (default: the function's name), as
- * `jax.named_call`: a name-stack scope around every call, no extra primitive.
- * @example const layer = jax.namedCall((x) => np.tanh(x), {name: "layer"});
- */
-export function namedCall<F extends (...args: any[]) => any>(fun: F, opts: { name?: string | null } = {}): F {
+function namedCallImpl<F extends (...args: any[]) => any>(fun: F, opts: { name?: string | null }): F {
   if (typeof fun !== "function") throw new TypeError(`named_call: expected a function, got ${String(fun)}.`);
   const name = checkName(opts.name ?? (fun.name || "<lambda>"));
   const named = function (this: unknown, ...args: any[]) {
@@ -112,3 +109,12 @@ export function withNameStack<T>(entries: readonly NameStackEntry[], fn: () => T
     stack.splice(0, stack.length, ...saved);
   }
 }
+
+// ---- the public, checked entry points ----
+
+/**
+ * `fun` with its staged computations named `name` (default: the function's name), as
+ * `jax.named_call`: a name-stack scope around every call, no extra primitive.
+ * @example const layer = jax.namedCall((x) => np.tanh(x), {name: "layer"});
+ */
+export const namedCall: <F extends (...args: any[]) => any>(fun: F, opts?: { name?: string | null }) => F = declareAs("jax.namedCall", "fun", "name", namedCallImpl);

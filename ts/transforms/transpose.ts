@@ -1,6 +1,8 @@
 // Transposition of linear jaxprs (Autodidax's backward pass), and the reverse-mode APIs built
 // on linearize + transpose: vjp and linearTranspose.
 
+import { declareAs } from "../core/signature.js";
+import type { Linearize, LinearTranspose, Vjp } from "./types.js";
 import { Array } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { ValueError, shapeStr } from "../core/errors.js";
@@ -126,12 +128,7 @@ export function pullback(lin: ReturnType<typeof linearizeFlat>, inAvals: ShapedA
   };
 }
 
-/**
- * Reverse mode: `[f(...primals), vjpFun]` where `vjpFun(ct)` returns one cotangent per primal.
- * With options first, `vjp(f, {hasAux: true}, ...primals)` returns `[out, vjpFun, aux]`.
- * @example const [y, pull] = jax.vjp((x) => x.mul(x), x); const [dx] = pull(np.onesLike(y));
- */
-export function vjp(fun: (...args: any[]) => any, ...rest: any[]): any[] {
+function vjpImpl(fun: (...args: any[]) => any, ...rest: any[]): any[] {
   const hasOpts = rest.length > 0 && isOptions(rest[0]);
   const opts: { hasAux?: boolean } = hasOpts ? rest[0] : {};
   const primals = hasOpts ? rest.slice(1) : rest;
@@ -167,11 +164,7 @@ export function lowerLinearizeAux(aux: unknown): unknown {
   return lowerAux(tree.map((x: unknown) => (x instanceof LinearizeTracer ? x.primal : x), aux));
 }
 
-/**
- * `[f(...primals), jvpFun]` where `jvpFun(...tangents)` evaluates the linearized function.
- * @example const [y, fLin] = jax.linearize(np.sin, x); fLin(np.onesLike(x))   // cos(x)
- */
-export function linearize(fun: (...args: any[]) => any, ...primals: any[]): [any, (...tangents: any[]) => any] {
+function linearizeImpl(fun: (...args: any[]) => any, ...primals: any[]): [any, (...tangents: any[]) => any] {
   const [leaves, inTree] = tree.flatten(primals);
   const ins = leaves.map(diffArg);
   let outTree: tree.TreeDef | undefined;
@@ -200,11 +193,7 @@ function evalLinear(closed: ClosedJaxpr, args: Array[]): Array[] {
   return closed.jaxpr.outvars.map(read);
 }
 
-/**
- * The transpose of a linear function, traced at the given example primals' shapes.
- * @example const fT = jax.linearTranspose((x) => x.mul(2), x); fT(ct)   // [2 * ct]
- */
-export function linearTranspose(fun: (...args: any[]) => any, ...primals: any[]): (ct: any) => any[] {
+function linearTransposeImpl(fun: (...args: any[]) => any, ...primals: any[]): (ct: any) => any[] {
   const [leaves, inTree] = tree.flatten(primals);
   const avals = leaves.map((l) => (l instanceof Array ? l.aval : scalar(l).aval));
   for (const a of avals) {
@@ -222,3 +211,24 @@ export function linearTranspose(fun: (...args: any[]) => any, ...primals: any[])
     return tree.unflatten(inTree, res.map((c, i) => c ?? zeros(avals[i])));
   };
 }
+
+// ---- the public, checked entry points ----
+
+/**
+ * Reverse mode: `[f(...primals), vjpFun]` where `vjpFun(ct)` returns one cotangent per primal.
+ * With options first, `vjp(f, {hasAux: true}, ...primals)` returns `[out, vjpFun, aux]`.
+ * @example const [y, pull] = jax.vjp((x) => x.mul(x), x); const [dx] = pull(np.onesLike(y));
+ */
+export const vjp: Vjp = declareAs("jax.vjp", "fun:fn, ...primals:data", "", vjpImpl);
+
+/**
+ * `[f(...primals), jvpFun]` where `jvpFun(...tangents)` evaluates the linearized function.
+ * @example const [y, fLin] = jax.linearize(np.sin, x); fLin(np.onesLike(x))   // cos(x)
+ */
+export const linearize: Linearize = declareAs("jax.linearize", "fun:fn, ...primals:data", "", linearizeImpl);
+
+/**
+ * The transpose of a linear function, traced at the given example primals' shapes.
+ * @example const fT = jax.linearTranspose((x) => x.mul(2), x); fT(ct)   // [2 * ct]
+ */
+export const linearTranspose: LinearTranspose = declareAs("jax.linearTranspose", "fun:fn, ...primals:data", "", linearTransposeImpl);

@@ -1,6 +1,8 @@
 // vmap (Autodidax's BatchTrace): each value carries the position of its mapped axis (or none),
 // and every primitive's `batch` rule maps batched inputs to batched outputs.
 
+import { declareAs } from "../core/signature.js";
+import type { Vmap, VmapOptions } from "./types.js";
 import { Array, Tracer } from "../core/array.js";
 import { ShapedArray, canonicalAxis } from "../core/aval.js";
 import { ValueError } from "../core/errors.js";
@@ -104,13 +106,7 @@ export function batchFlat(
   });
 }
 
-export interface VmapOptions {
-  inAxes?: any;
-  outAxes?: any;
-  axisName?: AxisName | null;
-  axisSize?: number | null;
-  spmdAxisName?: AxisName | AxisName[] | null;
-}
+export type { VmapOptions } from "./types.js";
 
 function checkAxisSpec(a: unknown, what: string): number | null {
   if (a === null || a === undefined) return null;
@@ -122,11 +118,7 @@ function checkAxisSpec(a: unknown, what: string): number | null {
 
 const typeStr = (x: Array) => `${x.dtype}[${x.shape.join(",")}]`;
 
-/**
- * Vectorising map: `vmap(f)(xs)` applies `f` to each slice of `xs` along `inAxes`, at once.
- * @example jax.vmap((x, y) => x.mul(y), {inAxes: [0, null]})(np.ones([5, 3]), np.arange(3))
- */
-export function vmap<F extends (...args: any[]) => any>(fun: F, opts: VmapOptions = {}): F {
+function vmapImpl<F extends (...args: any[]) => any>(fun: F, opts: VmapOptions = {}): F {
   const { inAxes = 0, outAxes = 0, axisName = null, axisSize = null, spmdAxisName = null } = opts;
   if (globalThis.Array.isArray(inAxes) === false && inAxes !== null && typeof inAxes === "object" && !(inAxes.constructor === Object)) {
     throw new ValueError(`vmap in_axes must be an int, None, or a tuple of entries corresponding to the positional arguments passed to the function, but got ${String(inAxes)}.`);
@@ -245,3 +237,11 @@ export function batchJaxpr(closed: ClosedJaxpr, dims: (number | null)[], axis: A
   }, inAvals);
   return { jaxpr: new ClosedJaxpr(jaxpr, consts), outDims };
 }
+
+// ---- the public, checked entry points ----
+
+/**
+ * Vectorising map: `vmap(f)(xs)` applies `f` to each slice of `xs` along `inAxes`, at once.
+ * @example jax.vmap((x, y) => x.mul(y), {inAxes: [0, null]})(np.ones([5, 3]), np.arange(3))
+ */
+export const vmap: Vmap = declareAs("jax.vmap", "fun:fn, inAxes?, outAxes?, axisName?, axisSize?:int, spmdAxisName?", "inAxes outAxes axisName axisSize spmdAxisName", vmapImpl);
