@@ -226,6 +226,11 @@ export class MemoryPool {
     buf.freed = true;
     buf.host = null;
     unwatch(buf);
+    // A running program still reads it (a callback disposed one of its inputs): freed at unpin.
+    if (buf.busy === 0) this.#release(buf);
+  }
+
+  #release(buf: DeviceBuffer): void {
     if (buf.resident) {
       this.#unlink(buf);
       this.heap.release(buf.handle);
@@ -261,7 +266,7 @@ export class MemoryPool {
   }
 
   unpin(buf: DeviceBuffer): void {
-    buf.busy--;
+    if (--buf.busy === 0 && buf.freed) this.#release(buf);
   }
 
   /**
