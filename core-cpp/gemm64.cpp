@@ -74,6 +74,7 @@ void block(const Gemm64Args& g, int64_t p, int64_t i0, int64_t j_lo, int64_t j_h
   double* bp = ap + kMC * kKC;
   for (int64_t l0 = 0; l0 < g.k; l0 += kKC) {
     const int64_t kc = min64(kKC, g.k - l0);
+    progress();  // a long product is working (threads.h)
     // A block as slivers of 4 rows, [sliver][l][4], zero-padded below the last row.
     for (int64_t s = 0; s < mc; s += kMR) {
       double* dst = ap + s * kc;
