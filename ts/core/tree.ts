@@ -88,26 +88,52 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 /** Flattens a pytree into its leaves and structure. `isLeaf` stops the descent early. */
 export function flatten(x: any, isLeaf?: (x: any) => boolean): [any[], TreeDef] {
   const leaves: any[] = [];
-  const def = flattenInto(x, leaves, isLeaf);
+  const def = flattenInto(x, leaves, isLeaf, new Set(), []);
   return [leaves, def];
 }
 
-function flattenInto(x: any, leaves: any[], isLeaf?: (x: any) => boolean): TreeDef {
+/** The containers on the way down, so that a cycle is an error rather than a stack overflow. */
+function enter(x: object, ancestors: Set<object>, path: (string | number)[]): void {
+  if (ancestors.has(x)) {
+    const where = path.map((k) => (typeof k === "number" ? `[${k}]` : `.${k}`)).join("");
+    throw new ValueError(`A pytree must not contain itself: the container at tree${where} is one of its own ancestors (a cycle). ` +
+      "Pass a tree (an object reachable from the root once on each path), e.g. drop the back reference.");
+  }
+  ancestors.add(x);
+}
+
+function flattenInto(x: any, leaves: any[], isLeaf: ((x: any) => boolean) | undefined, ancestors: Set<object>, path: (string | number)[]): TreeDef {
   if (isLeaf?.(x)) {
     leaves.push(x);
     return LEAF;
   }
   if (x === null) return new TreeDef("null");
   if (x === undefined) return new TreeDef("undefined");
-  if (Array.isArray(x)) return new TreeDef("list", x.map((c) => flattenInto(c, leaves, isLeaf)));
-  if (isPlainObject(x)) {
+  const child = (c: any, k: string | number) => {
+    path.push(k);
+    const d = flattenInto(c, leaves, isLeaf, ancestors, path);
+    path.pop();
+    return d;
+  };
+  let def: TreeDef | undefined;
+  if (Array.isArray(x)) {
+    enter(x, ancestors, path);
+    def = new TreeDef("list", x.map(child));
+  } else if (isPlainObject(x)) {
+    enter(x, ancestors, path);
     const keys = Object.keys(x).sort();
-    return new TreeDef("dict", keys.map((k) => flattenInto(x[k], leaves, isLeaf)), keys);
+    def = new TreeDef("dict", keys.map((k) => child(x[k], k)), keys);
+  } else {
+    const custom = typeof x === "object" ? registry.get(x.constructor) : undefined;
+    if (custom) {
+      enter(x, ancestors, path);
+      const [children, aux] = custom.flatten(x);
+      def = new TreeDef("custom", children.map(child), [], x.constructor, aux);
+    }
   }
-  const custom = typeof x === "object" ? registry.get(x.constructor) : undefined;
-  if (custom) {
-    const [children, aux] = custom.flatten(x);
-    return new TreeDef("custom", children.map((c) => flattenInto(c, leaves, isLeaf)), [], x.constructor, aux);
+  if (def) {
+    ancestors.delete(x);
+    return def;
   }
   leaves.push(x);
   return LEAF;

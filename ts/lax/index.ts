@@ -113,14 +113,20 @@ export function sliceInDim(x: ArrayLike, start: number, limit: number, stride = 
   const s = a.shape.map((_, i) => (i === ax ? start : 0)), e = a.shape.map((n, i) => (i === ax ? limit : n));
   return slice(a, s, e, stride === 1 ? null : a.shape.map((_, i) => (i === ax ? stride : 1)));
 }
-const startScalars = (xs: (number | Array)[]) => xs.map((s) => (typeof s === "number" ? scalar(s, "int32", false) : s));
+const startScalars = (name: string, xs: (number | Array)[]) =>
+  xs.map((s, i) => {
+    if (typeof s !== "number") return s;
+    // JAX: "index arguments to dynamic_slice must be integers"; a fraction or NaN must not truncate silently.
+    if (!Number.isInteger(s)) throw new TypeError(`${name}: start index ${i} is ${s}; start indices must be integers (JS integers, or int32/uint32 scalar Arrays).`);
+    return scalar(s, "int32", false);
+  });
 /** Starts are clamped so the slice fits, as in XLA. */
 export function dynamicSlice(x: ArrayLike, startIndices: (number | Array)[], sliceSizes: number[]): Array {
-  return bind1(ix.dynamicSlice, [toArray(x), ...startScalars(startIndices)], { slice_sizes: sliceSizes });
+  return bind1(ix.dynamicSlice, [toArray(x), ...startScalars("dynamicSlice", startIndices)], { slice_sizes: sliceSizes });
 }
 export function dynamicUpdateSlice(x: ArrayLike, update: ArrayLike, startIndices: (number | Array)[]): Array {
   const [a, u] = operands([x, update]);
-  return bind1(ix.dynamicUpdateSlice, [a, u, ...startScalars(startIndices)]);
+  return bind1(ix.dynamicUpdateSlice, [a, u, ...startScalars("dynamicUpdateSlice", startIndices)]);
 }
 export function dynamicIndexInDim(x: ArrayLike, index: number | Array, axis = 0, keepdims = true): Array {
   const a = toArray(x);
