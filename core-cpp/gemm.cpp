@@ -220,10 +220,10 @@ void gemm_packed(const Gemm& g, float* scratch) {
     int64_t nc = min64(kNC, g.n - jc);
     for (int64_t pc = 0; pc < g.k; pc += kc_max) {
       int64_t kc = min64(kc_max, g.k - pc);
-      progress();  // a long product is working (threads.h)
       pack_b(g.b + pc * g.b_rs + jc * g.b_cs, g.b_rs, g.b_cs, kc, nc, bp);
       for (int64_t ic = 0; ic < g.m; ic += kMC) {
         int64_t mc = min64(kMC, g.m - ic);
+        progress();  // a long product is working (threads.h): about every 16M multiply-adds
         pack_a(g.a + ic * g.a_rs + pc * g.a_cs, g.a_rs, g.a_cs, mc, kc, ap);
         for (int64_t jr = 0; jr < nc; jr += kNR)
           for (int64_t ir = 0; ir < mc; ir += kMR)

@@ -1,0 +1,45 @@
+// The harness of the isolated specs (tests/isolated/*.mjs): scripts that might hang if the
+// runtime regressed, so scripts/test.mjs runs each in its own process (Node, and Deno where
+// the script says so) under a time limit, and a hang costs only that script. A script calls
+// `check` for each named case; `done()` prints the counts as the last line:
+//   ISOLATED {"passed":N,"failed":M,"skipped":K}
+// Skips say why by name and never pass. They import the bundle (dist/webjax.mjs), which
+// both runtimes load.
+export const runtime = "Deno" in globalThis ? "deno" : "node";
+export const webjax = await import("../../dist/webjax.mjs");
+
+const counts = { passed: 0, failed: 0, skipped: 0 };
+
+/** Runs one named case; a thrown Skip counts as skipped and prints its reason. */
+export async function check(name, body) {
+  const t0 = performance.now();
+  try {
+    const detail = await body();
+    counts.passed++;
+    console.log(`  ✓ ${runtime} > ${name}${detail ? ` (${detail})` : ""} (${Math.round(performance.now() - t0)} ms)`);
+  } catch (err) {
+    if (err instanceof Skip) {
+      counts.skipped++;
+      console.log(`  - SKIP ${runtime} > ${name}: ${err.message}`);
+      return;
+    }
+    counts.failed++;
+    console.log(`  ✗ FAIL ${runtime} > ${name}\n      ${String(err?.stack ?? err).split("\n").join("\n      ")}`);
+  }
+}
+
+export class Skip extends Error {}
+
+export function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+export const exactlyEqual = (a, b) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+
+/** Prints the counts and ends the process (parked workers must not keep it alive). */
+export function done() {
+  console.log(`ISOLATED ${JSON.stringify(counts)}`);
+  const code = counts.failed ? 1 : 0;
+  if (runtime === "deno") Deno.exit(code);
+  else process.exit(code);
+}
