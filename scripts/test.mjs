@@ -8,7 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const BUILD = join(ROOT, "build");
@@ -94,6 +94,17 @@ if (args.has("--no-wasm-build")) {
 for (const d of ["ts", "bindings", "tests", "karma"]) rmSync(join(BUILD, d), { recursive: true, force: true });
 build("build:ts", "npm", ["run", "--silent", "build:ts"]);
 build("build:bundle", "npm", ["run", "--silent", "build:bundle"]);
+// wasm/webjax-worker.js, the pool's worker script for pages whose Content-Security-Policy
+// forbids blob: workers, is generated from ts/backends/wasm/workers.ts and committed with the
+// wasm files (tests/node/worker-script.spec.ts checks the committed copy).
+{
+  const { webWorkerScript } = await import(pathToFileURL(join(BUILD, "ts", "backends", "wasm", "workers.js")).href);
+  const file = join(ROOT, "wasm", "webjax-worker.js");
+  if (!existsSync(file) || readFileSync(file, "utf8") !== webWorkerScript()) {
+    writeFileSync(file, webWorkerScript());
+    console.log("wrote wasm/webjax-worker.js (commit it with the wasm files)");
+  }
+}
 if (args.has("--build-only")) {
   console.log("\nbuilt: build/ (tsc), dist/webjax.mjs, dist/webjax.umd.js, dist/webjax.d.ts");
   process.exit(0);
