@@ -56,24 +56,31 @@ export class Core {
     this.raw = raw;
     this.statePtr = raw.wj_pool_state() >>> 0;
     // A trap unwinds wasm without restoring __stack_pointer, and may leave workers mid-slice.
+    // An outermost call starts at the stack's top; only nested ones (from host calls) ask.
+    const top = raw.wj_get_stack();
+    let depth = 0;
     const run = raw.wj_run;
     const guarded = <A extends unknown[], R>(f: (...a: A) => R) => (...a: A): R => {
-      const sp = raw.wj_get_stack();
+      const sp = depth++ === 0 ? top : raw.wj_get_stack();
       try {
         return f(...a);
       } catch (e) {
         throw this.afterTrap(e, sp);
+      } finally {
+        depth--;
       }
     };
     this.exports = {
       ...raw,
       // wj_run is the hot path: no rest arguments.
       wj_run: (code: number, nWords: number, slots: number): void => {
-        const sp = raw.wj_get_stack();
+        const sp = depth++ === 0 ? top : raw.wj_get_stack();
         try {
           run(code, nWords, slots);
         } catch (e) {
           throw this.afterTrap(e, sp);
+        } finally {
+          depth--;
         }
       },
       wj_add_f32: guarded(raw.wj_add_f32),

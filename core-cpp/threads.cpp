@@ -230,7 +230,8 @@ void parallel_for(int64_t n, int64_t grain, RangeFn fn, void* ctx) {
   for (int t = 1; t < threads; ++t) __atomic_store_n(&g_slot[t], slot_word(gen, S_PENDING), __ATOMIC_RELAXED);
   __atomic_store_n(&g_in_job, 1, __ATOMIC_RELAXED);
   __atomic_store_n(&g_generation, gen, __ATOMIC_RELEASE);
-  __builtin_wasm_memory_atomic_notify(reinterpret_cast<int32_t*>(&g_generation), (uint32_t)(g_num_threads - 1));
+  // Every parked worker: with fewer threads set than workers started, any of them may be the one woken.
+  __builtin_wasm_memory_atomic_notify(reinterpret_cast<int32_t*>(&g_generation), (uint32_t)kMaxThreads);
   run_slice(g_job, 0, 0);
   settle(gen, threads, true);
   __atomic_store_n(&g_in_job, 0, __ATOMIC_RELAXED);
