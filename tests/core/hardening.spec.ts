@@ -45,9 +45,20 @@ describe("hardening (issue 17)", () => {
     }
     expect(caught(() => jax.jit((t: any) => t.x.sum())(d))).toBeInstanceOf(jax.ValueError);
     expect(caught(() => jax.vmap((t: any) => t.x)(d))).toBeInstanceOf(jax.ValueError);
-    // A shared (non-cyclic) subtree is fine.
+    // A shared (non-cyclic) subtree is fine, and so is a deep one.
     const shared = [1, 2];
     expect(jax.tree.leaves({ a: shared, b: shared })).toEqual([1, 2, 1, 2]);
+    let deep: any = [7];
+    for (let i = 0; i < 300; i++) deep = { k: deep };
+    expect(jax.tree.leaves(deep)).toEqual([7]);
+    // A cycle far down is found too, and named by its path.
+    let chain: any = { end: null };
+    const bottom = chain;
+    for (let i = 0; i < 100; i++) chain = [chain];
+    bottom.end = chain;
+    const e = caught(() => jax.tree.flatten(chain));
+    expect(e).toBeInstanceOf(jax.ValueError);
+    expect(e.message).toContain(`tree${"[0]".repeat(100)}.end`);
   });
 
   it("uint32 indices of 2^31 and above are out of range, never negative indices counted from the end", () => {
