@@ -3,16 +3,7 @@ import { numpy as np } from "../../ts/index.js";
 import { Array } from "../../ts/core/array.js";
 import { bind1 } from "../../ts/core/trace.js";
 import * as m from "../../ts/primitives/math.js";
-
-function caught(fn: () => unknown): any {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  fail("expected an error");
-  return undefined;
-}
+import { caught } from "../util/caught.js";
 
 describe("errors users meet", () => {
   afterEach(() => {

@@ -5,19 +5,10 @@
 import * as jax from "../../ts/index.js";
 import { Array } from "../../ts/core/array.js";
 import { Encoder, Op } from "../../ts/compiler/bytecode.js";
+import { caught } from "../util/caught.js";
 
 const np = jax.numpy;
 const lax = jax.lax;
-
-function caught(fn: () => unknown): any {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  fail("expected an error");
-  return undefined;
-}
 
 const u32 = (...v: number[]) => np.array(v, { dtype: "uint32" });
 const onCpu = (x: Array) => jax.devicePut(x, jax.devices("cpu")[0]);
