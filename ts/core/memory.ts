@@ -287,8 +287,8 @@ export class MemoryPool {
     for (let b = this.#lru; b; b = b.next) yield b;
   }
 
-  /** Takes device memory for `bytes`, evicting until it fits the budget and the device. */
-  #take(bytes: number, what: string): unknown {
+  /** Throws the RangeError an allocation of `bytes` would meet, before any work is done for it. */
+  checkSize(bytes: number, what = "an array"): void {
     const block = this.heap.blockBytes(bytes);
     if (bytes > this.heap.maxAllocation) {
       throw new RangeError(`webjax: ${what} of ${bytes} bytes (${MiB(bytes)}) is larger than ${this.heap.name} can hold ` +
@@ -298,6 +298,12 @@ export class MemoryPool {
       throw new RangeError(`webjax: ${what} of ${bytes} bytes (${MiB(bytes)}) is larger than the memory limit of ${this.heap.name}, ` +
         `${this.#limit} bytes (${MiB(this.#limit)}). Raise it with jax.config.update("memoryLimit", bytes) or jax.init({memoryLimit}).`);
     }
+  }
+
+  /** Takes device memory for `bytes`, evicting until it fits the budget and the device. */
+  #take(bytes: number, what: string): unknown {
+    this.checkSize(bytes, what);
+    const block = this.heap.blockBytes(bytes);
     while (this.#inUse + block > this.#limit) {
       if (!this.#evictOne()) throw this.#full(bytes, what);
     }

@@ -10,7 +10,7 @@ import { relaxedSimd, simd, threads as threadsSupported } from "wasm-feature-det
 import { Core, MAX_THREADS } from "../../../bindings/core.js";
 import { isNode, isServed, readWasmBytes, wasmUrl, type WasmFile } from "./locate.js";
 import type { WasmRuntime } from "./runtime.js";
-import { startWorkers, type PoolWorker } from "./workers.js";
+import { describeFailure, startWorkers, type PoolWorker } from "./workers.js";
 
 export interface WasmRuntimeOptions {
   /** false: single-threaded; a number: that many threads in all; default: all cores. */
@@ -25,7 +25,65 @@ const INITIAL_PAGES = 256; // 16 MiB, as linked (CMakeLists.txt)
 const MAX_PAGES = [65536, 32768, 16384]; // 4 GiB, else less where the engine refuses
 const WORKER_STACK_BYTES = 256 * 1024;
 
-/** A loaded runtime; `lastThreadIds` is a diagnostic for tests. */
+/**
+ * The pool's workers by tid. A worker whose thread ends, or that the core reports lost (no
+ * progress during a kernel, see core-cpp/threads.cpp), is replaced by a new one on the same
+ * tid; meanwhile the calling thread runs that worker's slices.
+ */
+class Pool {
+  private readonly workers = new Map<number, PoolWorker>();
+  private readonly replacing = new Map<number, Promise<void>>();
+  private disposed = false;
+  /** Workers started to replace lost ones. */
+  replaced = 0;
+
+  constructor(
+    private readonly module: WebAssembly.Module,
+    private readonly memory: WebAssembly.Memory,
+    private readonly core: Core,
+    workers: PoolWorker[],
+  ) {
+    for (const w of workers) this.watch(w);
+    core.onWorkerLost = (tid) => this.lost(tid);
+  }
+
+  private watch(w: PoolWorker): void {
+    this.workers.set(w.tid, w);
+    w.onExit = () => this.workers.get(w.tid) === w && this.lost(w.tid);
+  }
+
+  lost(tid: number): void {
+    if (this.disposed || this.replacing.has(tid)) return;
+    const done = (async () => {
+      await Promise.resolve(); // never inside the wasm call that reported it
+      this.workers.get(tid)?.terminate();
+      // The old stack is not reused: a thread that was only slow may still be unwinding on it.
+      const [w] = await startWorkers(this.module, this.memory, [{ tid, stackTop: this.core.allocStack(WORKER_STACK_BYTES) }]);
+      if (this.disposed) return w.terminate();
+      this.watch(w);
+      this.replaced++;
+    })()
+      .catch((e) => console.info(`webjax: could not replace wasm worker ${tid} (${describeFailure(e)}); the calling thread runs its share`))
+      .finally(() => this.replacing.delete(tid));
+    this.replacing.set(tid, done);
+  }
+
+  /** Resolves when no replacement is under way. */
+  async settled(): Promise<void> {
+    while (this.replacing.size) await Promise.all(this.replacing.values());
+  }
+
+  kill(tid: number): void {
+    this.workers.get(tid)?.kill();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const w of this.workers.values()) w.terminate();
+  }
+}
+
+/** A loaded runtime; `lastThreadIds` and the pool hooks are diagnostics for tests. */
 export class LoadedRuntime implements WasmRuntime {
   constructor(
     readonly variant: WasmVariant,
@@ -33,7 +91,7 @@ export class LoadedRuntime implements WasmRuntime {
     /** The memory's declared maximum: the most the heap can ever reach. */
     readonly maxMemoryBytes: number,
     private readonly core: Core,
-    private readonly workers: PoolWorker[],
+    private readonly pool: Pool | undefined,
     private readonly forget: () => void,
   ) {}
 
@@ -50,9 +108,33 @@ export class LoadedRuntime implements WasmRuntime {
     return this.core.lastThreadIds();
   }
 
+  /** Test hooks: worker `tid` traps (or its thread ends) in its next kernel slice. */
+  testPoolFault(kind: "trap" | "die", tid: number): void {
+    this.core.exports.wj_test_pool_hook(kind === "trap" ? 1 : 2, tid);
+  }
+
+  /** Test hook: ends worker `tid`'s thread now, as a crash would (it is parked between calls). */
+  testKillWorker(tid: number): void {
+    this.pool?.kill(tid);
+  }
+
+  /** How long (ms) a worker may show no progress during a kernel before it is replaced (default 10 s). */
+  setStallMs(ms: number): void {
+    this.core.setStallMs(ms);
+  }
+
+  /** Workers started so far to replace lost ones, and a promise for those under way. */
+  get replacedWorkers(): number {
+    return this.pool?.replaced ?? 0;
+  }
+
+  poolSettled(): Promise<void> {
+    return this.pool?.settled() ?? Promise.resolve();
+  }
+
   dispose(): void {
     this.forget();
-    for (const w of this.workers) w.terminate();
+    this.pool?.dispose();
   }
 }
 
@@ -73,24 +155,35 @@ export async function load(opts: WasmRuntimeOptions, forget: () => void): Promis
   // Deno installs no wasm trap handler, so V8 bounds-checks every load there (Node and
   // browsers use guard pages); kernels that can trade loads for shuffles then do.
   core.setCheckedLoads("Deno" in globalThis);
-  if (!threaded) return new LoadedRuntime("simd", 1, maxMemoryBytes, core, [], forget);
+  if (!threaded) return new LoadedRuntime("simd", 1, maxMemoryBytes, core, undefined, forget);
 
   let workers: PoolWorker[] = [];
   try {
-    const stacks = Array.from({ length: wanted - 1 }, () => core.allocStack(WORKER_STACK_BYTES));
+    const stacks = Array.from({ length: wanted - 1 }, (_, i) => ({ tid: i + 1, stackTop: core.allocStack(WORKER_STACK_BYTES) }));
     workers = await startWorkers(module, memory, stacks);
   } catch (e) {
-    infoOnce(`webjax: wasm workers failed to start, running single-threaded (${(e as Error).message})`);
+    infoOnce(`webjax: wasm workers failed to start, running single-threaded (${describeFailure(e)})`);
   }
   // Only now, with every worker parked in wj_worker_loop, may kernels use them.
   const threads = workers.length + 1;
   core.setNumThreads(threads);
-  return new LoadedRuntime(variant, threads, maxMemoryBytes, core, workers, forget);
+  return new LoadedRuntime(variant, threads, maxMemoryBytes, core, new Pool(module, memory, core, workers), forget);
 }
 
 /** The best variant this engine runs, compiled: relaxed SIMD when it has it, else plain SIMD. */
 async function compileCore(threaded: boolean, relaxedWanted: boolean): Promise<[WasmVariant, WebAssembly.Module]> {
-  const compile = async (file: WasmFile) => WebAssembly.compile(await readWasmBytes(wasmUrl(file)));
+  const compile = async (file: WasmFile) => {
+    const bytes = await readWasmBytes(wasmUrl(file));
+    try {
+      return await WebAssembly.compile(bytes);
+    } catch (e) {
+      // Chromium: "Refused to compile or instantiate WebAssembly module because 'unsafe-eval' is not ...".
+      if (/Content Security Policy|unsafe-eval|wasm-eval/i.test(describeFailure(e))) {
+        throw new Error(`the page's Content-Security-Policy forbids compiling WebAssembly: add 'wasm-unsafe-eval' to its script-src (${describeFailure(e)})`);
+      }
+      throw e;
+    }
+  };
   if (threaded && relaxedWanted && isServed("webjax-relaxed-threads.wasm") && (await relaxedSimd())) {
     try {
       return ["relaxed-threads", await compile("webjax-relaxed-threads.wasm")];
