@@ -110,7 +110,14 @@ export class WasmBackend implements Backend {
       // Outputs past the memory limit are its error, not one of the compiler's limits.
       for (const v of jaxpr.outvars) this.memory.checkSize(v.aval.size * nbytes(v.aval.dtype));
       if (this.programs.size >= PROGRAM_CACHE) this.dropLeastRecent(PROGRAM_CACHE / 8);
-      program = compileForWasm(this.core, this.memory, jaxpr);
+      // The program's code must not evict the inputs it is about to read.
+      const bufs = args as DeviceBuffer[];
+      for (const b of bufs) b.busy++;
+      try {
+        program = compileForWasm(this.core, this.memory, jaxpr);
+      } finally {
+        for (const b of bufs) this.memory.unpin(b);
+      }
       this.programs.set(jaxpr, program);
     }
     program.lastUse = ++this.tick;
