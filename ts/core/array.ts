@@ -229,16 +229,18 @@ export class ConcreteArray extends Array {
     readonly aval: ShapedArray,
     readonly backend: Backend,
     buf: Buffer,
-    /** false: another array over a buffer someone else owns (`jax.liveArrays()`); disposing it frees the data for all. */
+    /** false: another array over the same buffer (`jax.liveArrays()`): it holds the data too, but belongs to no tidy scope. */
     owned = true,
   ) {
     super();
     this.#buf = buf;
     this.#owned = owned;
-    if (!owned) return;
     // Host buffers (the cpu backend) are the garbage collector's alone.
-    if (buf instanceof DeviceBuffer) watch(this, buf);
-    tidyScopes[tidyScopes.length - 1]?.add(this);
+    if (buf instanceof DeviceBuffer) {
+      watch(this, buf);
+      if (!owned) buf.viewed = true;
+    }
+    if (owned && scopeStarts.length) scoped.push(this);
   }
 
   toConcrete(): ConcreteArray {
@@ -256,10 +258,13 @@ export class ConcreteArray extends Array {
     return b;
   }
 
-  /** After a call that used this array: if its data came back to the device, a finalizer must free it again. */
+  /**
+   * After a call that used this array: if its data came back to the device, a finalizer must free
+   * it again (unless views of it exist, whose holders are not all known here).
+   */
   rewatch(): void {
     const b = this.#buf;
-    if (this.#owned && b instanceof DeviceBuffer && b.resident && !b.watched) watch(this, b);
+    if (this.#owned && b instanceof DeviceBuffer && b.resident && !b.watched && !b.viewed && !b.freed) watch(this, b);
   }
 
   get isPinned(): boolean {
@@ -322,28 +327,63 @@ export function liveArrays(platform?: BackendName): Array[] {
   return out;
 }
 
-const tidyScopes: Set<ConcreteArray>[] = [];
+// Arrays made while a scope is open (jax.tidy, and eager calls of library functions such as
+// np.mean, whose intermediates nobody else can hold), innermost scope last.
+const scoped: ConcreteArray[] = [];
+const scopeStarts: number[] = [];
+
+/** Runs `impl` with `self` and `args` in a scope: arrays it made that are not part of its result are freed. */
+export function callInScope(impl: Function, self: unknown, args: unknown[]): any {
+  const start = scoped.length;
+  scopeStarts.push(start);
+  let result: unknown;
+  try {
+    result = impl.apply(self, args);
+  } catch (e) {
+    closeScope(start, undefined);
+    throw e;
+  }
+  closeScope(start, result);
+  return result;
+}
+
+/** Closes the innermost scope: what `result` holds moves to the enclosing scope, the rest is freed. */
+function closeScope(start: number, result: unknown): void {
+  scopeStarts.pop();
+  const end = scoped.length;
+  if (end === start) return;
+  const keep = result instanceof Array ? null : new Set<unknown>(leavesOf(result));
+  const outer = scopeStarts.length > 0;
+  let kept = start;
+  for (let i = start; i < end; i++) {
+    const a = scoped[i];
+    if (keep ? keep.has(a) : a === result) {
+      if (outer) scoped[kept++] = a;
+    } else a.dispose();
+  }
+  scoped.length = kept;
+}
+
+/** `fn` such that eager calls free the arrays it makes and does not return (see callInScope). */
+export function freeingIntermediates<F extends (...args: any[]) => any>(fn: F): F {
+  return function (this: unknown, ...args: unknown[]) {
+    return isTransforming() ? fn.apply(this, args) : callInScope(fn, this, args);
+  } as F;
+}
+
+let isTransforming: () => boolean = () => false;
+/** Installed by the tracing core: arrays made while a transformation traces may be kept by it. */
+export function setTransformingProbe(probe: () => boolean): void {
+  isTransforming = probe;
+}
 
 /**
- * Runs `fn` and disposes every array it created that is not part of its result.
+ * Runs `fn` and disposes every array it created that is not part of its result (all of them
+ * when it throws).
  * @example const y = jax.tidy(() => np.sin(x).mul(2));   // the sin intermediate is freed now
  */
 export function tidy<T>(fn: () => T): T {
-  const scope = new Set<ConcreteArray>();
-  tidyScopes.push(scope);
-  let result: T;
-  try {
-    result = fn();
-  } finally {
-    tidyScopes.pop();
-  }
-  const keep = new Set<unknown>(leavesOf(result));
-  const parent = tidyScopes[tidyScopes.length - 1];
-  for (const a of scope) {
-    if (keep.has(a)) parent?.add(a);
-    else a.dispose();
-  }
-  return result;
+  return callInScope(fn, undefined, []);
 }
 
 function leavesOf(x: unknown, out: unknown[] = []): unknown[] {

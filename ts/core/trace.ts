@@ -1,7 +1,7 @@
 // The interpreter stack (Autodidax's design): each active transformation is a MainTrace at a
 // level; `bind` hands a primitive to the innermost trace that owns one of its arguments.
 
-import { Array, ConcreteArray, Tracer } from "./array.js";
+import { Array, ConcreteArray, Tracer, setTransformingProbe } from "./array.js";
 import { ShapedArray } from "./aval.js";
 import { Backend, Buffer, getBackend } from "./backend.js";
 import { DType, allocHost, castScalar, float16Bits } from "./dtype.js";
@@ -74,6 +74,12 @@ export function withDynamicTrace<T>(main: MainTrace, fn: () => T): T {
 export function currentLevel(): number {
   return traceStack.length - 1;
 }
+
+/** Whether a transformation is tracing (arrays made now may be captured by it). */
+export function transforming(): boolean {
+  return traceStack.length > 1 || dynamicTrace !== null;
+}
+setTransformingProbe(transforming);
 
 function checkActive(t: Tracer): void {
   if (!t.trace.main.active) {
@@ -182,9 +188,9 @@ export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray
     if (moved) for (const m of moved) m.dispose();
   }
   for (const a of args) a.rewatch();
-  // Donated arguments let go of their buffers before outputs that took them over claim them.
+  // A donated buffer that an output took over is gone already (adopted); one that none did is freed.
   donated?.forEach((d, i) => {
-    if (d && !args[i].isPinned) args[i].release("donated", !(give?.[i] && outs.includes(bufs[i])));
+    if (d && !args[i].isPinned) args[i].release("donated", true);
   });
   return outs.map((b, i) => new ConcreteArray(jaxpr.outvars[i].aval, backend, b));
 }

@@ -2,7 +2,7 @@
 // Basic specs (numbers, [start, stop, step], null) stage `slice` (+ `rev` for negative steps,
 // `squeeze` for numbers), as JAX does; integer Arrays stage one `gather` over the indexed axes.
 
-import { Array, ArrayLike, AtIndexer, IndexSpec } from "../core/array.js";
+import { Array, ArrayLike, AtIndexer, IndexSpec, freeingIntermediates } from "../core/array.js";
 import { prod } from "../core/aval.js";
 import { ValueError } from "../core/errors.js";
 import { isInteger } from "../core/dtype.js";
@@ -147,7 +147,7 @@ export function slice(x: Array, specs: IndexSpec[]): Array {
 
 /** JAX's `x.at[...]`: functional updates returning a new array (out-of-range Array indices are dropped). */
 export function at(x: Array, specs: IndexSpec[]): AtIndexer {
-  const update = (prim: Primitive) => (v: ArrayLike): Array => {
+  const update = (prim: Primitive) => freeingIntermediates((v: ArrayLike): Array => {
     const k = specs.length;
     const lead = x.shape.slice(0, k), rest = x.shape.slice(k);
     // Where each selected element lives, as a flat index into the leading axes (-1: dropped).
@@ -156,9 +156,9 @@ export function at(x: Array, specs: IndexSpec[]): AtIndexer {
     const upd = broadcastTo(astype(v, x.dtype), [...pos.shape, ...rest]);
     const out = bind1(prim, [reshape(x, [prod(lead), ...rest]), reshape(pos, [...pos.shape, 1]), upd]);
     return reshape(out, x.shape);
-  };
+  });
   return {
-    get: () => slice(x, specs),
+    get: freeingIntermediates(() => slice(x, specs)),
     set: update(ix.scatter),
     add: update(ix.scatterAdd),
     mul: update(ix.scatterMul),

@@ -246,17 +246,18 @@ export class WasmProgram {
     let pinned = 0;
     let arena = 0;
     let table = 0;
+    let taken: Set<number> | undefined;
     // Running from here on: the cache must not let this program go while it allocates.
     const outermost = this.depth++ === 0;
     try {
       for (; pinned < nIn; pinned++) pool.pin(args[pinned]);
-      const taken = donated ? new Set<number>() : undefined;
+      const took = (taken = donated ? new Set<number>() : undefined);
       for (let k = 0; k < outs.length; k++) {
         // Outputs take over donated inputs' buffers where the plan allows it.
-        const j = taken ? this.donatable[k].find((j) => donated![j] && !taken.has(j)) : undefined;
+        const j = took ? this.donatable[k].find((j) => donated![j] && !took.has(j)) : undefined;
         if (j !== undefined) {
-          taken!.add(j);
-          outs[k] = args[j];
+          took!.add(j);
+          outs[k] = args[j]; // adopted below, once the call succeeded
           continue;
         }
         const b = this.outputs[k];
@@ -265,7 +266,7 @@ export class WasmProgram {
         pool.pin(o);
         outs[k] = o;
       }
-      if (this.arenaBytes) arena = pool.allocRaw(this.arenaBytes, "a program's temporaries") as number;
+      if (this.arenaBytes) arena = pool.allocRaw(this.arenaBytes, "the scratch arena of a program's temporaries") as number;
       table = outermost ? this.tablePtr : (pool.allocRaw(4 * Math.max(1, this.nSlots), "a program's slot table") as number);
       // The view is taken after every allocation: growing memory replaces memory.buffer.
       const i32 = core.i32();
@@ -291,6 +292,8 @@ export class WasmProgram {
       if (table && !outermost) pool.freeRaw(table, 4 * Math.max(1, this.nSlots));
       if (--this.depth === 0 && this.disposed) this.release();
     }
+    // Outputs written into donated inputs' memory get records of their own.
+    if (taken) for (let k = 0; k < outs.length; k++) if (args.includes(outs[k])) outs[k] = pool.adopt(outs[k], this.outputs[k].aval);
     return outs;
   }
   /** For each output, the inputs whose buffers it may be written into. */
