@@ -1,10 +1,12 @@
 // Bundles the tsc output (build/ts, from `npm run build:ts`) into dist/:
-//   webjax.mjs     ESM for Node, Deno and bundlers
-//   webjax.umd.js  UMD for a plain <script> (global `webjax`) and require()
-//   webjax.d.ts    the public types in one file
+//   webjax.mjs         ESM for Node, Deno and bundlers; loads wasm/*.wasm (setWasmPaths)
+//   webjax-inline.mjs  ESM with the wasm variants inside (`webjax/inline`): no files, no permissions
+//   webjax.umd.js      UMD for a plain <script> (global `webjax`) and require(), wasm inside too
+//   webjax.d.ts        the public types in one file
 // Node-only modules (node:fs, node:worker_threads, ...) are reached only through dynamic
 // imports behind environment checks, so they stay external and are never loaded in a
 // browser. npm dependencies are bundled in, so dist/ needs no resolver.
+import { readFileSync } from "node:fs";
 import { nodeResolve } from "@rollup/plugin-node-resolve";
 import { dts } from "rollup-plugin-dts";
 
@@ -31,6 +33,23 @@ const dtsForConsumers = {
   },
 };
 
+// ts/inline.ts imports "webjax:inline-wasm": every variant in wasm/, as base64 strings.
+const INLINE_ID = "webjax:inline-wasm";
+const WASM_FILES = ["webjax-relaxed-threads.wasm", "webjax-simd-threads.wasm", "webjax-simd.wasm"];
+const inlineWasm = {
+  name: "inline-wasm",
+  resolveId: (id) => (id === INLINE_ID ? "\0" + INLINE_ID : null),
+  load(id) {
+    if (id !== "\0" + INLINE_ID) return null;
+    const entries = WASM_FILES.map((f) => {
+      const path = new URL(`./wasm/${f}`, import.meta.url);
+      this.addWatchFile(path.pathname);
+      return `  ${JSON.stringify(f)}: ${JSON.stringify(readFileSync(path).toString("base64"))},`;
+    });
+    return `export default {\n${entries.join("\n")}\n};\n`;
+  },
+};
+
 function onwarn(warning, warn) {
   if (warning.code === "CIRCULAR_DEPENDENCY") return;
   warn(warning);
@@ -42,8 +61,15 @@ export default [
     external,
     onwarn,
     plugins: [nodeResolve()],
+    output: { file: "dist/webjax.mjs", format: "es", banner, sourcemap: true, inlineDynamicImports: true },
+  },
+  {
+    input: "build/ts/inline.js",
+    external,
+    onwarn,
+    plugins: [inlineWasm, nodeResolve()],
     output: [
-      { file: "dist/webjax.mjs", format: "es", banner, sourcemap: true, inlineDynamicImports: true },
+      { file: "dist/webjax-inline.mjs", format: "es", banner, sourcemap: true, inlineDynamicImports: true },
       {
         file: "dist/webjax.umd.js",
         format: "umd",

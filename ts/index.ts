@@ -90,4 +90,4 @@ export const loadWasmRuntime: typeof wasmRuntime.loadWasmRuntime = declare("jax.
 /** Where the wasm files are served from (a prefix, or a map of file names to URLs). @example jax.setWasmPaths("/assets/") */
 export const setWasmPaths: typeof wasmRuntime.setWasmPaths = declare("jax.setWasmPaths", "paths", "", wasmRuntime.setWasmPaths);
 // init checks its options object itself (one InitOptions; see init.ts).
-export const init = describeSignature(initModule.init, "jax.init", "", "threads relaxedSimd memoryLimit");
+export const init = describeSignature(initModule.init, "jax.init", "", "threads relaxedSimd memoryLimit wasmModule allowFallback");

@@ -221,20 +221,30 @@ export abstract class Array<D extends DType = DType> {
 /** An array whose data lives on a backend. */
 export class ConcreteArray extends Array {
   #buf: Buffer | null;
+  #backend: Backend;
   #why = "";
   #pinned = false;
   readonly #owned: boolean;
+  /**
+   * JAX's placement rule: a committed array (`jax.devicePut`, `np.array(x, {device})`, or a
+   * result of one) decides where computations on it run; an uncommitted one goes where the
+   * computation runs, and moves there for good (arrays made before `jax.init` join the wasm backend).
+   */
+  committed: boolean;
 
   constructor(
     readonly aval: ShapedArray,
-    readonly backend: Backend,
+    backend: Backend,
     buf: Buffer,
     /** false: another array over a buffer someone else owns (`jax.liveArrays()`); disposing it frees the data for all. */
     owned = true,
+    committed = false,
   ) {
     super();
     this.#buf = buf;
+    this.#backend = backend;
     this.#owned = owned;
+    this.committed = committed;
     if (!owned) return;
     // Host buffers (the cpu backend) are the garbage collector's alone.
     if (buf instanceof DeviceBuffer) watch(this, buf);
@@ -243,6 +253,21 @@ export class ConcreteArray extends Array {
 
   toConcrete(): ConcreteArray {
     return this;
+  }
+
+  get backend(): Backend {
+    return this.#backend;
+  }
+
+  /** Moves the data to `backend` for good (an uncommitted array joining the computation's backend). */
+  moveTo(backend: Backend): void {
+    if (backend === this.#backend) return;
+    const old = this.buffer;
+    const buf = backend.put(this.readSync(), this.aval);
+    if (this.#owned) this.#backend.free(old);
+    this.#buf = buf;
+    this.#backend = backend;
+    if (this.#owned && buf instanceof DeviceBuffer) watch(this, buf);
   }
 
   /** The backend buffer; throws if the array was disposed or donated. */
@@ -260,6 +285,11 @@ export class ConcreteArray extends Array {
   rewatch(): void {
     const b = this.#buf;
     if (this.#owned && b instanceof DeviceBuffer && b.resident && !b.watched) watch(this, b);
+  }
+
+  /** False for another view of a buffer someone else owns (`jax.liveArrays()`). */
+  get isOwned(): boolean {
+    return this.#owned;
   }
 
   get isPinned(): boolean {

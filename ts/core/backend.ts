@@ -54,6 +54,20 @@ export class Device {
 const backends = new Map<BackendName, Backend>();
 const devices = new Map<BackendName, Device>();
 let defaultName: BackendName = "cpu";
+// Runs once, at the first use of the default backend, unless `jax.init` came first (init.ts
+// starts the fast backend there, or says once that the reference interpreter runs instead).
+let firstUse: (() => void) | null = null;
+
+/** Installs (or, with null, cancels) what the first use of the default backend does first. */
+export function onFirstUse(fn: (() => void) | null): void {
+  firstUse = fn;
+}
+
+function firstUseNow(): void {
+  const fn = firstUse;
+  firstUse = null;
+  fn?.();
+}
 
 export function registerBackend(b: Backend, makeDefault = false): void {
   backends.set(b.name, b);
@@ -62,6 +76,7 @@ export function registerBackend(b: Backend, makeDefault = false): void {
 }
 
 export function getBackend(name?: BackendName | string | null): Backend {
+  if (firstUse && (name == null || name === "wasm")) firstUseNow();
   const b = backends.get((name ?? defaultName) as BackendName);
   if (!b) {
     throw new Error(`Backend '${name}' is not initialised. Available: ${[...backends.keys()].join(", ")}. Call await jax.init() first.`);
@@ -75,11 +90,13 @@ export function deviceOf(b: Backend): Device {
 
 /** `jax.defaultBackend()`: the name of the backend new arrays and computations use. */
 export function defaultBackend(): BackendName {
+  if (firstUse) firstUseNow();
   return defaultName;
 }
 
 /** `jax.setDefaultBackend(name)`. */
 export function setDefaultBackend(name: BackendName): void {
+  firstUse = null; // the user chose: no automatic start overrides it
   getBackend(name);
   defaultName = name;
 }

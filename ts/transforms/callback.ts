@@ -10,7 +10,7 @@ import { DType, TypedArray, allocHost, toDType } from "../core/dtype.js";
 import { ValueError, shapeStr } from "../core/errors.js";
 import { HostArray, hostFromValues } from "../core/host.js";
 import { Primitive } from "../core/primitive.js";
-import { EvalTrace, MainTrace, bind, withDynamicTrace } from "../core/trace.js";
+import { EvalTrace, MainTrace, bind, placement, withDynamicTrace } from "../core/trace.js";
 import * as tree from "../core/tree.js";
 import { scanImpl as scan } from "../lax/control_flow.js";
 import { broadcastAxis, moveaxis } from "./batch_util.js";
@@ -219,7 +219,7 @@ export const pureCallbackP: Primitive<PureCallbackParams> = new Primitive<PureCa
     impl(args, params) {
       const concrete = args as ConcreteArray[];
       const outs = runCallback(params, concrete.map((a) => ({ shape: a.shape, dtype: a.dtype, data: a.readSync() })));
-      const backend: Backend = concrete.length ? concrete[0].backend : getBackend();
+      const backend: Backend = placement(concrete);
       return outs.map((o, i) => new ConcreteArray(params.result_avals[i], backend, backend.put(o.data, params.result_avals[i])));
     },
     jvp() {

@@ -11,7 +11,7 @@ import { ClosedJaxpr, paramsKey } from "../core/jaxpr.js";
 import { JaxprTemplate, leafAxesOf, traceSizes } from "./abstracted_axes.js";
 import { Params, Primitive } from "../core/primitive.js";
 import { convertConstvars, evalJaxpr, JaxprTrace, traceToJaxpr } from "../core/staging.js";
-import { bind, executeJaxpr, findTopTrace, scalarDType } from "../core/trace.js";
+import { bind, executeJaxpr, findTopTrace, placement, scalarDType } from "../core/trace.js";
 import { isUndefined } from "./ad_util.js";
 import { jvpJaxpr } from "./jvp.js";
 import { linearizeCall } from "./linearize.js";
@@ -36,7 +36,7 @@ export const jitP: Primitive<JitParams> = new Primitive<JitParams>(
     cpu: (inputs, { jaxpr }, ctx) => ctx.evalJaxpr(jaxpr, inputs),
     impl(args, { jaxpr, backend, donated_invars }) {
       const concrete = args as ConcreteArray[];
-      const b = backend ? getBackend(backend) : concrete.length ? concrete[0].backend : getBackend();
+      const b = backend ? getBackend(backend) : placement(concrete);
       return executeJaxpr(b, jaxpr.jaxpr, concrete, donated_invars.some(Boolean) ? donated_invars : undefined);
     },
     jvp(primals, tangents, params) {

@@ -8,7 +8,7 @@
 import { relaxedSimd, simd, threads as threadsSupported } from "wasm-feature-detect";
 
 import { Core, MAX_THREADS } from "../../../bindings/core.js";
-import { isNode, isServed, readWasmBytes, wasmUrl, type WasmFile } from "./locate.js";
+import { inlinedWasm, isNode, isServed, nodeBuiltin, readWasmBytes, wasmUrl, type WasmFile } from "./locate.js";
 import type { WasmRuntime } from "./runtime.js";
 import { startWorkers, type PoolWorker } from "./workers.js";
 
@@ -17,6 +17,8 @@ export interface WasmRuntimeOptions {
   threads?: boolean | number;
   /** false: never the relaxed-SIMD variant, so results match engines without it bit for bit. */
   relaxedSimd?: boolean;
+  /** An already compiled core (one of wasm/webjax-*.wasm), for runtimes that forbid compiling bytes. */
+  module?: WebAssembly.Module;
 }
 
 export type WasmVariant = "relaxed-threads" | "simd-threads" | "simd";
@@ -27,13 +29,19 @@ const WORKER_STACK_BYTES = 256 * 1024;
 
 /** A loaded runtime; `lastThreadIds` is a diagnostic for tests. */
 export class LoadedRuntime implements WasmRuntime {
+  /** Threads that run kernels now: 1 until the pool's workers have started (joinPool). */
+  threads = 1;
+  /** Resolves once the pool has joined (or failed to, and the runtime stays single-threaded). */
+  poolReady: Promise<void> = Promise.resolve();
+  private workers: PoolWorker[] = [];
+  private disposed = false;
+
   constructor(
     readonly variant: WasmVariant,
-    readonly threads: number,
     /** The memory's declared maximum: the most the heap can ever reach. */
     readonly maxMemoryBytes: number,
     private readonly core: Core,
-    private readonly workers: PoolWorker[],
+    private readonly module: WebAssembly.Module,
     private readonly forget: () => void,
   ) {}
 
@@ -50,47 +58,101 @@ export class LoadedRuntime implements WasmRuntime {
     return this.core.lastThreadIds();
   }
 
+  /**
+   * Starts `wanted - 1` workers over the shared memory; kernels use them from the first call
+   * after they are all parked in wj_worker_loop (their "ready" arrives between calls, never
+   * inside one).
+   */
+  joinPool(wanted: number): Promise<void> {
+    this.poolReady = (async () => {
+      try {
+        const stacks = Array.from({ length: wanted - 1 }, () => this.core.allocStack(WORKER_STACK_BYTES));
+        this.workers = await startWorkers(this.module, this.core.memory, stacks);
+      } catch (e) {
+        infoOnce(`webjax: wasm workers failed to start, running single-threaded (${(e as Error).message})`);
+      }
+      if (this.disposed) return this.workers.forEach((w) => w.terminate());
+      this.threads = this.workers.length + 1;
+      this.core.setNumThreads(this.threads);
+    })();
+    return this.poolReady;
+  }
+
   dispose(): void {
+    this.disposed = true;
     this.forget();
     for (const w of this.workers) w.terminate();
   }
 }
 
 export async function load(opts: WasmRuntimeOptions, forget: () => void): Promise<WasmRuntime> {
-  if (!(await simd())) throw new Error("webjax: this engine lacks WebAssembly SIMD128, which the wasm backend needs");
+  if (!opts.module && !(await simd())) throw new Error("this engine lacks WebAssembly SIMD128, which the wasm backend needs");
   const wanted = opts.threads === false ? 1 : clampThreads(typeof opts.threads === "number" ? opts.threads : await defaultThreadCount());
-  const why = opts.threads === false ? undefined : await whyNoThreads();
+  const why = opts.threads === false ? undefined : (whyNoThreadsHere() ?? ((await threadsSupported()) ? undefined : "this engine lacks WebAssembly threads"));
   if (why) infoOnce(`webjax: wasm backend runs single-threaded: ${why}`);
   const threaded = opts.threads !== false && !why;
 
-  const [variant, module] = await compileCore(threaded, opts.relaxedSimd !== false);
-  const [memory, maxMemoryBytes] = createMemory(threaded);
+  const runtime = opts.module
+    ? instantiateGiven(opts.module, threaded, forget)
+    : instantiate(...(await compileCore(threaded, opts.relaxedSimd !== false)), forget);
+  if (runtime.variant !== "simd" && wanted > 1) await runtime.joinPool(wanted);
+  return runtime;
+}
+
+/**
+ * `load`, synchronously, from bytes at hand (`bytesOf` returns a file's bytes or throws why it
+ * cannot): the runtime works at once, single-threaded, and the pool joins when its workers
+ * have started (`poolReady`). Throws when the core cannot start here.
+ */
+export function loadSync(opts: WasmRuntimeOptions, bytesOf: (file: WasmFile) => Uint8Array, forget: () => void): LoadedRuntime {
+  const wanted = opts.threads === false ? 1 : clampThreads(typeof opts.threads === "number" ? opts.threads : defaultThreadCountSync());
+  const threaded = opts.threads !== false && !whyNoThreadsHere();
+  let runtime: LoadedRuntime | undefined;
+  // Compiling is the feature test: an engine without relaxed SIMD or threads rejects that variant.
+  const tries: WasmVariant[] = threaded ? (opts.relaxedSimd !== false ? ["relaxed-threads", "simd-threads", "simd"] : ["simd-threads", "simd"]) : ["simd"];
+  for (const variant of tries.filter((v) => v === "simd" || isServed(`webjax-${v}.wasm`))) {
+    const bytes = bytesOf(`webjax-${variant}.wasm`); // a file that cannot be read ends the attempt
+    try {
+      runtime = instantiate(variant, new WebAssembly.Module(bytes as BufferSource), forget);
+      break;
+    } catch (e) {
+      if (variant === "simd") throw e;
+    }
+  }
+  if (runtime!.variant !== "simd" && wanted > 1) void runtime!.joinPool(wanted);
+  return runtime!;
+}
+
+/** Instantiates a compiled variant over a new memory (shared for the threaded ones), single-threaded for now. */
+function instantiate(variant: WasmVariant, module: WebAssembly.Module, forget: () => void): LoadedRuntime {
+  const [memory, maxMemoryBytes] = createMemory(variant !== "simd");
   // wj_host: programs call back into JS for primitives without a C++ kernel (Core.hostCall).
   let core: Core | undefined;
-  const instance = await WebAssembly.instantiate(module, { env: { memory, wj_host: (id: number) => core!.hostCall(id) } });
+  const instance = new WebAssembly.Instance(module, { env: { memory, wj_host: (id: number) => core!.hostCall(id) } });
   core = new Core(instance, memory);
   core.setNumThreads(1);
   // Deno installs no wasm trap handler, so V8 bounds-checks every load there (Node and
   // browsers use guard pages); kernels that can trade loads for shuffles then do.
   core.setCheckedLoads("Deno" in globalThis);
-  if (!threaded) return new LoadedRuntime("simd", 1, maxMemoryBytes, core, [], forget);
+  return new LoadedRuntime(variant, maxMemoryBytes, core, module, forget);
+}
 
-  let workers: PoolWorker[] = [];
-  try {
-    const stacks = Array.from({ length: wanted - 1 }, () => core.allocStack(WORKER_STACK_BYTES));
-    workers = await startWorkers(module, memory, stacks);
-  } catch (e) {
-    infoOnce(`webjax: wasm workers failed to start, running single-threaded (${(e as Error).message})`);
+/** A module the caller compiled: its memory import tells threaded (shared) from single-threaded. */
+function instantiateGiven(module: WebAssembly.Module, threaded: boolean, forget: () => void): LoadedRuntime {
+  if (!(module instanceof WebAssembly.Module)) throw new TypeError(`jax.init: wasmModule must be a WebAssembly.Module (one of webjax's wasm/webjax-*.wasm, compiled); got ${String(module)}.`);
+  if (threaded) {
+    try {
+      return instantiate("simd-threads", module, forget);
+    } catch (e) {
+      if (!(e instanceof WebAssembly.LinkError)) throw e;
+    }
   }
-  // Only now, with every worker parked in wj_worker_loop, may kernels use them.
-  const threads = workers.length + 1;
-  core.setNumThreads(threads);
-  return new LoadedRuntime(variant, threads, maxMemoryBytes, core, workers, forget);
+  return instantiate("simd", module, forget);
 }
 
 /** The best variant this engine runs, compiled: relaxed SIMD when it has it, else plain SIMD. */
 async function compileCore(threaded: boolean, relaxedWanted: boolean): Promise<[WasmVariant, WebAssembly.Module]> {
-  const compile = async (file: WasmFile) => WebAssembly.compile(await readWasmBytes(wasmUrl(file)));
+  const compile = async (file: WasmFile) => WebAssembly.compile((inlinedWasm(file) ?? (await readWasmBytes(wasmUrl(file)))) as BufferSource);
   if (threaded && relaxedWanted && isServed("webjax-relaxed-threads.wasm") && (await relaxedSimd())) {
     try {
       return ["relaxed-threads", await compile("webjax-relaxed-threads.wasm")];
@@ -124,15 +186,20 @@ async function defaultThreadCount(): Promise<number> {
   return typeof navigator !== "undefined" && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 1;
 }
 
-/** Why the threaded variant cannot run here, or undefined when it can. */
-async function whyNoThreads(): Promise<string | undefined> {
+function defaultThreadCountSync(): number {
+  const os = nodeBuiltin<typeof import("node:os")>("node:os");
+  if (os) return os.availableParallelism?.() ?? os.cpus().length;
+  return typeof navigator !== "undefined" && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 1;
+}
+
+/** Why the threaded variant cannot run here (short of engine support), or undefined when it can. */
+function whyNoThreadsHere(): string | undefined {
   if (typeof SharedArrayBuffer === "undefined" || typeof Atomics === "undefined") {
     return "SharedArrayBuffer is unavailable (serve the page with COOP: same-origin and COEP: require-corp)";
   }
   if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) {
     return "the page is not cross-origin isolated (serve it with COOP: same-origin and COEP: require-corp)";
   }
-  if (!(await threadsSupported())) return "this engine lacks WebAssembly threads";
   if (!isNode && typeof Worker === "undefined") return "Web Workers are unavailable";
   return undefined;
 }

@@ -1,7 +1,8 @@
 // The wasm backend's entry point: the C++ kernel core (wasm/webjax-*.wasm) loaded
 // by our own loader (loader.ts), with no Emscripten glue.
 
-import { load, type WasmRuntimeOptions } from "./loader.js";
+import { load, loadSync, type LoadedRuntime, type WasmRuntimeOptions } from "./loader.js";
+import { wasmBytesSync } from "./locate.js";
 
 export { setWasmPaths } from "./locate.js";
 
@@ -14,10 +15,13 @@ export interface WasmRuntime {
 }
 
 const cache = new Map<string, Promise<WasmRuntime>>();
+const keyOf = (opts: WasmRuntimeOptions) => `${opts.threads ?? true}|${opts.relaxedSimd ?? true}`;
 
 /** Loads (once per options) the best wasm variant this engine can run. */
 export function loadWasmRuntime(opts: WasmRuntimeOptions = {}): Promise<WasmRuntime> {
-  const key = `${opts.threads ?? true}|${opts.relaxedSimd ?? true}`;
+  // A module the caller compiled is theirs to keep: it is loaded each time, never cached.
+  if (opts.module) return load(opts, () => {});
+  const key = keyOf(opts);
   let runtime = cache.get(key);
   if (!runtime) {
     runtime = load(opts, () => cache.delete(key));
@@ -27,3 +31,14 @@ export function loadWasmRuntime(opts: WasmRuntimeOptions = {}): Promise<WasmRunt
   return runtime;
 }
 
+/**
+ * Starts the wasm runtime now, without awaiting, where the bytes are at hand (the inlined build
+ * anywhere; files in Node, Deno with --allow-read, dedicated workers): single-threaded at first,
+ * the pool joining once its workers run. Throws why it cannot (a page's main thread must await).
+ */
+export function startWasmRuntimeSync(opts: WasmRuntimeOptions = {}): LoadedRuntime {
+  const key = keyOf(opts);
+  const runtime = loadSync(opts, wasmBytesSync, () => cache.delete(key));
+  cache.set(key, Promise.resolve(runtime));
+  return runtime;
+}
