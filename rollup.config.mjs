@@ -23,13 +23,16 @@ const commonjsMarker = {
 };
 
 // The public types compile in any consumer: under `tsc --strict --lib es2022` (Symbol.dispose
-// comes from the esnext.disposable lib the header references) and under tsc's defaults, whose
-// ES5 target rejects `#private` members (they only make classes nominal, so they go).
+// comes from the esnext.disposable lib the header references; WebAssembly.Module, which only
+// lib.dom declares, is declared empty, and merges with lib.dom's where a consumer has it) and
+// under tsc's defaults, whose ES5 target rejects `#private` members (they only make classes
+// nominal, so they go).
 const dtsForConsumers = {
   name: "dts-for-consumers",
   renderChunk(code) {
     const header = '/// <reference lib="es2022" />\n/// <reference lib="esnext.disposable" />\n';
-    return { code: header + code.replace(/^\s*#private;\n/gm, ""), map: null };
+    const wasm = "declare global {\n    namespace WebAssembly {\n        interface Module {}\n    }\n}\n";
+    return { code: header + code.replace(/^\s*#private;\n/gm, "") + "\n" + wasm, map: null };
   },
 };
 
