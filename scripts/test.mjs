@@ -147,6 +147,9 @@ testEnv("deno", deno[0], [...deno.slice(1), "tests/deno/smoke.mjs"], "WEBJAX_DEN
 testEnv("deno:jasmine", deno[0], [...deno.slice(1), ...jasmine, `--config=${mainSpecs}`], "WEBJAX_JASMINE_RESULTS");
 testEnv("deno:memory", deno[0], [...deno.slice(1), ...jasmine, `--config=${memorySpecs}`], "WEBJAX_JASMINE_RESULTS");
 
+// Every example, small, under Node and Deno without permission flags (each checks its own result).
+testEnv("examples", "node", ["scripts/run-examples.mjs"], "WEBJAX_EXAMPLES_RESULTS");
+
 // The benchmark harness, briefly: it fails when a library does not load or computes wrong values.
 banner("bench:quick");
 const bench = run("node", ["bench/run.mjs", "--quick"]);
