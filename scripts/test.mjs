@@ -139,6 +139,8 @@ testEnv("node:memory", "node", [...jasmine, `--config=${memorySpecs}`], "WEBJAX_
 if (hasChromium) {
   testEnv("chromium", "npx", ["karma", "start", "karma.conf.cjs"], "WEBJAX_KARMA_RESULTS");
   testEnv("chromium:memory", "npx", ["karma", "start", "karma.conf.cjs"], "WEBJAX_KARMA_RESULTS", { WEBJAX_KARMA_SPECS: "memory" });
+  // The demo page in headless Chromium (playwright-core): trains, plots, and leaves build/demo/screenshot.png.
+  testEnv("demo:web", "node", ["scripts/test-demo.mjs"], "WEBJAX_DEMO_RESULTS");
 } else {
   steps.push({ name: "chromium", ok: false, seconds: 0, counts: null, note: "did not run: no Chromium (apt-get install -y chromium, or set CHROME_BIN)" });
 }
