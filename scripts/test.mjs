@@ -152,6 +152,9 @@ testEnv("deno:memory", deno[0], [...deno.slice(1), ...jasmine, `--config=${memor
 // Every example, small, under Node and Deno without permission flags (each checks its own result).
 testEnv("examples", "node", ["scripts/run-examples.mjs"], "WEBJAX_EXAMPLES_RESULTS");
 
+// The packed tarball in an empty project: Node, Deno without permission flags, Chromium from one file.
+testEnv("pack", "node", ["scripts/check-pack.mjs"], "WEBJAX_PACK_RESULTS");
+
 // The benchmark harness, briefly: it fails when a library does not load or computes wrong values.
 banner("bench:quick");
 const bench = run("node", ["bench/run.mjs", "--quick"]);
