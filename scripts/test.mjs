@@ -119,6 +119,9 @@ if (!process.env.XDG_RUNTIME_DIR) {
   process.env.XDG_RUNTIME_DIR = join(tmpdir(), `webjax-xdg-${process.getuid?.() ?? 0}`);
   mkdirSync(process.env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
 }
+// The API reference (typedoc into build/docs/api): no warnings, and an @example on every export.
+testEnv("docs", "node", ["scripts/docs.mjs"], "WEBJAX_DOCS_RESULTS");
+
 // Node never loads the browser-only specs (build/tests/browser/). The memory specs run in
 // processes (and a page) of their own: they measure how far wasm memory grows, which never
 // shrinks. Nothing runs with --expose-gc or any other flag: memory must hold as users run.

@@ -6,6 +6,7 @@ import type { TypedArray } from "./dtype.js";
 import type { Jaxpr } from "./jaxpr.js";
 import type { MemoryPool, MemoryStats } from "./memory.js";
 
+/** The backends: `cpu` (the float64 reference interpreter), `wasm` (the C++ core), `webgpu`. @example jax.defaultBackend()   // "wasm" */
 export type BackendName = "cpu" | "wasm" | "webgpu";
 
 /** An opaque handle to array data owned by a backend (a DeviceBuffer where the backend has device memory). */
@@ -32,9 +33,13 @@ export interface Backend {
   synchronize(): Promise<void>;
 }
 
-/** A device as `jax.devices()` lists it. */
+/**
+ * A device as `jax.devices()` lists it.
+ * @example jax.devices()[0]   // wasm:0 ({platform: "wasm", id: 0})
+ */
 export class Device {
   constructor(readonly platform: BackendName, readonly id: number) {}
+  /** JAX's `device_kind`: the platform name. @example jax.devices()[0].deviceKind   // "wasm" */
   get deviceKind(): string {
     return this.platform;
   }
@@ -46,6 +51,7 @@ export class Device {
   memoryStats(): MemoryStats | null {
     return getBackend(this.platform).memory?.stats() ?? null;
   }
+  /** `platform:id`. @example String(jax.devices("cpu")[0])   // "cpu:0" */
   toString(): string {
     return `${this.platform}:${this.id}`;
   }

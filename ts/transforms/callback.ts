@@ -21,6 +21,7 @@ export class NotImplementedError extends Error {
   override name = "NotImplementedError";
 }
 
+/** How `vmap` maps a `pureCallback` (JAX's `vmap_method`). @example jax.pureCallback(cb, outShape, x, {vmapMethod: "sequential"}) */
 export type VmapMethod = "sequential" | "sequential_unrolled" | "expand_dims" | "broadcast_all" | "legacy_vectorized";
 const VMAP_METHODS: readonly (VmapMethod | null)[] = ["sequential", "sequential_unrolled", "expand_dims", "broadcast_all", "legacy_vectorized", null];
 
@@ -266,6 +267,7 @@ export const pureCallbackP: Primitive<PureCallbackParams> = new Primitive<PureCa
 
 // ---- the user API ----
 
+/** Options of `jax.pureCallback`, last after the callback's arguments. @example jax.pureCallback(cb, jax.ShapeDtypeStruct([3], "float32"), x, {vmapMethod: "expand_dims"}) */
 export interface PureCallbackOptions {
   /** Where the callback runs (accepted for JAX compatibility; webjax has one host). */
   sharding?: unknown;

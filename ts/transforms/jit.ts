@@ -110,7 +110,9 @@ export class ShapeDtypeStructClass {
 export const ShapeDtypeStruct = declare("jax.ShapeDtypeStruct", "shape:shape, dtype:dtype", "", function (shape: readonly number[], dtype: DType | string) {
   return new ShapeDtypeStructClass(shape, dtype);
 }) as unknown as {
+  /** A shape and dtype standing for an argument. @example jax.ShapeDtypeStruct([3], "float32") */
   (shape: readonly number[], dtype: DType | string): ShapeDtypeStructClass;
+  /** The same with `new`. @example new jax.ShapeDtypeStruct([3], "float32") */
   new (shape: readonly number[], dtype: DType | string): ShapeDtypeStructClass;
 };
 (ShapeDtypeStruct as any).prototype = ShapeDtypeStructClass.prototype;
@@ -157,6 +159,7 @@ export function namesToArgnums(fn: Function, names: string | string[] | undefine
   });
 }
 
+/** Options of `jax.jit` (JAX's keywords in camelCase). @example jax.jit(f, {staticArgnums: [1], donateArgnums: [0]}) */
 export interface JitOptions {
   staticArgnums?: number | number[];
   staticArgnames?: string | string[];
@@ -318,6 +321,7 @@ function evalShapeImpl(fun: (...args: any[]) => any, ...args: any[]): any {
 /**
  * Traces `fun` once per argument signature and runs it as one compiled program.
  * @example const f = jax.jit((x) => np.sin(x).mul(2)); f(np.array([1, 2, 3]))
+ * @typeParam F - the function's type, which the result keeps
  */
 export const jit: <F extends (...args: any[]) => any>(fun: F, opts?: JitOptions) => F = declareAs("jax.jit", "fun:fn", "inShardings outShardings staticArgnums staticArgnames donateArgnums donateArgnames keepUnused device backend inline abstractedAxes", jitImpl);
 

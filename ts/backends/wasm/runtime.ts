@@ -6,11 +6,14 @@ import { wasmBytesSync } from "./locate.js";
 
 export { setWasmPaths } from "./locate.js";
 
+/** A loaded wasm core: which variant, and how many threads run its kernels. @example jax.getBackend("wasm").runtime.variant   // "relaxed-threads" in Chromium and Deno */
 export interface WasmRuntime {
   variant: "relaxed-threads" | "simd-threads" | "simd";
   /** Threads that run kernels, the calling thread included. */
   threads: number;
+  /** A smoke test of the core: `a + b` elementwise, in wasm. @example (await jax.loadWasmRuntime()).addF32(a, b) */
   addF32(a: Float32Array, b: Float32Array): Float32Array;
+  /** Stops the runtime's workers. @example runtime.dispose() */
   dispose?(): void;
 }
 
