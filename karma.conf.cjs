@@ -117,6 +117,8 @@ module.exports = async (config) => {
       { pattern: "build/karma/specs.mjs", type: "module", watched: false },
       { pattern: "build/karma/specs.mjs.map", included: false, watched: false },
       { pattern: "wasm/**/*", included: false, served: true, watched: false, nocache: true },
+      // The file-loading ESM entry, for tests/browser/worker-start.spec.ts (a module worker imports it).
+      { pattern: "dist/webjax.mjs", included: false, served: true, watched: false, nocache: true },
     ],
     mime: { "application/wasm": ["wasm"] },
     // Without these Chromium is not cross-origin isolated and runs single-threaded.

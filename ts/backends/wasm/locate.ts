@@ -115,8 +115,11 @@ export function wasmBytesSync(file: WasmFile): Uint8Array {
       throw new Error(`Deno could not read ${url.pathname} (${(e as Error).name}): run with --allow-read, or import "webjax/inline", which carries the wasm inside`);
     }
   }
-  const fs = url.protocol === "file:" ? nodeBuiltin<typeof import("node:fs")>("node:fs") : undefined;
-  if (fs) return fs.readFileSync(url);
+  if (url.protocol === "file:" && isNode) {
+    const fs = nodeBuiltin<typeof import("node:fs")>("node:fs");
+    if (!fs) throw new Error(`Node ${process.versions.node} reads files synchronously only from 20.16 on (process.getBuiltinModule)`);
+    return fs.readFileSync(url);
+  }
   const inWorker = typeof XMLHttpRequest !== "undefined" && typeof document === "undefined";
   if (inWorker) {
     const xhr = new XMLHttpRequest();
@@ -126,5 +129,5 @@ export function wasmBytesSync(file: WasmFile): Uint8Array {
     if (xhr.status !== 200 && xhr.status !== 0) throw new Error(`could not fetch ${url.href} (${xhr.status}); see setWasmPaths()`);
     return new Uint8Array(xhr.response as ArrayBuffer);
   }
-  throw new Error("the wasm files load asynchronously here (a page's main thread)");
+  throw new Error(`${url.href} can only be fetched asynchronously here (a page's main thread)`);
 }
