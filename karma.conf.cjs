@@ -117,14 +117,20 @@ module.exports = async (config) => {
       { pattern: "build/karma/specs.mjs", type: "module", watched: false },
       { pattern: "build/karma/specs.mjs.map", included: false, watched: false },
       { pattern: "wasm/**/*", included: false, served: true, watched: false, nocache: true },
-      // The file-loading ESM entry, for tests/browser/worker-start.spec.ts (a module worker imports it).
+      // Pages and workers that tests/browser/isolated.spec.ts opens, over the ES module bundle (and tests/browser/worker-start.spec.ts's module worker).
       { pattern: "dist/webjax.mjs", included: false, served: true, watched: false, nocache: true },
+      { pattern: "tests/browser/pages/*", included: false, served: true, watched: false, nocache: true },
+      { pattern: "tests/isolated/*.mjs", included: false, served: true, watched: false, nocache: true },
     ],
     mime: { "application/wasm": ["wasm"] },
     // Without these Chromium is not cross-origin isolated and runs single-threaded.
     customHeaders: [
       { match: ".*", name: "Cross-Origin-Opener-Policy", value: "same-origin" },
       { match: ".*", name: "Cross-Origin-Embedder-Policy", value: "require-corp" },
+      // Strict pages: workers only from this origin (no blob:), none at all, and no wasm compiling.
+      { match: "csp-no-blob\\.html$", name: "Content-Security-Policy", value: "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'" },
+      { match: "csp-no-workers\\.html$", name: "Content-Security-Policy", value: "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'none'" },
+      { match: "csp-no-wasm-eval\\.html$", name: "Content-Security-Policy", value: "default-src 'self'; script-src 'self'" },
     ],
     plugins: ["karma-jasmine", "karma-chrome-launcher", { "reporter:named": ["type", NamedReporter] }],
     reporters: ["named"],

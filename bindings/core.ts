@@ -11,10 +11,18 @@ export interface CoreExports {
   wj_heap_stats(): number;
   wj_add_f32(a: number, b: number, out: number, n: number): void;
   wj_set_stack(top: number): void;
+  wj_get_stack(): number;
   wj_worker_loop(tid: number): void;
   wj_set_num_threads(n: number): void;
   wj_num_threads(): number;
   wj_last_participants(): number;
+  wj_pool_state(): number;
+  wj_worker_fault_claim(tid: number): number;
+  wj_worker_fault_done(tid: number, len: number): void;
+  wj_pool_recover(): number;
+  wj_pool_clear_fault(): void;
+  wj_set_stall_ms(ms: number): void;
+  wj_test_pool_hook(kind: number, tid: number): void;
   wj_gemm_f32(a: number, b: number, c: number, batch: number, m: number, n: number, k: number,
     aBs: number, aRs: number, aCs: number, bBs: number, bRs: number, bCs: number, cBs: number, cRs: number): void;
   wj_set_checked_loads(on: number): void;
@@ -25,14 +33,86 @@ export interface CoreExports {
 /** The thread pool's limit (core-cpp/threads.h kMaxThreads). */
 export const MAX_THREADS = 32;
 
+/** Host-call ids the pool uses (core-cpp/threads.cpp kHost*). */
+export const HOST_CLOCK = -1;
+export const HOST_DIE = -2;
+const HOST_LOST = -1000;
+
+// core-cpp/threads.h PoolState: clock_ms f64, fault_tid, fault_kind, fault_len, pad, text.
+const FAULT_LOST = 2;
+const STATE_TEXT = 24;
+
 export class Core {
+  /** The module's exports; those that run kernels restore the stack and the pool after a trap. */
   readonly exports: CoreExports;
+  private readonly raw: CoreExports;
+  private readonly statePtr: number;
+  private clockView: Float64Array | undefined;
+  /** Called (from inside a call) when the pool finds worker `tid` lost; the loader replaces it. */
+  onWorkerLost: ((tid: number) => void) | undefined;
 
   constructor(
     instance: WebAssembly.Instance,
     readonly memory: WebAssembly.Memory,
   ) {
-    this.exports = instance.exports as unknown as CoreExports;
+    const raw = instance.exports as unknown as CoreExports;
+    this.raw = raw;
+    this.statePtr = raw.wj_pool_state() >>> 0;
+    // A trap unwinds wasm without restoring __stack_pointer, and may leave workers mid-slice.
+    // An outermost call starts at the stack's top; only nested ones (from host calls) ask.
+    const top = raw.wj_get_stack();
+    let depth = 0;
+    const run = raw.wj_run;
+    const guarded = <A extends unknown[], R>(f: (...a: A) => R) => (...a: A): R => {
+      const sp = depth++ === 0 ? top : raw.wj_get_stack();
+      try {
+        return f(...a);
+      } catch (e) {
+        throw this.afterTrap(e, sp);
+      } finally {
+        depth--;
+      }
+    };
+    this.exports = {
+      ...raw,
+      // wj_run is the hot path: no rest arguments.
+      wj_run: (code: number, nWords: number, slots: number): void => {
+        const sp = depth++ === 0 ? top : raw.wj_get_stack();
+        try {
+          run(code, nWords, slots);
+        } catch (e) {
+          throw this.afterTrap(e, sp);
+        } finally {
+          depth--;
+        }
+      },
+      wj_add_f32: guarded(raw.wj_add_f32),
+      wj_gemm_f32: guarded(raw.wj_gemm_f32),
+      wj_vmath_f32: guarded(raw.wj_vmath_f32),
+    };
+  }
+
+  /**
+   * After a call threw: restores the stack, lets the pool finish or stop every slice, and
+   * gives the error to throw: a worker's own trap (its message, once) when the call trapped
+   * to report it, else the call's error.
+   */
+  private afterTrap(e: unknown, sp: number): unknown {
+    this.raw.wj_set_stack(sp);
+    const code = this.raw.wj_pool_recover();
+    if (code === 0) return e;
+    const state = new DataView(this.memory.buffer, this.statePtr, STATE_TEXT + 240);
+    const tid = Math.abs(code) - 1;
+    const kind = state.getInt32(12, true);
+    const len = state.getInt32(16, true);
+    const text = new TextDecoder().decode(new Uint8Array(this.memory.buffer, this.statePtr + STATE_TEXT, len).slice());
+    this.raw.wj_pool_clear_fault();
+    if (code < 0) return e; // the call's own trap came first
+    if (kind === FAULT_LOST) {
+      return new Error(`webjax wasm: worker ${tid} made no progress for too long during a kernel (its thread ended or hangs); ` +
+        "the call was abandoned and the worker is being replaced. Run the call again.");
+    }
+    return new WebAssembly.RuntimeError(`${text || "trap"} (in a kernel on wasm worker ${tid})`);
   }
 
   malloc(bytes: number): number {
@@ -85,7 +165,19 @@ export class Core {
   }
 
   hostCall(id: number): void {
-    this.hostFns[id]!();
+    if (id >= 0) {
+      this.hostFns[id]!();
+    } else if (id === HOST_CLOCK) {
+      if (this.clockView?.buffer !== this.memory.buffer) this.clockView = new Float64Array(this.memory.buffer, this.statePtr, 1);
+      this.clockView[0] = performance.now();
+    } else if (id <= HOST_LOST) {
+      this.onWorkerLost?.(HOST_LOST - id);
+    }
+  }
+
+  /** How long (ms) a worker may show no progress during a kernel before it counts as lost. */
+  setStallMs(ms: number): void {
+    this.raw.wj_set_stall_ms(ms);
   }
 
   /** A stack region for one worker; returns its top (stacks grow down). */

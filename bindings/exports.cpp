@@ -50,9 +50,19 @@ WJ_EXPORT void wj_run(const int32_t* code, int32_t n_words, uint8_t* const* slot
   wj::run_program(code, n_words, slots);
 }
 
-// wj_set_stack(top) is written in assembly (core-cpp/stack.S).
+// wj_set_stack(top) and wj_get_stack() are written in assembly (core-cpp/stack.S).
 
 WJ_EXPORT void wj_worker_loop(int tid) { wj::worker_loop(tid); }
 WJ_EXPORT void wj_set_num_threads(int n) { wj::set_num_threads(n); }
 WJ_EXPORT int wj_num_threads() { return wj::num_threads(); }
 WJ_EXPORT uint32_t wj_last_participants() { return wj::last_participants(); }
+
+// Surviving faults (core-cpp/threads.h): the state the host reads, a worker's report of its
+// trap, the caller's recovery after one, and test hooks.
+WJ_EXPORT wj::PoolState* wj_pool_state() { return &wj::g_pool_state; }
+WJ_EXPORT char* wj_worker_fault_claim(int tid) { return wj::worker_fault_claim(tid); }
+WJ_EXPORT void wj_worker_fault_done(int tid, int len) { wj::worker_fault_done(tid, len); }
+WJ_EXPORT int wj_pool_recover() { return wj::pool_recover(); }
+WJ_EXPORT void wj_pool_clear_fault() { wj::pool_clear_fault(); }
+WJ_EXPORT void wj_set_stall_ms(int ms) { wj::set_stall_ms(ms); }
+WJ_EXPORT void wj_test_pool_hook(int kind, int tid) { wj::test_pool_hook(kind, tid); }

@@ -223,6 +223,7 @@ void gemm_packed(const Gemm& g, float* scratch) {
       pack_b(g.b + pc * g.b_rs + jc * g.b_cs, g.b_rs, g.b_cs, kc, nc, bp);
       for (int64_t ic = 0; ic < g.m; ic += kMC) {
         int64_t mc = min64(kMC, g.m - ic);
+        progress();  // a long product is working (threads.h): about every 16M multiply-adds
         pack_a(g.a + ic * g.a_rs + pc * g.a_cs, g.a_rs, g.a_cs, mc, kc, ap);
         for (int64_t jr = 0; jr < nc; jr += kNR)
           for (int64_t ir = 0; ir < mc; ir += kMR)
@@ -239,6 +240,7 @@ void gemm_packed(const Gemm& g, float* scratch) {
 // columns of c at a time held in registers.
 void gemm_direct_rows(const Gemm& g) {
   for (int64_t i = 0; i < g.m; ++i) {
+    progress();
     const float* a = g.a + i * g.a_rs;
     float* c = g.c + i * g.c_rs;
     int64_t j = 0;
@@ -277,6 +279,7 @@ void gemm_direct_rows(const Gemm& g) {
 void gemm_direct_axpy(const Gemm& g) {
   constexpr int64_t kCols = 4096;
   for (int64_t j0 = 0; j0 < g.n; j0 += kCols) {
+    progress();
     int64_t nb = min64(kCols, g.n - j0);
     for (int64_t i = 0; i < g.m; ++i)
       for (int64_t j = 0; j < nb; ++j) g.c[i * g.c_rs + j0 + j] = 0.0f;
@@ -307,6 +310,7 @@ void gemm_direct_axpy(const Gemm& g) {
 // a's rows and b's columns contiguous: every c[i, j] a SIMD dot product.
 void gemm_direct_dots(const Gemm& g) {
   for (int64_t i = 0; i < g.m; ++i) {
+    progress();
     const float* a = g.a + i * g.a_rs;
     for (int64_t j = 0; j < g.n; ++j) {
       const float* b = g.b + j * g.b_cs;
@@ -372,8 +376,9 @@ void gemm_direct(const Gemm& g, Path path) {
   }
 }
 
-void gemm_one(const Gemm& g, int tid) {
-  Path path = choose_path(g);
+// `path` is chosen for the whole batch entry, so that a slice of it sums every element of c
+// as the whole product would (results do not depend on how threads split it).
+void gemm_one(const Gemm& g, int tid, Path path) {
   if (path == Path::Packed) {
     if (float* scratch = g_scratch.get(tid, packed_scratch_floats(g))) {
       if constexpr (kRelaxed) {
@@ -400,7 +405,10 @@ struct Entries {
 
 void run_entries(void* ctx, int64_t, int64_t, int tid) {
   Entries& e = *static_cast<Entries*>(ctx);
-  for (int64_t p; (p = __atomic_fetch_add(&e.next, 1, __ATOMIC_RELAXED)) < e.g->batch;) gemm_one(batch_entry(*e.g, p), tid);
+  for (int64_t p; (p = __atomic_fetch_add(&e.next, 1, __ATOMIC_RELAXED)) < e.g->batch;) {
+    const Gemm entry = batch_entry(*e.g, p);
+    gemm_one(entry, tid, choose_path(entry));
+  }
 }
 
 // Every batch entry cut into `parts` slices of c along its longer side, in whole
@@ -426,6 +434,7 @@ void run_slices(void* ctx, int64_t, int64_t, int tid) {
     int64_t part = item % d.parts;
     int64_t lo = min64(extent, units * part / d.parts * unit), hi = min64(extent, units * (part + 1) / d.parts * unit);
     Gemm s = batch_entry(g, item / d.parts);
+    const Path path = choose_path(s);
     if (split_n) {
       s.b += lo * g.b_cs;
       s.c += lo;
@@ -435,7 +444,7 @@ void run_slices(void* ctx, int64_t, int64_t, int tid) {
       s.c += lo * g.c_rs;
       s.m = hi - lo;
     }
-    gemm_one(s, tid);
+    gemm_one(s, tid, path);
   }
 }
 

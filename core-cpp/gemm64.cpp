@@ -82,6 +82,7 @@ void block(const Gemm64Args& g, int64_t p, int64_t i0, int64_t j_lo, int64_t j_h
     }
     for (int64_t j0 = j_lo; j0 < j_hi; j0 += kNR) {
       const int64_t cols = min64(kNR, j_hi - j0);
+      progress();  // a long product is working (threads.h): every 128K multiply-adds
       for (int64_t l = 0; l < kc; ++l)
         for (int64_t j = 0; j < kNR; ++j) bp[l * kNR + j] = j < cols ? b[(l0 + l) * g.b_rs + (j0 + j) * g.b_cs] : 0;
       for (int64_t s = 0; s < mc; s += kMR) micro_4x4(kc, ap + s * kc, bp, c + s * g.c_rs + j0, g.c_rs, min64(kMR, mc - s), cols, l0 > 0);

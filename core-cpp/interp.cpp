@@ -300,11 +300,14 @@ void reduce_rows(void* ctx, int64_t begin, int64_t end, int) {
   }
 }
 
-// Whole-array float reductions (one output) split the run across threads, then combine.
+// Whole-array float reductions (one output) over long runs: kChunks fixed chunks, however many
+// threads run them, combined in order, so the bits do not depend on the thread count.
+constexpr int64_t kChunks = 64;
+
 struct Partials {
   const Reduce* r;
   int64_t chunk;
-  double part[64];  // float32 partials are exact in a double
+  double part[kChunks];  // float32 partials are exact in a double
 };
 
 void reduce_chunks(void* ctx, int64_t begin, int64_t end, int) {
@@ -319,11 +322,10 @@ void reduce_chunks(void* ctx, int64_t begin, int64_t end, int) {
 const int32_t* run_reduce(const int32_t* p, uint8_t* const* slots) {
   Reduce r{slots[p[0]], slots[p[1]], p[2], p[3], p[4], p[5], p[6]};
   const int64_t work = r.red * r.inner;
-  if (r.outer == 1 && r.inner == 1 && (f32_simd(r) || f64_simd(r)) && r.red >= (1 << 16) && num_threads() > 1) {
+  if (r.outer == 1 && r.inner == 1 && (f32_simd(r) || f64_simd(r)) && r.red >= (1 << 16)) {
     Partials parts;
     parts.r = &r;
-    const int64_t chunks = 16 * num_threads() < 64 ? 16 * num_threads() : 64;
-    parts.chunk = (r.red + chunks - 1) / chunks;
+    parts.chunk = (r.red + kChunks - 1) / kChunks;
     const int64_t n = (r.red + parts.chunk - 1) / parts.chunk;
     parallel_for(n, 1, reduce_chunks, &parts);
     if (f64_simd(r)) {
@@ -352,7 +354,7 @@ struct FusedReduce {
   float* out;
   int32_t rop;
   int64_t outer, red, chunk;
-  float part[64];
+  float part[kChunks];
 };
 
 // Reduces input elements [e0, e1) through the scratch.
@@ -392,16 +394,19 @@ void fr_chunks(void* ctx, int64_t begin, int64_t end, int) {
   }
 }
 
+inline int64_t wide_word(const int32_t* p) { return (int64_t)(uint32_t)p[0] | (int64_t)p[1] << 32; }
+
+// [out, rop, outer (2 words), red (2 words), OP_FUSED payload]: the input is never stored, so
+// its extents may pass 2^31 (a broadcast summed whole).
 const int32_t* run_reduce_fused(const int32_t* p, uint8_t* const* slots) {
   FusedReduce f;
   f.out = reinterpret_cast<float*>(slots[p[0]]);
   f.rop = p[1];
-  f.outer = p[2];
-  f.red = p[3];
-  const int32_t* next = parse_kernel(p + 4, slots, f.input);
-  if (f.outer == 1 && f.red >= (1 << 15) && num_threads() > 1) {
-    const int64_t chunks = 16 * num_threads() < 64 ? 16 * num_threads() : 64;
-    f.chunk = (f.red + chunks - 1) / chunks;
+  f.outer = wide_word(p + 2);
+  f.red = wide_word(p + 4);
+  const int32_t* next = parse_kernel(p + 6, slots, f.input);
+  if (f.outer == 1 && f.red >= (1 << 15)) {
+    f.chunk = (f.red + kChunks - 1) / kChunks;
     const int64_t n = (f.red + f.chunk - 1) / f.chunk;
     parallel_for(n, 1, fr_chunks, &f);
     float acc = identity<float>(f.rop);
@@ -606,6 +611,7 @@ inline int32_t dt_bytes(int32_t dt) { return dt == DT_BOOL ? 1 : dt == DT_F64 ? 
 template <typename Less>
 void merge_sort(int32_t* perm, int32_t* tmp, int64_t n, Less less) {
   for (int64_t w = 1; w < n; w *= 2) {
+    progress();  // a long line is working (threads.h)
     for (int64_t lo = 0; lo < n; lo += 2 * w) {
       const int64_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
       int64_t a = lo, b = mid, k = lo;

@@ -1,4 +1,4 @@
-# Sets this instance's __stack_pointer. Every instance of the module over one
+# Sets (and reads) this instance's __stack_pointer. Every instance of the module over one
 # shared memory starts with the same value, so each worker moves its own stack
 # to a region the main thread allocated for it, before running anything else.
 .globl wj_set_stack
@@ -7,4 +7,11 @@ wj_set_stack:
   .functype wj_set_stack(i32) -> ()
   local.get 0
   global.set __stack_pointer
+  end_function
+
+# The host saves it around a call, to restore it when a trap unwinds the call.
+.globl wj_get_stack
+wj_get_stack:
+  .functype wj_get_stack() -> (i32)
+  global.get __stack_pointer
   end_function

@@ -1,12 +1,14 @@
 // `npm test`: build everything, run the specs in Node (jasmine), headless Chromium
-// (karma) and Deno (smoke), and end with one line `TOTAL: N passed, N failed`.
+// (karma) and Deno (smoke), then the isolated specs (tests/isolated/*.mjs, each in its own
+// process under a time limit), and end with one line `TOTAL: N passed, N failed`.
 // An environment that did not run counts as one failure. Exit status is non-zero on any
-// failure. Flags: --build-only (stop after building), --no-wasm-build (use wasm/ as is).
-import { spawnSync } from "node:child_process";
+// failure. Flags: --build-only (stop after building), --no-wasm-build (use wasm/ as is),
+// --isolated-only (build, then only the isolated specs).
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { checkSystemPackages, report } from "./system-packages.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -33,7 +35,7 @@ function finish() {
   for (const s of steps) {
     const c = s.counts;
     const what = c ? `passed=${c.passed} failed=${c.failed} skipped=${c.skipped}` : "";
-    console.log(`${s.name.padEnd(18)} ${s.ok ? "ok  " : "FAIL"} ${what.padEnd(34)} ${s.seconds.toFixed(1)} s${s.note ? `  ${s.note}` : ""}`);
+    console.log(`${s.name.padEnd(28)} ${s.ok ? "ok  " : "FAIL"} ${what.padEnd(34)} ${s.seconds.toFixed(1)} s${s.note ? `  ${s.note}` : ""}`);
     if (c) {
       passed += c.passed;
       failed += c.failed;
@@ -104,6 +106,17 @@ if (args.has("--no-wasm-build")) {
 for (const d of ["ts", "bindings", "tests", "karma"]) rmSync(join(BUILD, d), { recursive: true, force: true });
 build("build:ts", "npm", ["run", "--silent", "build:ts"]);
 build("build:bundle", "npm", ["run", "--silent", "build:bundle"]);
+// wasm/webjax-worker.js, the pool's worker script for pages whose Content-Security-Policy
+// forbids blob: workers, is generated from ts/backends/wasm/workers.ts and committed with the
+// wasm files (tests/node/worker-script.spec.ts checks the committed copy).
+{
+  const { webWorkerScript } = await import(pathToFileURL(join(BUILD, "ts", "backends", "wasm", "workers.js")).href);
+  const file = join(ROOT, "wasm", "webjax-worker.js");
+  if (!existsSync(file) || readFileSync(file, "utf8") !== webWorkerScript()) {
+    writeFileSync(file, webWorkerScript());
+    console.log("wrote wasm/webjax-worker.js (commit it with the wasm files)");
+  }
+}
 if (args.has("--build-only")) {
   console.log("\nbuilt: build/ (tsc), dist/webjax.mjs, dist/webjax.umd.js, dist/webjax.d.ts");
   process.exit(0);
@@ -114,6 +127,51 @@ if (args.has("--build-only")) {
 banner("types:dist");
 const types = run("node", ["scripts/check-dist-types.mjs"]);
 steps.push({ name: "types:dist", ok: types.ok, seconds: types.seconds });
+
+/**
+ * Runs tests/isolated/*.mjs: each script names its environments and time limit in a header
+ * line `// isolated: node deno timeout=120`, and prints `ISOLATED {"passed":..}` last. A
+ * script that times out (killed with its process group) or prints no counts is a failure.
+ */
+async function isolatedSpecs() {
+  const dir = join(ROOT, "tests", "isolated");
+  const files = readdirSync(dir).filter((f) => f.endsWith(".mjs") && f !== "harness.mjs").sort();
+  for (const f of files) {
+    const file = join(dir, f);
+    const header = /^\/\/ isolated: (.*)$/m.exec(readFileSync(file, "utf8"))?.[1] ?? "node";
+    const seconds = Number(/timeout=(\d+)/.exec(header)?.[1] ?? 120);
+    for (const env of header.match(/\b(node|deno)\b/g) ?? ["node"]) {
+      const name = `iso ${env} ${f.replace(/\.mjs$/, "")}`;
+      banner(name);
+      const [cmd, cmdArgs] = env === "node" ? ["node", [file]] : [join(ROOT, "node_modules", ".bin", "deno"), ["run", "-A", file]];
+      const t0 = performance.now();
+      const child = spawn(cmd, cmdArgs, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"], detached: true });
+      let out = "";
+      child.stdout.on("data", (d) => {
+        out += d;
+        process.stdout.write(d);
+      });
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        process.kill(-child.pid, "SIGKILL");
+      }, seconds * 1000);
+      const status = await new Promise((resolve) => child.on("close", (code, signal) => resolve(code ?? signal)));
+      clearTimeout(timer);
+      const line = out.split("\n").reverse().find((l) => l.startsWith("ISOLATED "));
+      const counts = line ? { ...JSON.parse(line.slice(9)), errors: [] } : null;
+      const note = timedOut ? `timed out after ${seconds} s` : !counts ? `no counts (exit ${status})` : status === 0 ? "" : `exit ${status}`;
+      if (note) console.log(`${name}: ${note}`);
+      steps.push({ name, ok: !timedOut && status === 0 && !!counts && counts.failed === 0, seconds: (performance.now() - t0) / 1000, counts, note });
+    }
+  }
+}
+
+if (args.has("--isolated-only")) {
+  await isolatedSpecs();
+  finish();
+}
+
 if (!process.env.XDG_RUNTIME_DIR) {
   // Mesa's Vulkan loader (Deno on llvmpipe) and Chromium want one; a fresh container has none.
   process.env.XDG_RUNTIME_DIR = join(tmpdir(), `webjax-xdg-${process.getuid?.() ?? 0}`);
@@ -151,6 +209,8 @@ if (hasChromium) {
 testEnv("deno", deno[0], [...deno.slice(1), "tests/deno/smoke.mjs"], "WEBJAX_DENO_RESULTS");
 testEnv("deno:jasmine", deno[0], [...deno.slice(1), ...jasmine, `--config=${mainSpecs}`], "WEBJAX_JASMINE_RESULTS");
 testEnv("deno:memory", deno[0], [...deno.slice(1), ...jasmine, `--config=${memorySpecs}`], "WEBJAX_JASMINE_RESULTS");
+
+await isolatedSpecs();
 
 // Every example, small, under Node and Deno without permission flags (each checks its own result).
 testEnv("examples", "node", ["scripts/run-examples.mjs"], "WEBJAX_EXAMPLES_RESULTS");

@@ -31,6 +31,27 @@ describe("wasm calls", () => {
     });
   }
 
+  it("an input disposed by a callback while its program runs is released when the call ends, not before", () => {
+    const pool = jax.getBackend("wasm").memory!;
+    const x = np.arange(1 << 16).astype("float32");
+    let during = -1;
+    let before = -1;
+    const f = jax.jit((a: Array) => {
+      const s = pureCallback(() => {
+        before = pool.stats().bytesInUse;
+        x.dispose();
+        during = pool.stats().bytesInUse; // still held: the program reads x after this callback
+        return np.zeros([]);
+      }, jax.ShapeDtypeStruct([], "float32"), a.sum());
+      return a.mul(2).add(s);
+    });
+    const y = f(x).dataSync();
+    expect(during).toBe(before);
+    expect([y[0], y[1], y[65535]]).toEqual([0, 2, 131070]);
+    expect(pool.stats().bytesInUse).toBeLessThanOrEqual(before - (1 << 18));
+    expect(() => x.dataSync()).toThrowError(/disposed/);
+  });
+
   it("a callback that throws inside a compiled program frees everything the call allocated", () => {
     const wasm = jax.getBackend("wasm");
     const big = jax.ShapeDtypeStruct([1 << 20], "float32");

@@ -104,6 +104,40 @@ describe("memory: API", () => {
     });
   });
 
+  it("fuzz: sizes near the memory limit and past 4 GiB, created, eager and jitted, give the right values or the RangeError; a sentinel never changes", async () => {
+    const limit = 8 * MiB;
+    await withMemoryLimit(limit, () => {
+      const sentinel = np.arange(1024).astype("float32");
+      const want = Array.from({ length: 1024 }, (_, i) => i);
+      let ok = 0, refused = 0;
+      // float32 counts whose bytes are near half the limit (two arrays fit), near the limit, and far past.
+      const near = [-64, -17, -16, -1, 0, 1, 3, 16, 1024];
+      const sizes = [...near.map((d) => limit / 8 - 8 + d), ...near.map((d) => limit / 4 - 8 + d), 2 ** 30 + 1, 2 ** 31, 2 ** 32 + 3, 1e12];
+      const jitted = jax.jit((x: jax.Array) => x.mul(2).add(1));
+      for (const n of sizes) {
+        for (const make of [() => np.full([n], 7), () => np.zeros([n]).add(7), () => jax.jit(() => np.full([n], 3))().mul(2).add(1), () => jitted(np.full([n], 3))]) {
+          try {
+            const y = make();
+            const d = y.dataSync();
+            expect([d.length, d[0], d[n - 1]]).withContext(`n=${n}`).toEqual([n, 7, 7]);
+            y.dispose();
+            ok++;
+          } catch (e) {
+            expect(e).withContext(`n=${n}`).toBeInstanceOf(RangeError);
+            expect(String(e)).withContext(`n=${n}`).toMatch(/bytes \(.*MiB\) is larger than (the memory limit of wasm:0|wasm:0 can hold)|out of memory on wasm:0/);
+            refused++;
+          }
+          expect(Array.from(sentinel.dataSync())).withContext(`the sentinel after n=${n}`).toEqual(want);
+        }
+      }
+      // What fits beside the program's code and its other buffers ran (one array of half the
+      // limit in every way, one of nearly all of it created); the rest was refused, clearly.
+      expect(ok).toBeGreaterThanOrEqual(12);
+      expect(refused).toBeGreaterThanOrEqual(60);
+      expect(np.ones([3]).add(1).tolistSync()).toEqual([2, 2, 2]);
+    });
+  });
+
   it("the limit changes at run time: lowering it evicts at once; init checks its options", async () => {
     await withMemoryLimit(16 * MiB, async () => {
       const arrays = [1, 2, 3, 4, 5, 6].map(oneMiB);

@@ -55,11 +55,25 @@ export function dtCode(d: DType): number | null {
 /** A fused kernel's load/store dtype: the native ones, and float16 (computed in float32 lanes). */
 export const kernelDt = (d: DType): number | null => (d === "float16" ? DT.F16 : dtCode(d));
 
+export const INT32_MAX = 2 ** 31 - 1;
+
+const OP_NAMES = Object.fromEntries(Object.entries(Op).map(([k, v]) => [v, k]));
+
+/** A count that may pass 2^31 (a fused reduction's extents) as two words: low, then high. */
+export const wideWords = (n: number): [number, number] => [n % 2 ** 32 | 0, Math.floor(n / 2 ** 32)];
+
 /** Appends instructions; `finish` gives the program words. */
 export class Encoder {
   private words: number[] = [];
 
+  /** Every payload word must be an int32: anything past that is a clear error, never a wrapped size. */
   emit(op: number, payload: number[]): void {
+    for (const w of payload) {
+      if (!(Number.isInteger(w) && w >= -(2 ** 31) && w <= INT32_MAX)) {
+        throw new RangeError(`webjax wasm: an ${OP_NAMES[op] ?? op} instruction needs the count, offset or stride ${w}, past the ` +
+          `2^31 - 1 that a bytecode word holds; such a size is only supported by smaller arrays (split the work, or use a smaller dtype).`);
+      }
+    }
     this.words.push(op, payload.length + 2, ...payload);
   }
 

@@ -642,8 +642,11 @@ export function lower(jaxpr: Jaxpr): Lowered {
       const result = () =>
         half && !arg ? lazyResult(e.outvars[0], op(E.F16ROUND, [{ k: "in", view: fullView(out), dtype: "float32" }], "float16")) : env.set(e.outvars[0], fullView(out));
       const trailing = consecutive && axes[axes.length - 1] === shape.length - 1;
-      if (xval instanceof Lazy && trailing && float32Only(xval.node) && rop <= ROp.MIN && x.aval.size >= REDUCE_FUSE_MIN) {
-        instrs.push({ op: "reduceFused", input: kernelOf(xval.shape, [xval.node], ["float32"]), out, rop, outer: prod(shape.slice(0, axes[0])), red: prod(axes.map((a) => shape[a])) });
+      // A broadcast is reduced where it stands too: stored, it could take far more memory than it reads.
+      const broadcast = !(xval instanceof Lazy) && xval.dtype === "float32" && xval.strides.some((st, i) => st === 0 && xval.shape[i] > 1);
+      const fusedIn = broadcast ? new Lazy([...shape], { k: "in", view: xval, dtype: "float32" }) : xval;
+      if (fusedIn instanceof Lazy && trailing && float32Only(fusedIn.node) && rop <= ROp.MIN && x.aval.size >= REDUCE_FUSE_MIN) {
+        instrs.push({ op: "reduceFused", input: kernelOf(fusedIn.shape, [fusedIn.node], ["float32"]), out, rop, outer: prod(shape.slice(0, axes[0])), red: prod(axes.map((a) => shape[a])) });
         result();
         return true;
       }

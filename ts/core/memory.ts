@@ -226,6 +226,11 @@ export class MemoryPool {
     buf.freed = true;
     buf.host = null;
     unwatch(buf);
+    // A running program still reads it (a callback disposed one of its inputs): freed at unpin.
+    if (buf.busy === 0) this.#release(buf);
+  }
+
+  #release(buf: DeviceBuffer): void {
     if (buf.resident) {
       this.#unlink(buf);
       this.heap.release(buf.handle);
@@ -261,7 +266,7 @@ export class MemoryPool {
   }
 
   unpin(buf: DeviceBuffer): void {
-    buf.busy--;
+    if (--buf.busy === 0 && buf.freed) this.#release(buf);
   }
 
   /**
@@ -282,8 +287,8 @@ export class MemoryPool {
     for (let b = this.#lru; b; b = b.next) yield b;
   }
 
-  /** Takes device memory for `bytes`, evicting until it fits the budget and the device. */
-  #take(bytes: number, what: string): unknown {
+  /** Throws the RangeError an allocation of `bytes` would meet, before any work is done for it. */
+  checkSize(bytes: number, what = "an array"): void {
     const block = this.heap.blockBytes(bytes);
     if (bytes > this.heap.maxAllocation) {
       throw new RangeError(`webjax: ${what} of ${bytes} bytes (${MiB(bytes)}) is larger than ${this.heap.name} can hold ` +
@@ -293,6 +298,12 @@ export class MemoryPool {
       throw new RangeError(`webjax: ${what} of ${bytes} bytes (${MiB(bytes)}) is larger than the memory limit of ${this.heap.name}, ` +
         `${this.#limit} bytes (${MiB(this.#limit)}). Raise it with jax.config.update("memoryLimit", bytes) or jax.init({memoryLimit}).`);
     }
+  }
+
+  /** Takes device memory for `bytes`, evicting until it fits the budget and the device. */
+  #take(bytes: number, what: string): unknown {
+    this.checkSize(bytes, what);
+    const block = this.heap.blockBytes(bytes);
     while (this.#inUse + block > this.#limit) {
       if (!this.#evictOne()) throw this.#full(bytes, what);
     }

@@ -93,27 +93,77 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 
 /** Flattens a pytree into its leaves and structure. `isLeaf` stops the descent early. */
 export function flatten(x: any, isLeaf?: (x: any) => boolean): [any[], TreeDef] {
-  const leaves: any[] = [];
-  const def = flattenInto(x, leaves, isLeaf);
+  let leaves: any[] = [];
+  let def: TreeDef;
+  try {
+    def = flattenInto(x, leaves, isLeaf, 0, CYCLE_CHECK_DEPTH);
+  } catch (e) {
+    if (e !== TOO_DEEP) throw e;
+    // A tree this deep may be a cycle, which must be a clear error rather than a stack overflow.
+    checkAcyclic(x, isLeaf);
+    leaves = [];
+    def = flattenInto(x, leaves, isLeaf, 0, Infinity);
+  }
   return [leaves, def];
 }
 
-function flattenInto(x: any, leaves: any[], isLeaf?: (x: any) => boolean): TreeDef {
+// Containers deeper than this make flatten look for a cycle first (shallow trees pay nothing).
+const CYCLE_CHECK_DEPTH = 64;
+const TOO_DEEP = Symbol("too deep");
+
+/** The children of a container (null for a leaf). */
+function childrenOf(x: any, isLeaf?: (x: any) => boolean): [string | number, any][] | null {
+  if (isLeaf?.(x) || x === null || x === undefined) return null;
+  if (Array.isArray(x)) return x.map((c, i) => [i, c]);
+  if (isPlainObject(x)) return Object.keys(x).sort().map((k) => [k, x[k]]);
+  const custom = typeof x === "object" ? registry.get(x.constructor) : undefined;
+  return custom ? custom.flatten(x)[0].map((c, i) => [i, c]) : null;
+}
+
+/** Throws a ValueError naming the path where the tree first contains one of its own ancestors. */
+function checkAcyclic(root: any, isLeaf?: (x: any) => boolean): void {
+  const ancestors = new Set<object>();
+  const path: (string | number)[] = [];
+  const visit = (x: any): void => {
+    const children = childrenOf(x, isLeaf);
+    if (!children) return;
+    if (ancestors.has(x)) {
+      const where = path.map((k) => (typeof k === "number" ? `[${k}]` : `.${k}`)).join("");
+      throw new ValueError(`A pytree must not contain itself: the container at tree${where} is one of its own ancestors (a cycle). ` +
+        "Pass a tree (no object may contain itself, directly or further down), e.g. drop the back reference.");
+    }
+    ancestors.add(x);
+    for (const [k, c] of children) {
+      path.push(k);
+      visit(c);
+      path.pop();
+    }
+    ancestors.delete(x);
+  };
+  visit(root);
+}
+
+function flattenInto(x: any, leaves: any[], isLeaf: ((x: any) => boolean) | undefined, depth: number, limit: number): TreeDef {
   if (isLeaf?.(x)) {
     leaves.push(x);
     return LEAF;
   }
   if (x === null) return new TreeDef("null");
   if (x === undefined) return new TreeDef("undefined");
-  if (Array.isArray(x)) return new TreeDef("list", x.map((c) => flattenInto(c, leaves, isLeaf)));
+  if (Array.isArray(x)) {
+    if (depth >= limit) throw TOO_DEEP;
+    return new TreeDef("list", x.map((c) => flattenInto(c, leaves, isLeaf, depth + 1, limit)));
+  }
   if (isPlainObject(x)) {
+    if (depth >= limit) throw TOO_DEEP;
     const keys = Object.keys(x).sort();
-    return new TreeDef("dict", keys.map((k) => flattenInto(x[k], leaves, isLeaf)), keys);
+    return new TreeDef("dict", keys.map((k) => flattenInto(x[k], leaves, isLeaf, depth + 1, limit)), keys);
   }
   const custom = typeof x === "object" ? registry.get(x.constructor) : undefined;
   if (custom) {
+    if (depth >= limit) throw TOO_DEEP;
     const [children, aux] = custom.flatten(x);
-    return new TreeDef("custom", children.map((c) => flattenInto(c, leaves, isLeaf)), [], x.constructor, aux);
+    return new TreeDef("custom", children.map((c) => flattenInto(c, leaves, isLeaf, depth + 1, limit)), [], x.constructor, aux);
   }
   leaves.push(x);
   return LEAF;

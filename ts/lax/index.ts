@@ -235,14 +235,20 @@ export const sliceInDim = declare("lax.sliceInDim", "operand, startIndex:int, li
   const s = a.shape.map((_, i) => (i === ax ? start : 0)), e = a.shape.map((n, i) => (i === ax ? limit : n));
   return slice(a, s, e, stride === 1 ? null : a.shape.map((_, i) => (i === ax ? stride : 1)));
 });
-const startScalars = (xs: (number | Array)[]) => xs.map((s) => (typeof s === "number" ? scalar(s, "int32", false) : s));
+const startScalars = (name: string, xs: (number | Array)[]) =>
+  xs.map((s, i) => {
+    if (typeof s !== "number") return s;
+    // JAX: "index arguments to dynamic_slice must be integers"; a fraction or NaN must not truncate silently.
+    if (!Number.isInteger(s)) throw new TypeError(`${name}: start index ${i} is ${s}; start indices must be integers (JS integers, or int32/uint32 scalar Arrays).`);
+    return scalar(s, "int32", false);
+  });
 /** A slice at traced starts (clamped so it fits, as in XLA). @example lax.dynamicSlice(x, [i, 0], [2, 3]) */
 export const dynamicSlice = declare("lax.dynamicSlice", "operand, startIndices, sliceSizes:shape", "", (x: ArrayLike, startIndices: (number | Array)[], sliceSizes: number[]): Array =>
-  bind1(ix.dynamicSlice, [toArray(x), ...startScalars(startIndices)], { slice_sizes: sliceSizes }));
+  bind1(ix.dynamicSlice, [toArray(x), ...startScalars("dynamicSlice", startIndices)], { slice_sizes: sliceSizes }));
 /** `update` written into `operand` at traced starts. @example lax.dynamicUpdateSlice(x, u, [i, 0]) */
 export const dynamicUpdateSlice = declare("lax.dynamicUpdateSlice", "operand, update, startIndices", "", (x: ArrayLike, update: ArrayLike, startIndices: (number | Array)[]): Array => {
   const [a, u] = operands([x, update]);
-  return bind1(ix.dynamicUpdateSlice, [a, u, ...startScalars(startIndices)]);
+  return bind1(ix.dynamicUpdateSlice, [a, u, ...startScalars("dynamicUpdateSlice", startIndices)]);
 });
 /** The slice at a traced index of one axis. @example lax.dynamicIndexInDim(x, i, 0, false) */
 export const dynamicIndexInDim = declare("lax.dynamicIndexInDim", "operand, index, axis?:int, keepdims?", "", (x: ArrayLike, index: number | Array, axis = 0, keepdims = true): Array => {

@@ -13,7 +13,7 @@ import { IndexError } from "../primitives/indexing.js";
 import { iota } from "../primitives/layout.js";
 import { astype } from "./convert.js";
 import { reshape, squeeze, transpose } from "./shape.js";
-import { add, broadcastTo, less, where } from "./ufuncs.js";
+import { add, broadcastTo, less, minimum, where } from "./ufuncs.js";
 
 export { IndexError };
 
@@ -88,6 +88,9 @@ function advancedIndex(x: Array, specs: IndexSpec[], mode: "clip" | "fill", fill
     const a = s as Array;
     if (a.dtype === "bool") throw new TypeError("Boolean array indices need a data-dependent output shape, which JAX cannot trace; use np.where(mask, x, other) instead.");
     if (!isInteger(a.dtype)) throw new TypeError(`Indexing arrays must have integer dtypes, got ${a.dtype}.`);
+    // Unsigned indices are never negative: 2^31 and above are out of range (clamped or dropped
+    // by the mode), not wrapped to -2^31... and counted from the end.
+    if (a.dtype === "uint32") return astype(minimum(a, scalar(2 ** 31 - 1, "uint32", true)), "int32");
     const i = astype(a, "int32");
     return where(less(i, 0), add(i, n), i);
   });

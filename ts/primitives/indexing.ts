@@ -137,7 +137,9 @@ function windowIndices(starts: Array[], dims: (number | null)[], shape: readonly
   const out = [size, ...sizes, 1];
   const column = (d: number) => bind1(iota, [], { dtype: "int32", shape: out, dimension: d, sharding: null });
   const cols = starts.map((s, i) => {
-    const s32 = bind1(clamp, [scalar(0, "int32", false), convert(s, "int32"), scalar(shape[i] - sizes[i], "int32", false)]);
+    // uint32 starts of 2^31 and above are large, not negative: capped before the int32 clamp.
+    const si = s.dtype === "uint32" ? convert(bind1(clamp, [scalar(0, "uint32", false), s, scalar(2 ** 31 - 1, "uint32", false)]), "int32") : convert(s, "int32");
+    const s32 = bind1(clamp, [scalar(0, "int32", false), si, scalar(shape[i] - sizes[i], "int32", false)]);
     const sb = bind1(broadcastInDim, [s32], { shape: out, broadcast_dimensions: dims[i] === null ? [] : [0], sharding: null });
     return bind1(add, [sb, column(i + 1)]);
   });

@@ -5,13 +5,14 @@ import { declare, declareAs } from "../core/signature.js";
 import { Array, ConcreteArray } from "../core/array.js";
 import { ShapedArray } from "../core/aval.js";
 import { BackendName, getBackend } from "../core/backend.js";
-import { DType, toDType } from "../core/dtype.js";
+import { DType, TypedArray, toDType } from "../core/dtype.js";
 import { ValueError } from "../core/errors.js";
 import { ClosedJaxpr, paramsKey } from "../core/jaxpr.js";
 import { JaxprTemplate, leafAxesOf, traceSizes } from "./abstracted_axes.js";
 import { Params, Primitive } from "../core/primitive.js";
 import { convertConstvars, evalJaxpr, JaxprTrace, traceToJaxpr } from "../core/staging.js";
 import { bind, executeJaxpr, findTopTrace, placement, scalarDType } from "../core/trace.js";
+import { array } from "../numpy/convert.js";
 import { isUndefined } from "./ad_util.js";
 import { jvpJaxpr } from "./jvp.js";
 import { linearizeCall } from "./linearize.js";
@@ -117,6 +118,8 @@ export const ShapeDtypeStruct = declare("jax.ShapeDtypeStruct", "shape:shape, dt
 };
 (ShapeDtypeStruct as any).prototype = ShapeDtypeStructClass.prototype;
 
+const isTypedArray = (x: unknown): x is TypedArray => ArrayBuffer.isView(x) && !(x instanceof DataView);
+
 /** The abstract value of a flattened argument leaf, with JAX's error for non-array leaves. */
 export function leafAval(x: unknown, allowShapeOnly = false): ShapedArray {
   if (x instanceof Array) return x.aval;
@@ -210,7 +213,9 @@ function jitImpl<F extends (...args: any[]) => any>(fun: F, opts: JitOptions): F
 
   const jitted = function (this: unknown, ...args: any[]) {
     const { statics, donated, dynIdx } = argnums(args.length);
-    const [leaves, inTree] = tree.flatten(statics.size ? dynIdx.map((i) => args[i]) : args);
+    const [rawLeaves, inTree] = tree.flatten(statics.size ? dynIdx.map((i) => args[i]) : args);
+    // Typed arrays are arrays of their own dtype, as np.array makes them.
+    const leaves = rawLeaves.some(isTypedArray) ? rawLeaves.map((l) => (isTypedArray(l) ? array(l) : l)) : rawLeaves;
     const avals = leaves.map((l) => leafAval(l));
     // Shared (pinned) arrays such as cached scalars are never donated.
     const leafDonated = donated.size ? dynIdx.flatMap((i) => tree.leaves(args[i]).map((l) => donated.has(i) && !(l instanceof ConcreteArray && l.isPinned))) : null;

@@ -8,7 +8,7 @@ import { TypedArray, hostView } from "../../core/dtype.js";
 import { Jaxpr } from "../../core/jaxpr.js";
 import { DeviceBuffer, DeviceHeap, MemoryPool } from "../../core/memory.js";
 import { VMath } from "../../compiler/bytecode.js";
-import { nativeVMath } from "../../compiler/lower.js";
+import { nativeVMath, nbytes } from "../../compiler/lower.js";
 import type { Core } from "../../../bindings/core.js";
 import type { LoadedRuntime } from "./loader.js";
 import { WasmProgram, compileForWasm } from "./program.js";
@@ -107,8 +107,17 @@ export class WasmBackend implements Backend {
   execute(jaxpr: Jaxpr, args: Buffer[], donated?: readonly boolean[]): Buffer[] {
     let program = this.programs.get(jaxpr);
     if (!program) {
+      // Outputs past the memory limit are its error, not one of the compiler's limits.
+      for (const v of jaxpr.outvars) this.memory.checkSize(v.aval.size * nbytes(v.aval.dtype));
       if (this.programs.size >= PROGRAM_CACHE) this.dropLeastRecent(PROGRAM_CACHE / 8);
-      program = compileForWasm(this.core, this.memory, jaxpr);
+      // The program's code must not evict the inputs it is about to read.
+      const bufs = args as DeviceBuffer[];
+      for (const b of bufs) b.busy++;
+      try {
+        program = compileForWasm(this.core, this.memory, jaxpr);
+      } finally {
+        for (const b of bufs) this.memory.unpin(b);
+      }
       this.programs.set(jaxpr, program);
     }
     program.lastUse = ++this.tick;

@@ -10,7 +10,7 @@ import { relaxedSimd, simd, threads as threadsSupported } from "wasm-feature-det
 import { Core, MAX_THREADS } from "../../../bindings/core.js";
 import { inlinedWasm, isNode, isServed, nodeBuiltin, readWasmBytes, wasmUrl, type WasmFile } from "./locate.js";
 import type { WasmRuntime } from "./runtime.js";
-import { startWorkers, type PoolWorker } from "./workers.js";
+import { describeFailure, startWorkers, type PoolWorker } from "./workers.js";
 
 export interface WasmRuntimeOptions {
   /** false: single-threaded; a number: that many threads in all; default: all cores. */
@@ -27,13 +27,71 @@ const INITIAL_PAGES = 256; // 16 MiB, as linked (CMakeLists.txt)
 const MAX_PAGES = [65536, 32768, 16384]; // 4 GiB, else less where the engine refuses
 const WORKER_STACK_BYTES = 256 * 1024;
 
-/** A loaded runtime; `lastThreadIds` is a diagnostic for tests. */
+/**
+ * The pool's workers by tid. A worker whose thread ends, or that the core reports lost (no
+ * progress during a kernel, see core-cpp/threads.cpp), is replaced by a new one on the same
+ * tid; meanwhile the calling thread runs that worker's slices.
+ */
+class Pool {
+  private readonly workers = new Map<number, PoolWorker>();
+  private readonly replacing = new Map<number, Promise<void>>();
+  private disposed = false;
+  /** Workers started to replace lost ones. */
+  replaced = 0;
+
+  constructor(
+    private readonly module: WebAssembly.Module,
+    private readonly memory: WebAssembly.Memory,
+    private readonly core: Core,
+    workers: PoolWorker[],
+  ) {
+    for (const w of workers) this.watch(w);
+    core.onWorkerLost = (tid) => this.lost(tid);
+  }
+
+  private watch(w: PoolWorker): void {
+    this.workers.set(w.tid, w);
+    w.onExit = () => this.workers.get(w.tid) === w && this.lost(w.tid);
+  }
+
+  lost(tid: number): void {
+    if (this.disposed || this.replacing.has(tid)) return;
+    const done = (async () => {
+      await Promise.resolve(); // never inside the wasm call that reported it
+      this.workers.get(tid)?.terminate();
+      // The old stack is not reused: a thread that was only slow may still be unwinding on it.
+      const [w] = await startWorkers(this.module, this.memory, [{ tid, stackTop: this.core.allocStack(WORKER_STACK_BYTES) }]);
+      if (this.disposed) return w.terminate();
+      this.watch(w);
+      this.replaced++;
+    })()
+      .catch((e) => console.info(`webjax: could not replace wasm worker ${tid} (${describeFailure(e)}); the calling thread runs its share`))
+      .finally(() => this.replacing.delete(tid));
+    this.replacing.set(tid, done);
+  }
+
+  /** Resolves when no replacement is under way. */
+  async settled(): Promise<void> {
+    while (this.replacing.size) await Promise.all(this.replacing.values());
+  }
+
+  kill(tid: number): void {
+    this.workers.get(tid)?.kill();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const w of this.workers.values()) w.terminate();
+  }
+}
+
+/** A loaded runtime; `lastThreadIds` and the pool hooks are diagnostics for tests. */
 export class LoadedRuntime implements WasmRuntime {
   /** Threads that run kernels now: 1 until the pool's workers have started (joinPool). */
   threads = 1;
   /** Resolves once the pool has joined (or failed to, and the runtime stays single-threaded). */
   poolReady: Promise<void> = Promise.resolve();
-  private workers: PoolWorker[] = [];
+  private pool: Pool | undefined;
   private disposed = false;
 
   constructor(
@@ -44,6 +102,28 @@ export class LoadedRuntime implements WasmRuntime {
     private readonly module: WebAssembly.Module,
     private readonly forget: () => void,
   ) {}
+
+  /**
+   * Starts `wanted - 1` workers over the shared memory; kernels use them from the first call
+   * after they are all parked in wj_worker_loop (their "ready" arrives between calls, never
+   * inside one).
+   */
+  joinPool(wanted: number): Promise<void> {
+    this.poolReady = (async () => {
+      let workers: PoolWorker[] = [];
+      try {
+        const stacks = Array.from({ length: wanted - 1 }, (_, i) => ({ tid: i + 1, stackTop: this.core.allocStack(WORKER_STACK_BYTES) }));
+        workers = await startWorkers(this.module, this.core.memory, stacks);
+      } catch (e) {
+        infoOnce(`webjax: wasm workers failed to start, running single-threaded (${describeFailure(e)})`);
+      }
+      this.pool = new Pool(this.module, this.core.memory, this.core, workers);
+      if (this.disposed) return this.pool.dispose();
+      this.threads = workers.length + 1;
+      this.core.setNumThreads(this.threads);
+    })();
+    return this.poolReady;
+  }
 
   addF32(a: Float32Array, b: Float32Array): Float32Array {
     return this.core.addF32(a, b);
@@ -58,30 +138,34 @@ export class LoadedRuntime implements WasmRuntime {
     return this.core.lastThreadIds();
   }
 
-  /**
-   * Starts `wanted - 1` workers over the shared memory; kernels use them from the first call
-   * after they are all parked in wj_worker_loop (their "ready" arrives between calls, never
-   * inside one).
-   */
-  joinPool(wanted: number): Promise<void> {
-    this.poolReady = (async () => {
-      try {
-        const stacks = Array.from({ length: wanted - 1 }, () => this.core.allocStack(WORKER_STACK_BYTES));
-        this.workers = await startWorkers(this.module, this.core.memory, stacks);
-      } catch (e) {
-        infoOnce(`webjax: wasm workers failed to start, running single-threaded (${(e as Error).message})`);
-      }
-      if (this.disposed) return this.workers.forEach((w) => w.terminate());
-      this.threads = this.workers.length + 1;
-      this.core.setNumThreads(this.threads);
-    })();
-    return this.poolReady;
+  /** Test hooks: worker `tid` traps (or its thread ends) in its next kernel slice. */
+  testPoolFault(kind: "trap" | "die", tid: number): void {
+    this.core.exports.wj_test_pool_hook(kind === "trap" ? 1 : 2, tid);
+  }
+
+  /** Test hook: ends worker `tid`'s thread now, as a crash would (it is parked between calls). */
+  testKillWorker(tid: number): void {
+    this.pool?.kill(tid);
+  }
+
+  /** How long (ms) a worker may show no progress during a kernel before it is replaced (default 10 s). */
+  setStallMs(ms: number): void {
+    this.core.setStallMs(ms);
+  }
+
+  /** Workers started so far to replace lost ones, and a promise for those under way. */
+  get replacedWorkers(): number {
+    return this.pool?.replaced ?? 0;
+  }
+
+  poolSettled(): Promise<void> {
+    return this.pool?.settled() ?? Promise.resolve();
   }
 
   dispose(): void {
     this.disposed = true;
     this.forget();
-    for (const w of this.workers) w.terminate();
+    this.pool?.dispose();
   }
 }
 
@@ -95,7 +179,7 @@ export async function load(opts: WasmRuntimeOptions, forget: () => void): Promis
   const runtime = opts.module
     ? instantiateGiven(opts.module, threaded, forget)
     : instantiate(...(await compileCore(threaded, opts.relaxedSimd !== false)), forget);
-  if (runtime.variant !== "simd" && wanted > 1) await runtime.joinPool(wanted);
+  if (runtime.variant !== "simd") await runtime.joinPool(wanted);
   return runtime;
 }
 
@@ -116,10 +200,10 @@ export function loadSync(opts: WasmRuntimeOptions, bytesOf: (file: WasmFile) => 
       runtime = instantiate(variant, new WebAssembly.Module(bytes as BufferSource), forget);
       break;
     } catch (e) {
-      if (variant === "simd") throw e;
+      if (variant === "simd") throw cspError(e) ?? e;
     }
   }
-  if (runtime!.variant !== "simd" && wanted > 1) void runtime!.joinPool(wanted);
+  if (runtime!.variant !== "simd") void runtime!.joinPool(wanted);
   return runtime!;
 }
 
@@ -139,7 +223,6 @@ function instantiate(variant: WasmVariant, module: WebAssembly.Module, forget: (
 
 /** A module the caller compiled: its memory import tells threaded (shared) from single-threaded. */
 function instantiateGiven(module: WebAssembly.Module, threaded: boolean, forget: () => void): LoadedRuntime {
-  if (!(module instanceof WebAssembly.Module)) throw new TypeError(`jax.init: wasmModule must be a WebAssembly.Module (one of webjax's wasm/webjax-*.wasm, compiled); got ${String(module)}.`);
   if (threaded) {
     try {
       return instantiate("simd-threads", module, forget);
@@ -150,9 +233,22 @@ function instantiateGiven(module: WebAssembly.Module, threaded: boolean, forget:
   return instantiate("simd", module, forget);
 }
 
+/** Chromium: "Refused to compile or instantiate WebAssembly module because 'unsafe-eval' is not ...". */
+function cspError(e: unknown): Error | undefined {
+  if (!/Content Security Policy|unsafe-eval|wasm-eval/i.test(describeFailure(e))) return undefined;
+  return new Error(`the page's Content-Security-Policy forbids compiling WebAssembly: add 'wasm-unsafe-eval' to its script-src (${describeFailure(e)})`);
+}
+
 /** The best variant this engine runs, compiled: relaxed SIMD when it has it, else plain SIMD. */
 async function compileCore(threaded: boolean, relaxedWanted: boolean): Promise<[WasmVariant, WebAssembly.Module]> {
-  const compile = async (file: WasmFile) => WebAssembly.compile((inlinedWasm(file) ?? (await readWasmBytes(wasmUrl(file)))) as BufferSource);
+  const compile = async (file: WasmFile) => {
+    const bytes = inlinedWasm(file) ?? (await readWasmBytes(wasmUrl(file)));
+    try {
+      return await WebAssembly.compile(bytes as BufferSource);
+    } catch (e) {
+      throw cspError(e) ?? e;
+    }
+  };
   if (threaded && relaxedWanted && isServed("webjax-relaxed-threads.wasm") && (await relaxedSimd())) {
     try {
       return ["relaxed-threads", await compile("webjax-relaxed-threads.wasm")];
@@ -192,7 +288,7 @@ function defaultThreadCountSync(): number {
   return typeof navigator !== "undefined" && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 1;
 }
 
-/** Why the threaded variant cannot run here (short of engine support), or undefined when it can. */
+/** Why the threaded variant cannot run here (short of the engine's support), or undefined when it can. */
 function whyNoThreadsHere(): string | undefined {
   if (typeof SharedArrayBuffer === "undefined" || typeof Atomics === "undefined") {
     return "SharedArrayBuffer is unavailable (serve the page with COOP: same-origin and COEP: require-corp)";

@@ -9,6 +9,8 @@
 // from elsewhere, karma, a CDN) calls setWasmPaths first.
 
 export type WasmFile = "webjax-relaxed-threads.wasm" | "webjax-simd-threads.wasm" | "webjax-simd.wasm";
+/** Every file setWasmPaths may place: the wasm variants and the pool's worker script. */
+export type ServedFile = WasmFile | "webjax-worker.js";
 
 let pathOverride: string | Record<string, string> | undefined;
 
@@ -16,9 +18,11 @@ let pathOverride: string | Record<string, string> | undefined;
  * Overrides where the .wasm files are fetched from, like tfjs's setWasmPaths:
  * either a prefix (a directory URL or path ending in "/") or a map from file
  * name ("webjax-relaxed-threads.wasm", "webjax-simd-threads.wasm",
- * "webjax-simd.wasm") to its URL; a map without the relaxed file means it is not
- * served, and the loader uses webjax-simd-threads.wasm instead. Call it before the
- * first loadWasmRuntime().
+ * "webjax-simd.wasm", "webjax-worker.js") to its URL; a map without the relaxed file
+ * means it is not served, and the loader uses webjax-simd-threads.wasm instead. Browsers
+ * start the pool's workers from a Blob URL unless the map names "webjax-worker.js" (for
+ * pages whose Content-Security-Policy forbids blob: workers); when a Blob URL is refused
+ * they try webjax-worker.js beside the wasm files. Call it before the first loadWasmRuntime().
  */
 export function setWasmPaths(prefixOrMap: string | Record<string, string>): void {
   pathOverride = prefixOrMap;
@@ -36,12 +40,15 @@ function baseForRelative(): string {
   return import.meta.url;
 }
 
-/** False only when setWasmPaths gave a map that leaves this file out. */
-export function isServed(file: WasmFile): boolean {
-  return typeof pathOverride !== "object" || file in pathOverride;
+/** False only when setWasmPaths gave a map that leaves this file out; `explicit`: only when a map names it. */
+export function isServed(file: ServedFile, explicit = false): boolean {
+  return typeof pathOverride !== "object" ? !explicit : file in pathOverride;
 }
 
-export function wasmUrl(file: WasmFile): URL {
+/** Where the served worker script is (the map's entry, or beside the wasm files). */
+export const workerUrl = (): URL => wasmUrl("webjax-worker.js");
+
+export function wasmUrl(file: ServedFile): URL {
   if (typeof pathOverride === "string") return new URL(file, new URL(pathOverride, baseForRelative()));
   if (pathOverride && pathOverride[file]) return new URL(pathOverride[file], baseForRelative());
   return new URL(file, defaultBase());

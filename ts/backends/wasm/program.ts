@@ -7,7 +7,7 @@ import { HostArray } from "../../core/host.js";
 import { Jaxpr } from "../../core/jaxpr.js";
 import { interpretEqn } from "../cpu/index.js";
 import type { Core } from "../../../bindings/core.js";
-import { E, Encoder, Op, dtCode, kernelDt } from "../../compiler/bytecode.js";
+import { E, Encoder, INT32_MAX, Op, dtCode, kernelDt, wideWords } from "../../compiler/bytecode.js";
 import { Buf, Instr, Kernel, Lowered, lower, nbytes } from "../../compiler/lower.js";
 import { donationPairs, flatten, planArena } from "../../compiler/plan.js";
 import { simplify } from "../../compiler/simplify.js";
@@ -27,7 +27,8 @@ function collapseDimsUnchecked(shape: number[], strideSets: number[][]): [number
   let s = keep.map((i) => shape[i]);
   let st = strideSets.map((x) => keep.map((i) => x[i]));
   for (let i = s.length - 2; i >= 0; i--) {
-    if (st.every((x) => x[i] === x[i + 1] * s[i + 1])) {
+    // Merged extents stay within an int32 bytecode word (a broadcast of 2^32 elements keeps two axes).
+    if (st.every((x) => x[i] === x[i + 1] * s[i + 1]) && s[i] * s[i + 1] <= INT32_MAX) {
       s = [...s.slice(0, i), s[i] * s[i + 1], ...s.slice(i + 2)];
       st = st.map((x) => [...x.slice(0, i), x[i + 1], ...x.slice(i + 2)]);
     }
@@ -116,7 +117,7 @@ export class WasmProgram {
             break;
           case "reduceFused":
             // The input kernel's output is never stored: its slot is only a placeholder.
-            enc.emit(Op.REDUCE_FUSED, [s(ins.out), ins.rop, ins.outer, ins.red, ...kernelWords(ins.input, [ins.out])]);
+            enc.emit(Op.REDUCE_FUSED, [s(ins.out), ins.rop, ...wideWords(ins.outer), ...wideWords(ins.red), ...kernelWords(ins.input, [ins.out])]);
             break;
           case "dot":
             enc.emit(Op.DOT, [s(ins.a.buf), ins.a.offset, s(ins.b.buf), ins.b.offset, s(ins.out), ins.batch, ins.m, ins.n, ins.k, ...ins.as, ...ins.bs, ins.dt]);
