@@ -136,5 +136,5 @@ export function wasmBytesSync(file: WasmFile): Uint8Array {
     if (xhr.status !== 200 && xhr.status !== 0) throw new Error(`could not fetch ${url.href} (${xhr.status}); see setWasmPaths()`);
     return new Uint8Array(xhr.response as ArrayBuffer);
   }
-  throw new Error(`${url.href} can only be fetched asynchronously here (a page's main thread)`);
+  throw new Error(`${url.href} can only be fetched asynchronously on a page's main thread (webjax.umd.js and "webjax/inline" carry the wasm and start at once)`);
 }
