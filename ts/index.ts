@@ -19,7 +19,10 @@ export * as lax from "./lax/index.js";
 export * as random from "./random/index.js";
 export * as tree from "./tree/index.js";
 export { Array } from "./core/array.js";
-export type { ArrayLike, Axis, ItemOf, ReduceOptions } from "./core/array.js";
+export type { ArrayLike, AtIndexer, Axis, IndexSpec, ItemOf, NestedArray, ReduceOptions } from "./core/array.js";
+export type { TypedArray } from "./core/dtype.js";
+export type { JitOptions } from "./transforms/jit.js";
+export type { ArrayOptions } from "./numpy/convert.js";
 export { Device } from "./core/backend.js";
 export type { MemoryStats } from "./core/memory.js";
 export type { BackendName } from "./core/backend.js";
@@ -46,7 +49,8 @@ export * as profiler from "./profiler/index.js";
 export type { VmapOptions } from "./transforms/vmap.js";
 export type { InitOptions } from "./init.js";
 export { config } from "./core/config.js";
-export type { WasmRuntime } from "./backends/wasm/runtime.js";
+import type { WasmRuntime } from "./backends/wasm/runtime.js";
+export type { WasmRuntime };
 
 
 /** Copies an array to a device (`"cpu"`, `"wasm"`, or a Device). @example jax.devicePut(x, "cpu") */
@@ -86,8 +90,14 @@ export const setDefaultBackend: (name: BackendName) => void = declare("jax.setDe
 /** A registered backend by name (the default one without a name). @example jax.getBackend("cpu") */
 export const getBackend: (name?: BackendName | string | null) => backendModule.Backend = declare("jax.getBackend", "name?", "", backendModule.getBackend);
 /** Loads (once per options) the best wasm variant this engine can run. @example await jax.loadWasmRuntime() */
-export const loadWasmRuntime: typeof wasmRuntime.loadWasmRuntime = declare("jax.loadWasmRuntime", "", "threads relaxedSimd", wasmRuntime.loadWasmRuntime);
+export const loadWasmRuntime: (opts?: { threads?: boolean | number; relaxedSimd?: boolean }) => Promise<WasmRuntime> = declare("jax.loadWasmRuntime", "", "threads relaxedSimd", wasmRuntime.loadWasmRuntime);
 /** Where the wasm files are served from (a prefix, or a map of file names to URLs). @example jax.setWasmPaths("/assets/") */
-export const setWasmPaths: typeof wasmRuntime.setWasmPaths = declare("jax.setWasmPaths", "paths", "", wasmRuntime.setWasmPaths);
+export const setWasmPaths: (paths: string | Record<string, string>) => void = declare("jax.setWasmPaths", "paths", "", wasmRuntime.setWasmPaths);
 // init checks its options object itself (one InitOptions; see init.ts).
-export const init = describeSignature(initModule.init, "jax.init", "", "threads relaxedSimd memoryLimit");
+/**
+ * Starts the backends this runtime supports and makes the fastest (wasm) the default; resolves
+ * to their names. Without it, the first operation starts wasm itself where it can (see init.ts).
+ * @example await jax.init()                                   // ["cpu", "wasm"]
+ * @example await jax.init({ threads: 1, memoryLimit: 2 ** 29 })
+ */
+export const init = describeSignature(initModule.init, "jax.init", "", "threads relaxedSimd memoryLimit wasmModule allowFallback");

@@ -10,29 +10,39 @@ import type { Trace } from "./trace.js";
 
 /** Anything an op accepts as an array operand. */
 export type ArrayLike = Array | number | boolean | TypedArray | NestedArray;
+/** Nested JS arrays of numbers or booleans (`[[1, 2], [3, 4]]`). @example np.array([[1, 2], [3, 4]]) */
 export interface NestedArray extends ReadonlyArray<number | boolean | NestedArray> {}
 
-/** One index spec of `x.slice(...)` / `x.at(...)`. */
+/** One index spec of `x.slice(...)` / `x.at(...)`. @example x.slice(0, [1, null], null) */
 export type IndexSpec = number | null | [number | null, number | null] | [number | null, number | null, number | null] | Array;
 
 /** Axes of a reduction: one, several (a JS array), or null for all. */
 export type Axis = number | number[] | null;
 
+/** Options of reductions (`x.sum({axis, keepdims})`). @example x.sum({axis: [0, -1], keepdims: true}) */
 export interface ReduceOptions {
+  /** Axes to reduce (all by default); negatives count from the end. */
   axis?: Axis;
+  /** Keep reduced axes with size 1. */
   keepdims?: boolean;
 }
 
 /** What `item()` returns for a dtype: booleans for bool, [re, im] for complex64, numbers otherwise. */
 export type ItemOf<D extends DType> = D extends "bool" ? boolean : D extends "complex64" ? [number, number] : number;
 
-/** `x.at(...)`: functional updates, JAX's `.at[]`. */
+/** `x.at(...)`: functional updates, JAX's `.at[]`. @example np.zeros([3]).at(1).set(5)   // [0, 5, 0] */
 export interface AtIndexer {
+  /** The indexed values (`x.at[i].get()`). @example np.arange(4).at(2).get()   // 2 */
   get(): Array;
+  /** A copy with the indexed values replaced. @example np.zeros([3]).at(1).set(5)   // [0, 5, 0] */
   set(v: ArrayLike): Array;
+  /** A copy with `v` added at the index (repeated indices add up). @example np.zeros([3]).at(np.array([0, 0], "int32")).add(1)   // [2, 0, 0] */
   add(v: ArrayLike): Array;
+  /** A copy with the indexed values multiplied by `v`. @example np.ones([3]).at(2).mul(4)   // [1, 1, 4] */
   mul(v: ArrayLike): Array;
+  /** A copy with the indexed values lowered to `v` where larger. @example np.arange(3).at(2).min(1)   // [0, 1, 1] */
   min(v: ArrayLike): Array;
+  /** A copy with the indexed values raised to `v` where smaller. @example np.arange(3).at(0).max(5)   // [5, 1, 2] */
   max(v: ArrayLike): Array;
 }
 
@@ -79,22 +89,31 @@ function theOps(): ArrayOps {
 /**
  * An n-dimensional array (or, inside a transformation, a traced value standing for one). `D` is
  * the dtype where the API knows it (comparisons give `Array<"bool">`), which types `item()`.
+ * Arrays are immutable: methods return new arrays. Make them with `np.array`, `np.zeros`, ....
+ * @example const x = np.array([[1, 2], [3, 4]]);
+ * x.shape                     // [2, 2]
+ * x.mul(2).sum(0).tolistSync() // [8, 12]
  */
 export abstract class Array<D extends DType = DType> {
   abstract readonly aval: ShapedArray;
 
+  /** The size of each axis. @example np.zeros([2, 3]).shape   // [2, 3] */
   get shape(): number[] {
     return this.aval.shape as number[];
   }
+  /** The element type. @example np.arange(3).dtype   // "int32" */
   get dtype(): D {
     return this.aval.dtype as D;
   }
+  /** The number of axes. @example np.zeros([2, 3]).ndim   // 2 */
   get ndim(): number {
     return this.aval.shape.length;
   }
+  /** The number of elements. @example np.zeros([2, 3]).size   // 6 */
   get size(): number {
     return this.aval.size;
   }
+  /** Whether the dtype is weak (from a JS number), so it yields to the other operand's. @example np.array(1).weakType   // false */
   get weakType(): boolean {
     return this.aval.weakType;
   }
@@ -102,12 +121,14 @@ export abstract class Array<D extends DType = DType> {
   /** The concrete array behind this value, or null while it is abstract (traced). */
   abstract toConcrete(): ConcreteArray | null;
 
+  /** The concrete array, or a ConcretizationTypeError naming `what` while traced. */
   protected concrete(what: string): ConcreteArray {
     const c = this.toConcrete();
     if (!c) throw new ConcretizationTypeError(`${what} on ${this.toString()}`);
     return c;
   }
 
+  /** The device holding the data. @example String(np.ones([2]).device)   // "wasm:0" */
   get device(): Device {
     return deviceOf(this.concrete("the device of a traced value").backend);
   }
@@ -117,6 +138,7 @@ export abstract class Array<D extends DType = DType> {
     const c = this.concrete("data()");
     return userView(await c.read(), c.dtype);
   }
+  /** The values as a flat typed array, now (float16 as Float32Array, bool as Uint8Array). @example np.arange(3).dataSync()   // Int32Array [0, 1, 2] */
   dataSync(): TypedArray {
     const c = this.concrete("dataSync()");
     return userView(c.readSync(), c.dtype);
@@ -126,6 +148,7 @@ export abstract class Array<D extends DType = DType> {
     const c = this.concrete("tolist()");
     return nest(toJsValues(await c.read(), c.dtype), c.shape);
   }
+  /** The values as nested JS arrays, now (a 0-d array gives a number). @example np.eye(2).tolistSync()   // [[1, 0], [0, 1]] */
   tolistSync(): any {
     const c = this.concrete("tolistSync()");
     return nest(toJsValues(c.readSync(), c.dtype), c.shape);
@@ -137,6 +160,7 @@ export abstract class Array<D extends DType = DType> {
     return toJsValues(c.readSync(), c.dtype)[0] as ItemOf<D>;
   }
 
+  /** `Number(x)`, `+x` and `` `${x}` `` for concrete size-1 arrays; a ConcretizationTypeError while traced. @example Number(np.array(2.5))   // 2.5 */
   [Symbol.toPrimitive](hint: string): number | string | boolean {
     const c = this.toConcrete();
     if (!c) throw new ConcretizationTypeError(`converting ${this.toString()} to a JS ${hint === "string" ? "string" : "number"}`);
@@ -147,18 +171,31 @@ export abstract class Array<D extends DType = DType> {
   }
 
   // ---- arithmetic and comparisons (numpy semantics, broadcasting, weak JS numbers) ----
+  /** `this + y` with broadcasting. @example np.arange(3).add(1)   // [1, 2, 3] */
   add(y: ArrayLike): Array { return theOps().add(this, y); }
+  /** `this - y`. @example np.arange(3).sub(1)   // [-1, 0, 1] */
   sub(y: ArrayLike): Array { return theOps().subtract(this, y); }
+  /** `this * y`. @example np.arange(3).mul(2)   // [0, 2, 4] */
   mul(y: ArrayLike): Array { return theOps().multiply(this, y); }
+  /** `this / y` (true division). @example np.arange(3).div(2)   // [0, 0.5, 1] */
   div(y: ArrayLike): Array { return theOps().divide(this, y); }
+  /** `this ** y`. @example np.arange(3).pow(2)   // [0, 1, 4] */
   pow(y: ArrayLike): Array { return theOps().power(this, y); }
+  /** `-this`. @example np.arange(3).neg()   // [0, -1, -2] */
   neg(): Array { return theOps().negative(this); }
+  /** Matrix product (`@`). @example np.eye(2).matmul(np.array([1, 2]))   // [1, 2] */
   matmul(y: ArrayLike): Array { return theOps().matmul(this, y); }
+  /** `this < y`. @example np.arange(3).lt(1)   // [true, false, false] */
   lt(y: ArrayLike): Array<"bool"> { return theOps().less(this, y) as Array<"bool">; }
+  /** `this <= y`. @example np.arange(3).le(1)   // [true, true, false] */
   le(y: ArrayLike): Array<"bool"> { return theOps().lessEqual(this, y) as Array<"bool">; }
+  /** `this > y`. @example np.arange(3).gt(1)   // [false, false, true] */
   gt(y: ArrayLike): Array<"bool"> { return theOps().greater(this, y) as Array<"bool">; }
+  /** `this >= y`. @example np.arange(3).ge(1)   // [false, true, true] */
   ge(y: ArrayLike): Array<"bool"> { return theOps().greaterEqual(this, y) as Array<"bool">; }
+  /** `this == y`. @example np.arange(3).eq(1)   // [false, true, false] */
   eq(y: ArrayLike): Array<"bool"> { return theOps().equal(this, y) as Array<"bool">; }
+  /** `this != y`. @example np.arange(3).ne(1)   // [true, false, true] */
   ne(y: ArrayLike): Array<"bool"> { return theOps().notEqual(this, y) as Array<"bool">; }
 
   /** A copy converted to `dtype`. @example x.astype("int32") */
@@ -173,6 +210,7 @@ export abstract class Array<D extends DType = DType> {
   transpose(axes?: readonly number[] | null): Array;
   transpose(...axes: number[]): Array;
   transpose(...axes: unknown[]): Array { return theOps().transpose(this, axes.length && axes[0] != null ? reshapeArgs("x.transpose", axes) : undefined); }
+  /** The transpose (axes reversed). @example np.zeros([2, 3]).T.shape   // [3, 2] */
   get T(): Array { return theOps().transpose(this); }
 
   /** Sum over `axis` (all axes by default). @example x.sum()  @example x.sum(0)  @example x.sum({axis: [0, 1], keepdims: true}) */
@@ -213,6 +251,7 @@ export abstract class Array<D extends DType = DType> {
 
   /** Releases the data now (otherwise it is released when garbage collected). */
   dispose(): void {}
+  /** Frees the data at the end of a `using` block. @example { using x = np.ones([1000]); }   // freed here */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -221,20 +260,30 @@ export abstract class Array<D extends DType = DType> {
 /** An array whose data lives on a backend. */
 export class ConcreteArray extends Array {
   #buf: Buffer | null;
+  #backend: Backend;
   #why = "";
   #pinned = false;
   readonly #owned: boolean;
+  /**
+   * JAX's placement rule: a committed array (`jax.devicePut`, `np.array(x, {device})`, or a
+   * result of one) decides where computations on it run; an uncommitted one goes where the
+   * computation runs, and moves there for good (arrays made before `jax.init` join the wasm backend).
+   */
+  committed: boolean;
 
   constructor(
     readonly aval: ShapedArray,
-    readonly backend: Backend,
+    backend: Backend,
     buf: Buffer,
     /** false: another array over the same buffer (`jax.liveArrays()`): it holds the data too, but belongs to no tidy scope. */
     owned = true,
+    committed = false,
   ) {
     super();
     this.#buf = buf;
+    this.#backend = backend;
     this.#owned = owned;
+    this.committed = committed;
     // Host buffers (the cpu backend) are the garbage collector's alone.
     if (buf instanceof DeviceBuffer) {
       watch(this, buf);
@@ -245,6 +294,21 @@ export class ConcreteArray extends Array {
 
   toConcrete(): ConcreteArray {
     return this;
+  }
+
+  get backend(): Backend {
+    return this.#backend;
+  }
+
+  /** Moves the data to `backend` for good (an uncommitted array joining the computation's backend). */
+  moveTo(backend: Backend): void {
+    if (backend === this.#backend) return;
+    const old = this.buffer;
+    const buf = backend.put(this.readSync(), this.aval);
+    if (this.#owned) this.#backend.free(old);
+    this.#buf = buf;
+    this.#backend = backend;
+    if (this.#owned && buf instanceof DeviceBuffer) watch(this, buf);
   }
 
   /** The backend buffer; throws if the array was disposed or donated. */
@@ -265,6 +329,11 @@ export class ConcreteArray extends Array {
   rewatch(): void {
     const b = this.#buf;
     if (this.#owned && b instanceof DeviceBuffer && b.resident && !b.watched && !b.viewed && !b.freed) watch(this, b);
+  }
+
+  /** False for another view of a buffer someone else owns (`jax.liveArrays()`). */
+  get isOwned(): boolean {
+    return this.#owned;
   }
 
   get isPinned(): boolean {

@@ -3,6 +3,10 @@
 import { DType, SHORT_NAME } from "./dtype.js";
 import { ValueError, shapeStr } from "./errors.js";
 
+/**
+ * An abstract value: the shape, dtype and weak type tracing knows of an array.
+ * @example String(new jax.ShapedArray([2, 3], "float32"))   // "ShapedArray(float32[2,3])"
+ */
 export class ShapedArray {
   constructor(
     readonly shape: readonly number[],
@@ -10,10 +14,12 @@ export class ShapedArray {
     readonly weakType = false,
   ) {}
 
+  /** The number of axes. @example new jax.ShapedArray([2, 3], "float32").ndim   // 2 */
   get ndim(): number {
     return this.shape.length;
   }
 
+  /** The number of elements. @example new jax.ShapedArray([2, 3], "float32").size   // 6 */
   get size(): number {
     return prod(this.shape);
   }
@@ -23,10 +29,12 @@ export class ShapedArray {
     return `${SHORT_NAME[this.dtype]}[${this.shape.join(",")}]`;
   }
 
+  /** As JAX prints it. @example String(new jax.ShapedArray([2], "int32"))   // "ShapedArray(int32[2])" */
   toString(): string {
     return `ShapedArray(${this.dtype}[${this.shape.join(",")}]${this.weakType ? ", weak_type=True" : ""})`;
   }
 
+  /** Same shape, dtype and weak type. @example a.equals(b) */
   equals(o: ShapedArray): boolean {
     return this.dtype === o.dtype && this.weakType === o.weakType && sameShape(this.shape, o.shape);
   }
@@ -36,6 +44,7 @@ export class ShapedArray {
     return this.dtype === o.dtype && sameShape(this.shape, o.shape);
   }
 
+  /** The same aval with another weak type. @example aval.withWeak(false) */
   withWeak(weakType: boolean): ShapedArray {
     return weakType === this.weakType ? this : new ShapedArray(this.shape, this.dtype, weakType);
   }

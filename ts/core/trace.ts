@@ -5,7 +5,7 @@ import { Array, ConcreteArray, Tracer, setTransformingProbe } from "./array.js";
 import { ShapedArray } from "./aval.js";
 import { Backend, Buffer, getBackend } from "./backend.js";
 import { DType, allocHost, castScalar, float16Bits } from "./dtype.js";
-import { UnexpectedTracerError } from "./errors.js";
+import { UnexpectedTracerError, ValueError } from "./errors.js";
 import { Jaxpr, JaxprEqn, Var, paramsKey } from "./jaxpr.js";
 import { Params, Primitive } from "./primitive.js";
 
@@ -147,7 +147,7 @@ let eagerCount = 0;
 const EAGER_PROGRAMS = 4096;
 
 function runEager(prim: Primitive, params: Params, args: ConcreteArray[]): Array[] {
-  const backend = args.length ? args[0].backend : getBackend();
+  const backend = placement(args);
   let node = eagerPrograms;
   const path: unknown[] = [prim, paramsKey(params), args.length];
   for (const a of args) path.push(a.aval.key());
@@ -173,10 +173,30 @@ function runEager(prim: Primitive, params: Params, args: ConcreteArray[]): Array
 }
 
 /**
- * Runs a jaxpr on a backend, moving any argument that lives elsewhere. Donated arguments
- * (`jit(f, {donateArgnums})`) are given up: their buffers may become outputs.
+ * Where a computation on these arguments runs (JAX's placement rule): on the backend of its
+ * committed arguments, else on the default backend. Committed arguments on two backends are an error.
+ */
+export function placement(args: readonly ConcreteArray[]): Backend {
+  let committed: Backend | undefined;
+  for (const a of args) {
+    if (!a.committed || a.backend === committed) continue;
+    if (committed) {
+      throw new ValueError(`Received incompatible devices for a computation: arrays committed to ${committed.name}:0 and ${a.backend.name}:0. ` +
+        `Move them to one device first, e.g. jax.devicePut(x, "${committed.name}").`);
+    }
+    committed = a.backend;
+  }
+  return committed ?? getBackend();
+}
+
+/**
+ * Runs a jaxpr on a backend. Uncommitted arguments that live elsewhere move there for good;
+ * committed (and shared, pinned) ones are copied for this call only. The outputs are committed
+ * when an argument was. Donated arguments (`jit(f, {donateArgnums})`) are given up: their
+ * buffers may become outputs.
  */
 export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray[], donated?: readonly boolean[]): ConcreteArray[] {
+  for (const a of args) if (a.backend !== backend && !a.committed && !a.isPinned && a.isOwned) a.moveTo(backend);
   const give = donated?.map((d, i) => d && !args[i].isPinned && args[i].backend === backend && args.indexOf(args[i]) === i);
   // Arguments from another backend are copied for this call only, and freed after it.
   let moved: ConcreteArray[] | undefined;
@@ -192,21 +212,28 @@ export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray
   donated?.forEach((d, i) => {
     if (d && !args[i].isPinned) args[i].release("donated", true);
   });
-  return outs.map((b, i) => new ConcreteArray(jaxpr.outvars[i].aval, backend, b));
+  const committed = args.some((a) => a.committed);
+  return outs.map((b, i) => new ConcreteArray(jaxpr.outvars[i].aval, backend, b, true, committed));
 }
 
-/** A copy of `x` on another backend (`jax.devicePut`). */
+/** A copy of `x` on another backend, committed to it (`jax.devicePut`); `x` itself, committed, if it is there already. */
 export function transfer(x: ConcreteArray, backend: Backend): ConcreteArray {
-  if (x.backend === backend) return x;
-  return new ConcreteArray(x.aval, backend, backend.put(x.readSync(), x.aval));
+  if (x.backend === backend) {
+    x.committed = true;
+    return x;
+  }
+  return new ConcreteArray(x.aval, backend, backend.put(x.readSync(), x.aval), true, true);
 }
 
-/** A concrete array from host values, on the given (default: the default) backend. */
+/**
+ * A concrete array from host values: committed to `backend` when one is given, else
+ * uncommitted on the default backend.
+ */
 export function fromHostValues(values: ArrayLike<number>, aval: ShapedArray, backend?: Backend): ConcreteArray {
   const b = backend ?? getBackend();
   const data = allocHost(aval.dtype, aval.size);
   writeValues(data, values, aval.dtype);
-  return new ConcreteArray(aval, b, b.put(data, aval));
+  return new ConcreteArray(aval, b, b.put(data, aval), true, backend !== undefined);
 }
 
 function writeValues(data: globalThis.Float32Array | any, values: ArrayLike<number>, dtype: DType): void {
@@ -235,7 +262,7 @@ export function scalar(x: number | boolean, dtype: DType = scalarDType(x), weakT
   const key = `${dtype}|${weakType}|${Object.is(v, -0) ? "-0" : v}`;
   let s = cache.get(key);
   if (!s || s.isDeleted) {
-    s = fromHostValues([v], new ShapedArray([], dtype, weakType), backend).pin();
+    s = fromHostValues([v], new ShapedArray([], dtype, weakType)).pin();
     if (cache.size >= SCALAR_CACHE_SIZE) {
       const [oldKey, old] = cache.entries().next().value!;
       cache.delete(oldKey);

@@ -50,7 +50,9 @@ export const prod = reducer("prod", r.reduceProd, { upcastBool: true });
 export const max = reducer("max", r.reduceMax);
 /** Smallest element over axes. @example np.min(x, 1) */
 export const min = reducer("min", r.reduceMin);
+/** Alias of `np.max`. @example np.amax(np.array([1, 3, 2]))   // 3 */
 export const amax = max;
+/** Alias of `np.min`. @example np.amin(np.array([1, 3, 2]))   // 1 */
 export const amin = min;
 /** Whether every element is true (nonzero). @example np.all(x.gt(0), 0) */
 export const all = reducer<Array<"bool">>("all", r.reduceAnd, { toBool: true });

@@ -11,7 +11,7 @@ import { ClosedJaxpr, paramsKey } from "../core/jaxpr.js";
 import { JaxprTemplate, leafAxesOf, traceSizes } from "./abstracted_axes.js";
 import { Params, Primitive } from "../core/primitive.js";
 import { convertConstvars, evalJaxpr, JaxprTrace, traceToJaxpr } from "../core/staging.js";
-import { bind, executeJaxpr, findTopTrace, scalarDType } from "../core/trace.js";
+import { bind, executeJaxpr, findTopTrace, placement, scalarDType } from "../core/trace.js";
 import { array } from "../numpy/convert.js";
 import { isUndefined } from "./ad_util.js";
 import { jvpJaxpr } from "./jvp.js";
@@ -37,7 +37,7 @@ export const jitP: Primitive<JitParams> = new Primitive<JitParams>(
     cpu: (inputs, { jaxpr }, ctx) => ctx.evalJaxpr(jaxpr, inputs),
     impl(args, { jaxpr, backend, donated_invars }) {
       const concrete = args as ConcreteArray[];
-      const b = backend ? getBackend(backend) : concrete.length ? concrete[0].backend : getBackend();
+      const b = backend ? getBackend(backend) : placement(concrete);
       return executeJaxpr(b, jaxpr.jaxpr, concrete, donated_invars.some(Boolean) ? donated_invars : undefined);
     },
     jvp(primals, tangents, params) {
@@ -111,7 +111,9 @@ export class ShapeDtypeStructClass {
 export const ShapeDtypeStruct = declare("jax.ShapeDtypeStruct", "shape:shape, dtype:dtype", "", function (shape: readonly number[], dtype: DType | string) {
   return new ShapeDtypeStructClass(shape, dtype);
 }) as unknown as {
+  /** A shape and dtype standing for an argument. @example jax.ShapeDtypeStruct([3], "float32") */
   (shape: readonly number[], dtype: DType | string): ShapeDtypeStructClass;
+  /** The same with `new`. @example new jax.ShapeDtypeStruct([3], "float32") */
   new (shape: readonly number[], dtype: DType | string): ShapeDtypeStructClass;
 };
 (ShapeDtypeStruct as any).prototype = ShapeDtypeStructClass.prototype;
@@ -160,6 +162,7 @@ export function namesToArgnums(fn: Function, names: string | string[] | undefine
   });
 }
 
+/** Options of `jax.jit` (JAX's keywords in camelCase). @example jax.jit(f, {staticArgnums: [1], donateArgnums: [0]}) */
 export interface JitOptions {
   staticArgnums?: number | number[];
   staticArgnames?: string | string[];
@@ -323,6 +326,7 @@ function evalShapeImpl(fun: (...args: any[]) => any, ...args: any[]): any {
 /**
  * Traces `fun` once per argument signature and runs it as one compiled program.
  * @example const f = jax.jit((x) => np.sin(x).mul(2)); f(np.array([1, 2, 3]))
+ * @typeParam F - the function's type, which the result keeps
  */
 export const jit: <F extends (...args: any[]) => any>(fun: F, opts?: JitOptions) => F = declareAs("jax.jit", "fun:fn", "inShardings outShardings staticArgnums staticArgnames donateArgnums donateArgnames keepUnused device backend inline abstractedAxes", jitImpl);
 
