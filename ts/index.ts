@@ -19,7 +19,7 @@ export * as lax from "./lax/index.js";
 export * as random from "./random/index.js";
 export * as tree from "./tree/index.js";
 export { Array } from "./core/array.js";
-export type { ArrayLike, AtIndexer, Axis, IndexSpec, ItemOf, NestedArray, ReduceOptions } from "./core/array.js";
+export type { ArrayLike, AtGetOptions, AtIndexer, AtUpdateOptions, Axis, IndexSpec, ItemOf, NestedArray, ReduceOptions } from "./core/array.js";
 export type { TypedArray } from "./core/dtype.js";
 export type { JitOptions } from "./transforms/jit.js";
 export type { ArrayOptions } from "./numpy/convert.js";

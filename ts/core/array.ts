@@ -31,19 +31,39 @@ export interface ReduceOptions {
 export type ItemOf<D extends DType> = D extends "bool" ? boolean : D extends "complex64" ? [number, number] : number;
 
 /** `x.at(...)`: functional updates, JAX's `.at[]`. @example np.zeros([3]).at(1).set(5)   // [0, 5, 0] */
+/** Options of `x.at(...).get` (JAX's keywords): out-of-bounds indices clamp, or `"fill"` gives `fillValue`. */
+export interface AtGetOptions {
+  mode?: "clip" | "fill" | "drop" | "promise_in_bounds";
+  /** For `mode: "fill"`: NaN for floats, the most negative int32, uint32's largest, true. */
+  fillValue?: number | boolean;
+  indicesAreSorted?: boolean;
+  uniqueIndices?: boolean;
+}
+
+/** Options of `x.at(...).set` and the other updates: out-of-bounds indices are dropped, or `"clip"`ped. */
+export interface AtUpdateOptions {
+  mode?: "clip" | "fill" | "drop" | "promise_in_bounds";
+  indicesAreSorted?: boolean;
+  uniqueIndices?: boolean;
+}
+
+/**
+ * What `x.at(...)` returns: JAX's `x.at[...]` functional updates and reads.
+ * @example np.zeros([3]).at(1).set(5)   // [0, 5, 0]
+ */
 export interface AtIndexer {
   /** The indexed values (`x.at[i].get()`). @example np.arange(4).at(2).get()   // 2 */
-  get(): Array;
+  get(opts?: AtGetOptions): Array;
   /** A copy with the indexed values replaced. @example np.zeros([3]).at(1).set(5)   // [0, 5, 0] */
-  set(v: ArrayLike): Array;
+  set(v: ArrayLike, opts?: AtUpdateOptions): Array;
   /** A copy with `v` added at the index (repeated indices add up). @example np.zeros([3]).at(np.array([0, 0], "int32")).add(1)   // [2, 0, 0] */
-  add(v: ArrayLike): Array;
+  add(v: ArrayLike, opts?: AtUpdateOptions): Array;
   /** A copy with the indexed values multiplied by `v`. @example np.ones([3]).at(2).mul(4)   // [1, 1, 4] */
-  mul(v: ArrayLike): Array;
+  mul(v: ArrayLike, opts?: AtUpdateOptions): Array;
   /** A copy with the indexed values lowered to `v` where larger. @example np.arange(3).at(2).min(1)   // [0, 1, 1] */
-  min(v: ArrayLike): Array;
+  min(v: ArrayLike, opts?: AtUpdateOptions): Array;
   /** A copy with the indexed values raised to `v` where smaller. @example np.arange(3).at(0).max(5)   // [5, 1, 2] */
-  max(v: ArrayLike): Array;
+  max(v: ArrayLike, opts?: AtUpdateOptions): Array;
 }
 
 /** The numpy-level operations Array methods delegate to (installed by the numpy module). */
@@ -452,7 +472,12 @@ export function setTransformingProbe(probe: () => boolean): void {
  * @example const y = jax.tidy(() => np.sin(x).mul(2));   // the sin intermediate is freed now
  */
 export function tidy<T>(fn: () => T): T {
-  return callInScope(fn, undefined, []);
+  const result = callInScope(fn, undefined, []);
+  if (result && typeof (result as { then?: unknown }).then === "function") {
+    throw new TypeError("jax.tidy takes a synchronous function: it frees what the function made when it returns, which for " +
+      "an async function is at its first await. Call tidy inside the async function, around each synchronous part.");
+  }
+  return result;
 }
 
 function leavesOf(x: unknown, out: unknown[] = []): unknown[] {

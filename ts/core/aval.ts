@@ -12,7 +12,14 @@ export class ShapedArray {
     readonly shape: readonly number[],
     readonly dtype: DType,
     readonly weakType = false,
-  ) {}
+  ) {
+    // Every shape passes here: a negative or fractional size must never reach a kernel.
+    for (const d of shape) {
+      if (!(Number.isInteger(d) && d >= 0)) {
+        throw new ValueError(`Shapes must be 1D sequences of non-negative integers; got ${shapeStr(shape.map((x) => x))} (a size of ${d}).`);
+      }
+    }
+  }
 
   /** The number of axes. @example new jax.ShapedArray([2, 3], "float32").ndim   // 2 */
   get ndim(): number {

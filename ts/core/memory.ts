@@ -319,7 +319,8 @@ export class MemoryPool {
         `(at most ${this.heap.maxAllocation} bytes, ${MiB(this.heap.maxAllocation)}, in one allocation).`);
     }
     if (block > this.#limit) {
-      throw new RangeError(`webjax: ${what} of ${bytes} bytes (${MiB(bytes)}) is larger than the memory limit of ${this.heap.name}, ` +
+      const header = bytes <= this.#limit ? `; with the allocator's header, ${block} bytes,` : "";
+      throw new RangeError(`webjax: ${what} of ${bytes} bytes (${MiB(bytes)})${header} is larger than the memory limit of ${this.heap.name}, ` +
         `${this.#limit} bytes (${MiB(this.#limit)}). Raise it with jax.config.update("memoryLimit", bytes) or jax.init({memoryLimit}).`);
     }
   }
@@ -342,10 +343,15 @@ export class MemoryPool {
   }
 
   #full(bytes: number, what: string): RangeError {
+    const fix = `Raise the limit with jax.config.update("memoryLimit", bytes) or jax.init({memoryLimit}), or split the computation.`;
+    if (this.#inUse + this.heap.blockBytes(bytes) <= this.#limit) {
+      return new RangeError(`webjax: out of memory on ${this.heap.name} allocating ${what} of ${bytes} bytes (${MiB(bytes)}): ` +
+        `the limit has room for it, but the device's free memory is not in one piece that large (blocks the running program ` +
+        `holds, or the core's own scratch, split it). ${fix}`);
+    }
     return new RangeError(`webjax: out of memory on ${this.heap.name} allocating ${what} of ${bytes} bytes (${MiB(bytes)}): ` +
       `${MiB(this.#inUse)} of the ${MiB(this.#limit)} memory limit is held by the running program's inputs, outputs and ` +
-      `scratch and by compiled programs, and nothing else can be evicted. Raise the limit with ` +
-      `jax.config.update("memoryLimit", bytes) or jax.init({memoryLimit}), or split the computation.`);
+      `scratch and by compiled programs, and nothing else can be evicted. ${fix}`);
   }
 
   /** Copies the least recently used idle buffer to host memory and frees its device memory. */

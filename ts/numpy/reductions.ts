@@ -107,7 +107,8 @@ export const argmin = argReducer("argmin", r.argmin);
 function cumulative(name: string, prim: Primitive): Cumulative {
   return declareAs(`np.${name}`, "a, axis?:int", "axis reverse", (x: ArrayLike, { axis, reverse = false }: { axis?: number | null; reverse?: boolean }): Array => {
     let a = toArray(x);
-    if (a.dtype === "bool" || (isInteger(a.dtype) && a.dtype !== "int32" && prim !== r.cummax && prim !== r.cummin)) a = astype(a, "int32");
+    // JAX promotes bool (and narrow ints) to int32 and keeps uint32 unsigned.
+    if (a.dtype === "bool" && prim !== r.cummax && prim !== r.cummin) a = astype(a, "int32");
     if (axis === null || axis === undefined) {
       a = a.reshape([a.size]);
       axis = 0;

@@ -281,7 +281,8 @@ function specializeAbstracted(
   }));
   const withSizes = (sz: number[]) => avals.map((a, i) =>
     new ShapedArray(a.shape.map((n, d) => (axes[i].has(d) ? sz[names.indexOf(axes[i].get(d)!)] : n)), a.dtype, a.weakType));
-  const key = `${structKey}|${names}|${withSizes(names.map(() => -1)).map((a) => a.key()).join(",")}`;
+  // The key names each abstracted size "?": one template serves every size.
+  const key = `${structKey}|${names}|${avals.map((a, i) => `${a.dtype}${a.weakType ? "w" : ""}[${a.shape.map((n, d) => (axes[i].has(d) ? "?" : n))}]`).join(",")}`;
   let t = templates.get(key);
   if (!t) {
     const traces = traceSizes(names.length).map((sz) => traceToJaxpr(flatFun, withSizes(sz)));

@@ -161,9 +161,15 @@ export class WasmProgram {
           case "cond":
             enc.emit(Op.COND, [s(ins.index), ins.branches.length, ...ins.branches.flatMap(block)]);
             break;
-          case "dslice":
-            enc.emit(Op.DSLICE, [s(ins.src), s(ins.dst), ins.eb, ins.big.length, ins.update ? 1 : 0, ...ins.big, ...ins.window, ...ins.starts.flatMap((b) => [s(b), b.aval.dtype === "uint32" ? 1 : 0])]);
+          case "dslice": {
+            if (ins.window.includes(0)) break; // nothing to read or write
+            // Axes of size 1 take no part (their start clamps to 0); the kernel holds 16 axes.
+            const axes = ins.big.flatMap((n, i) => (n === 1 && ins.window[i] === 1 ? [] : [i]));
+            if (axes.length > MAX_RANK) throw new Error(`webjax wasm: a dynamic slice of rank ${axes.length} (over ${MAX_RANK} axes longer than 1) is not supported.`);
+            enc.emit(Op.DSLICE, [s(ins.src), s(ins.dst), ins.eb, axes.length, ins.update ? 1 : 0, ...axes.map((i) => ins.big[i]), ...axes.map((i) => ins.window[i]),
+              ...axes.flatMap((i) => [s(ins.starts[i]), ins.starts[i].aval.dtype === "uint32" ? 1 : 0])]);
             break;
+          }
           case "sort":
             enc.emit(Op.SORT, [ins.ins.length, ins.numKeys, ins.outer, ins.n, ins.inner, ...ins.ins.flatMap((b, k) => [s(b), s(ins.outs[k]), dtCode(b.aval.dtype)!])]);
             break;
