@@ -30,7 +30,7 @@ export interface InitOptions {
   wasmModule?: WebAssembly.Module;
   /**
    * `true`: when the wasm backend cannot start, resolve anyway and run on the cpu reference
-   * interpreter (float64, about 10x slower). By default `init` rejects with the reason.
+   * interpreter (float64, one equation at a time: tens to thousands of times slower). By default `init` rejects with the reason.
    */
   allowFallback?: boolean;
 }
@@ -127,7 +127,7 @@ async function start(options: InitOptions): Promise<BackendName[]> {
     if (!options.allowFallback) {
       throw new Error(`webjax: the wasm backend could not start: ${reason}. Fix that (serve the wasm files and see setWasmPaths, ` +
         `or import "webjax/inline", which carries them inside), or call jax.init({ allowFallback: true }) to run on the cpu ` +
-        "reference interpreter (float64, about 10x slower).");
+        "reference interpreter (float64, one equation at a time: tens to thousands of times slower).");
     }
     console.info(`webjax: the wasm backend is unavailable here (${reason}); using cpu (allowFallback).`);
   }
@@ -158,7 +158,7 @@ function autoStart(): void {
 function notice(why: string): void {
   if (noticeShown) return;
   noticeShown = true;
-  console.warn(`webjax: running on the cpu reference interpreter (float64, about 10x slower): ${why}; ` +
+  console.warn(`webjax: running on the cpu reference interpreter (float64, one equation at a time: tens to thousands of times slower): ${why}; ` +
     "arrays made before it move to the wasm backend when next used.");
 }
 

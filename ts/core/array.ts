@@ -4,7 +4,7 @@
 import { ShapedArray, prod } from "./aval.js";
 import { Backend, BackendName, Buffer, Device, deviceOf, getBackend } from "./backend.js";
 import { DeviceBuffer, watch } from "./memory.js";
-import { DType, TypedArray, decodeFloat16, float16Value } from "./dtype.js";
+import { DType, TypedArray, decodeFloat16, float16Bits, float16Value } from "./dtype.js";
 import { ConcretizationTypeError } from "./errors.js";
 import type { Trace } from "./trace.js";
 
@@ -395,10 +395,44 @@ export class ConcreteArray extends Array {
 
   override toString(): string {
     if (this.isDeleted) return `Array(<${this.#why || "disposed"}>, dtype=${this.dtype})`;
-    const v = this.tolistSync();
-    const body = JSON.stringify(v)?.replace(/,/g, ", ");
+    const fmt = elementFormat(this.dtype);
+    const body = formatNested(this.tolistSync(), fmt, this.ndim, this.dtype === "complex64");
     return `Array(${body}, dtype=${this.dtype}${this.weakType ? ", weak_type=True" : ""})`;
   }
+
+  /** `console.log(x)` in Node and Deno shows the values, as `String(x)`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+}
+
+/** Elements as JAX prints them: nan and inf by name, float32 and float16 with the fewest digits that read back the same value. */
+function elementFormat(dtype: DType): (v: unknown) => string {
+  const shortest = (round: (x: number) => number, digits: number) => (x: number) => {
+    for (let p = 1; p < digits; p++) {
+      const s = x.toPrecision(p);
+      if (round(Number(s)) === x) return String(Number(s));
+    }
+    return String(x);
+  };
+  const real =
+    dtype === "float32" || dtype === "complex64" ? shortest(Math.fround, 9)
+    : dtype === "float16" ? shortest((x) => float16Value(float16Bits(x)), 6)
+    : (x: number) => String(x);
+  const num = (v: number) => (Number.isNaN(v) ? "nan" : v === Infinity ? "inf" : v === -Infinity ? "-inf" : Object.is(v, -0) ? "-0" : real(v));
+  return (v) => (typeof v === "number" ? num(v) : String(v));
+}
+
+function formatNested(v: unknown, fmt: (v: unknown) => string, depth: number, complex: boolean): string {
+  if (depth === 0) {
+    if (!complex) return fmt(v);
+    const [re, im] = v as [number, number];
+    return `${fmt(re)}${im < 0 || Object.is(im, -0) ? "-" : "+"}${fmt(Math.abs(im))}j`;
+  }
+  return `[${(v as unknown[]).map((e) => formatNested(e, fmt, depth - 1, complex)).join(", ")}]`;
 }
 
 /**

@@ -21,6 +21,17 @@ export { IndexError } from "./indexing.js";
 
 export { bool, complex64, float16, float32, float64, int32, uint32 } from "../core/dtype.js";
 
+/** π, as `jnp.pi`. @example x.mul(np.pi) */
+export const pi = Math.PI;
+/** Euler's number, as `jnp.e`. @example np.power(np.e, x) */
+export const e = Math.E;
+/** Positive infinity, as `jnp.inf`. @example np.full([2], np.inf) */
+export const inf = Infinity;
+/** Not a number, as `jnp.nan`. @example np.where(mask, x, np.nan) */
+export const nan = NaN;
+/** The Euler–Mascheroni constant, as `jnp.euler_gamma`. @example np.array(np.eulerGamma) */
+export const eulerGamma = 0.5772156649015329;
+
 installArrayOps({
   add: implOf(uf.add),
   subtract: implOf(uf.subtract),

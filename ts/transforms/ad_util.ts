@@ -87,7 +87,9 @@ export const isUndefined = (x: unknown): x is UndefinedPrimal => x instanceof Un
  * passed to a differentiation API counts as a (weakly typed) float, not an int.
  */
 export function diffArg(x: unknown): Array {
-  if (x instanceof Array) return x;
+  // A weakly typed int is a bare JS number that a jit traced (as JAX traces a Python int): it
+  // counts as a float here too, so jit(grad(f))(3) agrees with grad(f)(3).
+  if (x instanceof Array) return x.weakType && x.dtype === "int32" ? convert(x, "float32", true) : x;
   if (typeof x === "number") return scalar(x, "float32", true);
   if (typeof x === "boolean") return scalar(x, "bool", false);
   throw new TypeError(`Argument ${String(x)} of type ${typeof x} is not a valid JAX type: pass Arrays or JS numbers (or pytrees of them).`);

@@ -132,6 +132,8 @@ export function leafAval(x: unknown, allowShapeOnly = false): ShapedArray {
   );
 }
 
+const isBoolean = (x: unknown): x is boolean => typeof x === "boolean";
+
 /** Declared parameter names of a JS function, for staticArgnames/donateArgnames. */
 export function paramNames(fn: Function): string[] {
   const src = fn.toString();
@@ -214,15 +216,22 @@ function jitImpl<F extends (...args: any[]) => any>(fun: F, opts: JitOptions): F
   const jitted = function (this: unknown, ...args: any[]) {
     const { statics, donated, dynIdx } = argnums(args.length);
     const [rawLeaves, inTree] = tree.flatten(statics.size ? dynIdx.map((i) => args[i]) : args);
+    // JS booleans are static: `flag ? a : b` cannot see a traced bool (JS has no hook for an
+    // object's truthiness), so a traced one would always be true. Each value traces its own program.
+    const bools = abstracted || !rawLeaves.some(isBoolean) ? null : rawLeaves.map(isBoolean);
+    const dynLeaves = bools ? rawLeaves.filter((_, i) => !bools[i]) : rawLeaves;
     // Typed arrays are arrays of their own dtype, as np.array makes them.
-    const leaves = rawLeaves.some(isTypedArray) ? rawLeaves.map((l) => (isTypedArray(l) ? array(l) : l)) : rawLeaves;
+    const leaves = dynLeaves.some(isTypedArray) ? dynLeaves.map((l) => (isTypedArray(l) ? array(l) : l)) : dynLeaves;
     const avals = leaves.map((l) => leafAval(l));
     // Shared (pinned) arrays such as cached scalars are never donated.
-    const leafDonated = donated.size ? dynIdx.flatMap((i) => tree.leaves(args[i]).map((l) => donated.has(i) && !(l instanceof ConcreteArray && l.isPinned))) : null;
-    const staticKey = statics.size ? paramsKey([...statics].map((i) => args[i])) : "";
+    const leafDonated = donated.size
+      ? dynIdx.flatMap((i) => tree.leaves(args[i]).flatMap((l) => (isBoolean(l) && bools ? [] : [donated.has(i) && !(l instanceof ConcreteArray && l.isPinned)])))
+      : null;
+    const staticKey = (statics.size ? paramsKey([...statics].map((i) => args[i])) : "") + (bools ? `|${rawLeaves.map((l) => (l === true ? "T" : l === false ? "F" : "_")).join("")}` : "");
     let outTree: tree.TreeDef | undefined;
     const flatFun = (...tracers: Array[]) => {
-      const dyn = tree.unflatten(inTree, tracers);
+      let k = 0;
+      const dyn = tree.unflatten(inTree, bools ? rawLeaves.map((l, i) => (bools[i] ? l : tracers[k++])) : tracers);
       const full = args.map((a, i) => (statics.has(i) ? a : dyn[dynIdx.indexOf(i)]));
       const [outs, ot] = tree.flatten(fun.apply(this, full));
       outTree = ot;
