@@ -17,6 +17,7 @@ export * from "./reductions.js";
 export * from "./shape.js";
 export * from "./linalg.js";
 export * from "./manip.js";
+export * from "./sorting.js";
 export { IndexError } from "./indexing.js";
 
 export { bool, complex64, float16, float32, float64, int32, uint32 } from "../core/dtype.js";
