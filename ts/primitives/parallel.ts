@@ -56,7 +56,9 @@ export const pmaxP: Primitive<CollectiveParams> = reductionCollective("pmax", re
 export const pminP: Primitive<CollectiveParams> = reductionCollective("pmin", reduceMin as Reducer, (x) => x);
 
 psumP.rules.jvp = ([x], [t], params) => [[bind1(psumP, [x], params)], [t === null ? null : bind1(psumP, [t], params)]];
-psumP.rules.transpose = ([ct]) => [ct];
+// JAX 0.10's psum_p: psum is psum followed by a broadcast to every member, so its transpose
+// sums the members' cotangents again (`vmap(grad(x => psum(x, "i")))` gives the axis size).
+psumP.rules.transpose = ([ct], _, params) => [bind1(psumP, [ct], params)];
 
 // d pmax: the tangent where x attains the maximum, averaged over the positions that tie.
 for (const p of [pmaxP, pminP]) {
