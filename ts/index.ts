@@ -8,7 +8,7 @@ import * as wasmRuntime from "./backends/wasm/runtime.js";
 import * as initModule from "./init.js";
 import { declare, describeSignature } from "./core/signature.js";
 import { Array, ConcreteArray } from "./core/array.js";
-import { transfer } from "./core/trace.js";
+import { DeviceLike, resolveDevice, transfer } from "./core/trace.js";
 import * as treeUtil from "./core/tree.js";
 import * as numpy from "./numpy/index.js";
 
@@ -49,13 +49,21 @@ export { config } from "./core/config.js";
 export type { WasmRuntime } from "./backends/wasm/runtime.js";
 
 
-/** Copies an array to a device (`"cpu"`, `"wasm"`, or a Device). @example jax.devicePut(x, "cpu") */
-export const devicePut = declare("jax.devicePut", "x, device?", "", function devicePut<T extends Array>(x: T | number, device?: BackendName | { platform: BackendName }): Array {
+/**
+ * Copies an array to a device and commits it there (computations on it run on that device).
+ * @example jax.devicePut(x, jax.devices()[1])   // on wasm:1
+ * @example jax.devicePut(x, "cpu")
+ */
+export const devicePut = declare("jax.devicePut", "x, device?", "", function devicePut<T extends Array>(x: T | number, device?: DeviceLike): Array {
   const a = x instanceof Array ? x : numpy.array(x);
   const c = a.toConcrete();
   if (!c) return a;
-  const name = device === undefined ? undefined : typeof device === "string" ? device : device.platform;
-  return transfer(c as ConcreteArray, getBackend(name));
+  if (device === undefined) return transfer(c as ConcreteArray, getBackend());
+  const { backend, id } = resolveDevice(device);
+  if (c.backend === backend && c.deviceId === id && c.committed) return c;
+  const out = c.backend === backend && c.deviceId === id ? new ConcreteArray(c.aval, backend, backend.put(c.readSync(), c.aval, id)) : transfer(c, backend, id);
+  out.committed = true;
+  return out;
 });
 
 /** Resolves once every array in the pytree is computed. @example await jax.blockUntilReady(f(x)) */
@@ -90,4 +98,4 @@ export const loadWasmRuntime: typeof wasmRuntime.loadWasmRuntime = declare("jax.
 /** Where the wasm files are served from (a prefix, or a map of file names to URLs). @example jax.setWasmPaths("/assets/") */
 export const setWasmPaths: typeof wasmRuntime.setWasmPaths = declare("jax.setWasmPaths", "paths", "", wasmRuntime.setWasmPaths);
 // init checks its options object itself (one InitOptions; see init.ts).
-export const init = describeSignature(initModule.init, "jax.init", "", "threads relaxedSimd memoryLimit");
+export const init = describeSignature(initModule.init, "jax.init", "", "threads devices relaxedSimd memoryLimit");

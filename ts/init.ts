@@ -14,6 +14,12 @@ export interface InitOptions {
   /** `false`: never the relaxed-SIMD variant, so results are equal bit for bit on every machine. */
   relaxedSimd?: boolean;
   /**
+   * How many wasm devices `jax.devices()` lists (`wasm:0` ... `wasm:N-1`) for `pmap`, `shardMap`
+   * and shardings (default: the thread count). More than the cores is allowed, like XLA's
+   * forced host device count (at most 32).
+   */
+  devices?: number;
+  /**
    * Bytes of device memory each device may hold (default 1 GiB, less where the engine allows
    * less); past it, the least recently used arrays are evicted to host memory. Also
    * `jax.config.update("memoryLimit", bytes)` at run time.
@@ -21,7 +27,10 @@ export interface InitOptions {
   memoryLimit?: number;
 }
 
-const INIT_KEYS: readonly (keyof InitOptions)[] = ["threads", "relaxedSimd", "memoryLimit"];
+const INIT_KEYS: readonly (keyof InitOptions)[] = ["threads", "devices", "relaxedSimd", "memoryLimit"];
+
+/** The most devices one runtime has (each runs on a thread of its own: core-cpp/threads.h kMaxThreads). */
+export const MAX_DEVICES = 32;
 
 function checkOptions(opts: InitOptions): void {
   if (opts === null || typeof opts !== "object" || globalThis.Array.isArray(opts)) {
@@ -35,6 +44,9 @@ function checkOptions(opts: InitOptions): void {
   const { threads, relaxedSimd } = opts;
   if (threads !== undefined && threads !== false && !(Number.isInteger(threads) && threads >= 1)) {
     throw new TypeError(`jax.init: threads must be a positive integer or false; got ${String(threads)}.`);
+  }
+  if (opts.devices !== undefined && !(Number.isInteger(opts.devices) && opts.devices >= 1 && opts.devices <= MAX_DEVICES)) {
+    throw new TypeError(`jax.init: devices must be an integer from 1 to ${MAX_DEVICES}; got ${String(opts.devices)}.`);
   }
   if (opts.memoryLimit !== undefined && !(typeof opts.memoryLimit === "number" && opts.memoryLimit > 0 && Number.isFinite(opts.memoryLimit))) {
     throw new TypeError(`jax.init: memoryLimit must be a positive number of bytes (e.g. 512 * 2 ** 20); got ${String(opts.memoryLimit)}.`);
@@ -52,6 +64,7 @@ let started: { options: InitOptions; done: Promise<BackendName[]> } | undefined;
  * value than the first call gave (or left at its default): that is an error.
  * @example await jax.init()                         // ["cpu", "wasm"]
  * @example await jax.init({ threads: 1, relaxedSimd: false, memoryLimit: 512 * 2 ** 20 })
+ * @example await jax.init({ devices: 4 })          // jax.devices(): wasm:0 ... wasm:3
  */
 export function init(options: InitOptions = {}): Promise<BackendName[]> {
   checkOptions(options);
@@ -71,7 +84,7 @@ export function init(options: InitOptions = {}): Promise<BackendName[]> {
       const threads = options.threads === 1 ? false : options.threads;
       const runtime = await loadWasmRuntime({ threads, relaxedSimd: options.relaxedSimd });
       // The compiled wasm backend becomes the default; cpu stays available as the reference.
-      registerBackend(new WasmBackend(runtime as LoadedRuntime), true);
+      registerBackend(new WasmBackend(runtime as LoadedRuntime, options.devices ?? runtime.threads), true);
     } catch (e) {
       console.info(`webjax: the wasm backend is unavailable here (${(e as Error).message}); using cpu.`);
     }

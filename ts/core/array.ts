@@ -108,8 +108,10 @@ export abstract class Array<D extends DType = DType> {
     return c;
   }
 
+  /** The device that holds the data. @example jax.devicePut(x, jax.devices()[1]).device   // wasm:1 */
   get device(): Device {
-    return deviceOf(this.concrete("the device of a traced value").backend);
+    const c = this.concrete("the device of a traced value");
+    return deviceOf(c.backend, c.deviceId);
   }
 
   /** Flat typed array of the values (float16 comes back as float32, bool as Uint8Array). */
@@ -224,6 +226,14 @@ export class ConcreteArray extends Array {
   #why = "";
   #pinned = false;
   readonly #owned: boolean;
+  /** Which of the backend's devices holds the data. */
+  readonly deviceId: number;
+  /**
+   * Placed on its device on purpose (`devicePut(x, device)`, or computed from such arrays), as
+   * JAX's committed arrays: computations run where committed arguments are, and arguments
+   * committed to different devices are an error. Uncommitted arrays go where the computation runs.
+   */
+  committed = false;
 
   constructor(
     readonly aval: ShapedArray,
@@ -235,6 +245,7 @@ export class ConcreteArray extends Array {
     super();
     this.#buf = buf;
     this.#owned = owned;
+    this.deviceId = buf === null ? 0 : (backend.deviceOfBuffer?.(buf) ?? 0);
     if (!owned) return;
     // Host buffers (the cpu backend) are the garbage collector's alone.
     if (buf instanceof DeviceBuffer) watch(this, buf);
@@ -318,7 +329,10 @@ export function liveArrays(platform?: BackendName): Array[] {
   const backend = getBackend(platform);
   if (!backend.memory) return [];
   const out: Array[] = [];
-  for (const b of backend.memory.residentBuffers()) if (!b.internal) out.push(new ConcreteArray(b.aval, backend, b, false));
+  for (let d = 0; d < (backend.deviceCount ?? 1); d++) {
+    const pool = backend.memoryOf ? backend.memoryOf(d) : backend.memory;
+    for (const b of pool?.residentBuffers() ?? []) if (!b.internal) out.push(new ConcreteArray(b.aval, backend, b, false));
+  }
   return out;
 }
 

@@ -13,10 +13,16 @@ export type Buffer = unknown;
 
 export interface Backend {
   readonly name: BackendName;
-  /** The owner of the device's memory, or null where arrays live in JS memory (cpu). */
+  /** The owner of device 0's memory, or null where arrays live in JS memory (cpu). */
   readonly memory: MemoryPool | null;
-  /** Copies host data into a new buffer (the data is not retained). */
-  put(data: TypedArray, aval: ShapedArray): Buffer;
+  /** How many devices the backend has (`jax.init({devices})`); 1 when it does not say. */
+  readonly deviceCount?: number;
+  /** The memory owner of device `id` (null where arrays live in JS memory). */
+  memoryOf?(id: number): MemoryPool | null;
+  /** Copies host data into a new buffer on device `device` (default 0); the data is not retained. */
+  put(data: TypedArray, aval: ShapedArray, device?: number): Buffer;
+  /** Which device holds a buffer (0 where the backend has one). */
+  deviceOfBuffer?(buf: Buffer): number;
   readSync(buf: Buffer, aval: ShapedArray): TypedArray;
   read(buf: Buffer, aval: ShapedArray): Promise<TypedArray>;
   free(buf: Buffer): void;
@@ -25,14 +31,14 @@ export interface Backend {
    * A backend may write an output into a `donated` argument's buffer: it then returns that
    * same buffer, and the caller must not free it.
    */
-  execute(jaxpr: Jaxpr, args: Buffer[], donated?: readonly boolean[]): Buffer[];
+  execute(jaxpr: Jaxpr, args: Buffer[], donated?: readonly boolean[], device?: number): Buffer[];
   /** Buffers allocated and not yet freed (on the device, where it has memory of its own), for leak tests. */
   liveBuffers(): number;
   /** Resolves when everything dispatched so far has finished. */
   synchronize(): Promise<void>;
 }
 
-/** A device as `jax.devices()` lists it. */
+/** A device as `jax.devices()` lists it: one object per device, so `===` compares devices. */
 export class Device {
   constructor(readonly platform: BackendName, readonly id: number) {}
   get deviceKind(): string {
@@ -44,7 +50,8 @@ export class Device {
    * @example jax.devices()[0].memoryStats()?.bytesInUse
    */
   memoryStats(): MemoryStats | null {
-    return getBackend(this.platform).memory?.stats() ?? null;
+    const b = getBackend(this.platform);
+    return (b.memoryOf ? b.memoryOf(this.id) : b.memory)?.stats() ?? null;
   }
   toString(): string {
     return `${this.platform}:${this.id}`;
@@ -52,12 +59,12 @@ export class Device {
 }
 
 const backends = new Map<BackendName, Backend>();
-const devices = new Map<BackendName, Device>();
+const devices = new Map<BackendName, Device[]>();
 let defaultName: BackendName = "cpu";
 
 export function registerBackend(b: Backend, makeDefault = false): void {
   backends.set(b.name, b);
-  devices.set(b.name, new Device(b.name, 0));
+  devices.set(b.name, globalThis.Array.from({ length: b.deviceCount ?? 1 }, (_, i) => new Device(b.name, i)));
   if (makeDefault) defaultName = b.name;
 }
 
@@ -69,8 +76,9 @@ export function getBackend(name?: BackendName | string | null): Backend {
   return b;
 }
 
-export function deviceOf(b: Backend): Device {
-  return devices.get(b.name)!;
+/** Device `id` of a backend (its first by default). */
+export function deviceOf(b: Backend, id = 0): Device {
+  return devices.get(b.name)![id];
 }
 
 /** `jax.defaultBackend()`: the name of the backend new arrays and computations use. */
@@ -86,11 +94,11 @@ export function setDefaultBackend(name: BackendName): void {
 
 /**
  * `jax.devices(backend?)`: the devices of a backend, by default the default backend's (as JAX).
- * @example jax.devices()          // [wasm:0] after init
+ * @example jax.devices()          // [wasm:0, wasm:1] after init({devices: 2})
  * @example jax.devices("cpu")     // [cpu:0]
  */
 export function listDevices(backend?: BackendName): Device[] {
-  return [deviceOf(getBackend(backend))];
+  return [...devices.get(getBackend(backend).name)!];
 }
 
 export function registeredBackends(): BackendName[] {

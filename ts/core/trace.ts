@@ -3,9 +3,9 @@
 
 import { Array, ConcreteArray, Tracer } from "./array.js";
 import { ShapedArray } from "./aval.js";
-import { Backend, Buffer, getBackend } from "./backend.js";
+import { Backend, BackendName, Buffer, getBackend } from "./backend.js";
 import { DType, allocHost, castScalar, float16Bits } from "./dtype.js";
-import { UnexpectedTracerError } from "./errors.js";
+import { UnexpectedTracerError, ValueError } from "./errors.js";
 import { Jaxpr, JaxprEqn, Var, paramsKey } from "./jaxpr.js";
 import { Params, Primitive } from "./primitive.js";
 
@@ -163,21 +163,43 @@ function runEager(prim: Primitive, params: Params, args: ConcreteArray[]): Array
     }
     node.set(path[path.length - 1], jaxpr);
   }
-  return executeJaxpr(backend, jaxpr, args);
+  return executeJaxpr(backend, jaxpr, args, undefined, prim.name, args.length <= 2 ? ["x", "y"] : undefined);
+}
+
+/**
+ * The device a computation runs on: that of its committed arguments (JAX's rule), else the
+ * backend's first. Arguments committed to different devices are JAX's error.
+ */
+export function placement(backend: Backend, args: readonly ConcreteArray[], what = "the computation", argNames?: readonly string[]): { device: number; committed: boolean } {
+  let at = -1;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.committed || a.backend !== backend) continue;
+    if (at < 0) at = i;
+    else if (a.deviceId !== args[at].deviceId) {
+      const arg = (k: number) => `argument ${argNames?.[k] ?? `args[${k}]`} of ${what} with shape ${args[k].dtype}[${args[k].shape.join(",")}] and with device ids [${args[k].deviceId}] on platform ${backend.name}`;
+      throw new ValueError(`Received incompatible devices for jitted computation. Got ${arg(at)} and ${arg(i)}. ` +
+        "Move them to one device first: jax.devicePut(x, device).");
+    }
+  }
+  return at < 0 ? { device: 0, committed: false } : { device: args[at].deviceId, committed: true };
 }
 
 /**
  * Runs a jaxpr on a backend, moving any argument that lives elsewhere. Donated arguments
- * (`jit(f, {donateArgnums})`) are given up: their buffers may become outputs.
+ * (`jit(f, {donateArgnums})`) are given up: their buffers may become outputs. It runs on the
+ * device of its committed arguments (see `placement`), and its results are committed when they are.
  */
-export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray[], donated?: readonly boolean[]): ConcreteArray[] {
-  const give = donated?.map((d, i) => d && !args[i].isPinned && args[i].backend === backend && args.indexOf(args[i]) === i);
-  // Arguments from another backend are copied for this call only, and freed after it.
+export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray[], donated?: readonly boolean[], what?: string, argNames?: readonly string[]): ConcreteArray[] {
+  const { device, committed } = placement(backend, args, what, argNames);
+  const give = donated?.map((d, i) => d && !args[i].isPinned && args[i].backend === backend && args[i].deviceId === device && args.indexOf(args[i]) === i);
+  // Arguments from another backend are copied for this call only, and freed after it. Arguments
+  // on another device of this backend are read where they are (the devices share memory).
   let moved: ConcreteArray[] | undefined;
-  const bufs = args.map((a) => (a.backend === backend ? a.buffer : (moved ??= [])[moved.push(transfer(a, backend)) - 1].buffer));
+  const bufs = args.map((a) => (a.backend === backend ? a.buffer : (moved ??= [])[moved.push(transfer(a, backend, device)) - 1].buffer));
   let outs: Buffer[];
   try {
-    outs = backend.execute(jaxpr, bufs, give?.some(Boolean) ? give : undefined);
+    outs = backend.execute(jaxpr, bufs, give?.some(Boolean) ? give : undefined, device);
   } finally {
     if (moved) for (const m of moved) m.dispose();
   }
@@ -186,21 +208,42 @@ export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray
   donated?.forEach((d, i) => {
     if (d && !args[i].isPinned) args[i].release("donated", !(give?.[i] && outs.includes(bufs[i])));
   });
-  return outs.map((b, i) => new ConcreteArray(jaxpr.outvars[i].aval, backend, b));
+  return outs.map((b, i) => {
+    const out = new ConcreteArray(jaxpr.outvars[i].aval, backend, b);
+    out.committed = committed;
+    return out;
+  });
 }
 
-/** A copy of `x` on another backend (`jax.devicePut`). */
-export function transfer(x: ConcreteArray, backend: Backend): ConcreteArray {
-  if (x.backend === backend) return x;
-  return new ConcreteArray(x.aval, backend, backend.put(x.readSync(), x.aval));
+/** A device named as users name one: a backend name (its first device), or a Device. */
+export type DeviceLike = BackendName | { platform: BackendName; id?: number };
+
+/** The backend and device index a DeviceLike names (RangeError for a device that does not exist). */
+export function resolveDevice(device: DeviceLike): { backend: Backend; id: number } {
+  const backend = getBackend(typeof device === "string" ? device : device.platform);
+  const id = typeof device === "string" ? 0 : (device.id ?? 0);
+  const count = backend.deviceCount ?? 1;
+  if (!Number.isInteger(id) || id < 0 || id >= count) {
+    throw new RangeError(`webjax: there is no device ${backend.name}:${id}; ${backend.name} has ${count} (jax.devices("${backend.name}")).`);
+  }
+  return { backend, id };
+}
+
+/** A copy of `x` on another backend or device (`jax.devicePut`); `x` itself when it is already there. */
+export function transfer(x: ConcreteArray, backend: Backend, device = 0): ConcreteArray {
+  if (x.backend === backend && x.deviceId === device) return x;
+  return new ConcreteArray(x.aval, backend, backend.put(x.readSync(), x.aval, device));
 }
 
 /** A concrete array from host values, on the given (default: the default) backend. */
-export function fromHostValues(values: ArrayLike<number>, aval: ShapedArray, backend?: Backend): ConcreteArray {
+export function fromHostValues(values: ArrayLike<number>, aval: ShapedArray, backend?: Backend, device?: number): ConcreteArray {
   const b = backend ?? getBackend();
   const data = allocHost(aval.dtype, aval.size);
   writeValues(data, values, aval.dtype);
-  return new ConcreteArray(aval, b, b.put(data, aval));
+  const out = new ConcreteArray(aval, b, b.put(data, aval, device));
+  // Placed on a named device: committed there (jnp.array(x, device=d)).
+  if (device !== undefined) out.committed = true;
+  return out;
 }
 
 function writeValues(data: globalThis.Float32Array | any, values: ArrayLike<number>, dtype: DType): void {

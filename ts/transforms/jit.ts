@@ -35,10 +35,10 @@ export const jitP: Primitive<JitParams> = new Primitive<JitParams>(
   {
     abstractEval: (_, { jaxpr }) => jaxpr.outAvals,
     cpu: (inputs, { jaxpr }, ctx) => ctx.evalJaxpr(jaxpr, inputs),
-    impl(args, { jaxpr, backend, donated_invars }) {
+    impl(args, { jaxpr, backend, donated_invars, name }) {
       const concrete = args as ConcreteArray[];
       const b = backend ? getBackend(backend) : concrete.length ? concrete[0].backend : getBackend();
-      return executeJaxpr(b, jaxpr.jaxpr, concrete, donated_invars.some(Boolean) ? donated_invars : undefined);
+      return executeJaxpr(b, jaxpr.jaxpr, concrete, donated_invars.some(Boolean) ? donated_invars : undefined, name);
     },
     jvp(primals, tangents, params) {
       const { jaxpr, consts } = hoistConsts(jvpJaxpr(params.jaxpr, tangents.map((t) => t !== null)));

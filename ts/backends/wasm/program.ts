@@ -238,8 +238,8 @@ export class WasmProgram {
    * owned by the caller (or donated inputs' buffers taken over). On any exception everything
    * the call allocated is freed before the error propagates.
    */
-  run(args: DeviceBuffer[], donated?: readonly boolean[]): DeviceBuffer[] {
-    const { pool, core } = this;
+  run(args: DeviceBuffer[], donated?: readonly boolean[], pool: MemoryPool = this.pool): DeviceBuffer[] {
+    const { core } = this;
     const nIn = args.length;
     const outs: DeviceBuffer[] = new globalThis.Array(this.outputs.length);
     const fresh: DeviceBuffer[] = [];
@@ -249,7 +249,8 @@ export class WasmProgram {
     // Running from here on: the cache must not let this program go while it allocates.
     const outermost = this.depth++ === 0;
     try {
-      for (; pinned < nIn; pinned++) pool.pin(args[pinned]);
+      // Inputs may live on any device (one memory): each is held by its own owner.
+      for (; pinned < nIn; pinned++) args[pinned].pool.pin(args[pinned]);
       const taken = donated ? new Set<number>() : undefined;
       for (let k = 0; k < outs.length; k++) {
         // Outputs take over donated inputs' buffers where the plan allows it.
@@ -285,7 +286,7 @@ export class WasmProgram {
       for (const o of fresh) pool.free(o);
       throw e;
     } finally {
-      for (let i = 0; i < pinned; i++) pool.unpin(args[i]);
+      for (let i = 0; i < pinned; i++) args[i].pool.unpin(args[i]);
       for (const o of fresh) pool.unpin(o);
       if (arena) pool.freeRaw(arena, this.arenaBytes);
       if (table && !outermost) pool.freeRaw(table, 4 * Math.max(1, this.nSlots));
