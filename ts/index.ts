@@ -9,6 +9,8 @@ import * as initModule from "./init.js";
 import { declare, describeSignature } from "./core/signature.js";
 import { Array, ConcreteArray } from "./core/array.js";
 import { DeviceLike, resolveDevice, transfer } from "./core/trace.js";
+import { NamedSharding as NamedShardingClass, Sharding, SingleDeviceSharding as SingleDeviceShardingClass } from "./core/sharding.js";
+import { ShardedArray, shardArray } from "./sharding/array.js";
 import * as treeUtil from "./core/tree.js";
 import * as numpy from "./numpy/index.js";
 
@@ -21,6 +23,9 @@ export * as tree from "./tree/index.js";
 export { Array } from "./core/array.js";
 export type { ArrayLike, Axis, ItemOf, ReduceOptions } from "./core/array.js";
 export { Device } from "./core/backend.js";
+export * as sharding from "./sharding/index.js";
+export { makeMesh, P } from "./sharding/index.js";
+export { Shard } from "./core/array.js";
 export type { MemoryStats } from "./core/memory.js";
 export type { BackendName } from "./core/backend.js";
 export type { DType } from "./core/dtype.js";
@@ -49,22 +54,39 @@ export { config } from "./core/config.js";
 export type { WasmRuntime } from "./backends/wasm/runtime.js";
 
 
-/**
- * Copies an array to a device and commits it there (computations on it run on that device).
- * @example jax.devicePut(x, jax.devices()[1])   // on wasm:1
- * @example jax.devicePut(x, "cpu")
- */
-export const devicePut = declare("jax.devicePut", "x, device?", "", function devicePut<T extends Array>(x: T | number, device?: DeviceLike): Array {
-  const a = x instanceof Array ? x : numpy.array(x);
+function devicePutLeaf(x: unknown, device: DeviceLike | Sharding | undefined): unknown {
+  const a = x instanceof Array ? x : numpy.array(x as number);
   const c = a.toConcrete();
   if (!c) return a;
   if (device === undefined) return transfer(c as ConcreteArray, getBackend());
-  const { backend, id } = resolveDevice(device);
-  if (c.backend === backend && c.deviceId === id && c.committed) return c;
+  if (device instanceof NamedShardingClass) return shardArray(c, device, (name) => getBackend(name));
+  if (device instanceof SingleDeviceShardingClass) device = device.device;
+  const { backend, id } = resolveDevice(device as DeviceLike);
+  if (c.backend === backend && c.deviceId === id && c.committed && !(c instanceof ShardedArray)) return c;
   const out = c.backend === backend && c.deviceId === id ? new ConcreteArray(c.aval, backend, backend.put(c.readSync(), c.aval, id)) : transfer(c, backend, id);
   out.committed = true;
   return out;
-});
+}
+
+const isPlacement = (d: unknown): d is DeviceLike | Sharding | undefined => d === undefined || typeof d === "string" || d instanceof Device || d instanceof NamedShardingClass || d instanceof SingleDeviceShardingClass;
+
+/**
+ * Copies an array (or each array of a pytree) to a device, or lays it out over devices by a
+ * sharding, and commits it there: computations on it run where it is.
+ * @example jax.devicePut(x, jax.devices()[1])                           // on wasm:1
+ * @example jax.devicePut(x, jax.sharding.NamedSharding(mesh, P("x")))   // split over mesh axis x
+ */
+export const devicePut = declare("jax.devicePut", "x, device?", "", function devicePut(x: any, device?: DeviceLike | Sharding | any): any {
+  if (x instanceof Array || typeof x === "number" || typeof x === "boolean") return devicePutLeaf(x, isPlacement(device) ? device : treeUtil.leaves(device)[0]);
+  if (isPlacement(device)) return treeUtil.map((l: unknown) => devicePutLeaf(l, device), x);
+  // A pytree of placements, a prefix of x's.
+  const places = treeUtil.broadcastPrefix(device, x, "jax.devicePut device", undefined, (d: unknown) => isPlacement(d) || d === null);
+  const [leaves, def] = treeUtil.flatten(x);
+  return treeUtil.unflatten(def, leaves.map((l, i) => devicePutLeaf(l, places[i] ?? undefined)));
+}) as {
+  <T extends Array>(x: T | number, device?: DeviceLike | Sharding): Array;
+  <T>(x: T, device?: unknown): T;
+};
 
 /** Resolves once every array in the pytree is computed. @example await jax.blockUntilReady(f(x)) */
 export const blockUntilReady = declare("jax.blockUntilReady", "x", "", async function blockUntilReady<T>(x: T): Promise<T> {

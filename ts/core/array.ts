@@ -6,6 +6,7 @@ import { Backend, BackendName, Buffer, Device, deviceOf, getBackend } from "./ba
 import { DeviceBuffer, watch } from "./memory.js";
 import { DType, TypedArray, decodeFloat16, float16Value } from "./dtype.js";
 import { ConcretizationTypeError } from "./errors.js";
+import { Sharding, ShardIndex, SingleDeviceSharding } from "./sharding.js";
 import type { Trace } from "./trace.js";
 
 /** Anything an op accepts as an array operand. */
@@ -108,10 +109,33 @@ export abstract class Array<D extends DType = DType> {
     return c;
   }
 
-  /** The device that holds the data. @example jax.devicePut(x, jax.devices()[1]).device   // wasm:1 */
+  /**
+   * The device that holds the data; for an array sharded over several devices, its sharding (as JAX).
+   * @example jax.devicePut(x, jax.devices()[1]).device   // wasm:1
+   */
   get device(): Device {
     const c = this.concrete("the device of a traced value");
     return deviceOf(c.backend, c.deviceId);
+  }
+
+  /**
+   * How the data is laid out over devices: a NamedSharding for sharded arrays (pmap, shardMap,
+   * devicePut(x, sharding)), else a SingleDeviceSharding.
+   * @example jax.pmap((x) => x.mul(2))(np.arange(2)).sharding   // NamedSharding(mesh=Mesh(...), spec=P(...))
+   */
+  get sharding(): Sharding {
+    const c = this.concrete("the sharding of a traced value");
+    return new SingleDeviceSharding(deviceOf(c.backend, c.deviceId));
+  }
+
+  /**
+   * The pieces of the array on each device, in the mesh's device order: `.device`, `.index`
+   * (the slice of the whole it holds), `.replicaId` and `.data` (an Array on that device).
+   * @example for (const s of y.addressableShards) console.log(String(s.device), s.data.tolistSync())
+   */
+  get addressableShards(): Shard[] {
+    const c = this.concrete("the shards of a traced value");
+    return [new Shard(deviceOf(c.backend, c.deviceId), c.shape.map(() => null), 0, c)];
   }
 
   /** Flat typed array of the values (float16 comes back as float32, bool as Uint8Array). */
@@ -241,11 +265,13 @@ export class ConcreteArray extends Array {
     buf: Buffer,
     /** false: another array over a buffer someone else owns (`jax.liveArrays()`); disposing it frees the data for all. */
     owned = true,
+    /** Where a buffer-less subclass (a sharded array) says it is. */
+    deviceId?: number,
   ) {
     super();
     this.#buf = buf;
     this.#owned = owned;
-    this.deviceId = buf === null ? 0 : (backend.deviceOfBuffer?.(buf) ?? 0);
+    this.deviceId = deviceId ?? (buf === null ? 0 : (backend.deviceOfBuffer?.(buf) ?? 0));
     if (!owned) return;
     // Host buffers (the cpu backend) are the garbage collector's alone.
     if (buf instanceof DeviceBuffer) watch(this, buf);
@@ -292,6 +318,11 @@ export class ConcreteArray extends Array {
     this.release("disposed", true);
   }
 
+  /** The arrays whose buffers this one owns (itself; a sharded array adds its shards), for tidy. */
+  parts(): ConcreteArray[] {
+    return [this];
+  }
+
   /**
    * Makes this array shared and immortal (cached constants such as JS scalars): dispose, tidy and
    * donation leave it alone; `pin(false)` hands it back to the garbage collector.
@@ -316,6 +347,28 @@ export class ConcreteArray extends Array {
     const body = JSON.stringify(v)?.replace(/,/g, ", ");
     return `Array(${body}, dtype=${this.dtype}${this.weakType ? ", weak_type=True" : ""})`;
   }
+}
+
+/** One device's piece of an array (`x.addressableShards`), as JAX's Shard. */
+export class Shard {
+  constructor(
+    readonly device: Device,
+    /** The part of the whole array it holds: `[start, stop]` per axis, null for a whole axis (`x.slice(...index)` reads it). */
+    readonly index: ShardIndex,
+    /** Which copy of that part it is (0 for the first device that holds it). */
+    readonly replicaId: number,
+    /** The piece, an Array on `device`. */
+    readonly data: Array,
+  ) {}
+  toString(): string {
+    const idx = this.index.map((i) => (i === null ? "slice(None, None, None)" : `slice(${i[0]}, ${i[1]}, None)`));
+    return `Shard(device=${this.device}, index=(${idx.join(", ")}${idx.length === 1 ? "," : ""}), replica_id=${this.replicaId}, data=${this.data})`;
+  }
+}
+
+/** Registers an array built without a buffer of its own (a sharded array) in the current tidy scope. */
+export function trackInTidy(a: ConcreteArray): void {
+  tidyScopes[tidyScopes.length - 1]?.add(a);
 }
 
 /**
@@ -351,7 +404,7 @@ export function tidy<T>(fn: () => T): T {
   } finally {
     tidyScopes.pop();
   }
-  const keep = new Set<unknown>(leavesOf(result));
+  const keep = new Set<unknown>(leavesOf(result).flatMap((l) => (l instanceof ConcreteArray ? l.parts() : [l])));
   const parent = tidyScopes[tidyScopes.length - 1];
   for (const a of scope) {
     if (keep.has(a)) parent?.add(a);
