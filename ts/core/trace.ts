@@ -190,8 +190,9 @@ export function placement(backend: Backend, args: readonly ConcreteArray[], what
  * (`jit(f, {donateArgnums})`) are given up: their buffers may become outputs. It runs on the
  * device of its committed arguments (see `placement`), and its results are committed when they are.
  */
-export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray[], donated?: readonly boolean[], what?: string, argNames?: readonly string[]): ConcreteArray[] {
-  const { device, committed } = placement(backend, args, what, argNames);
+export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray[], donated?: readonly boolean[], what?: string, argNames?: readonly string[], on?: number): ConcreteArray[] {
+  // `on`: a device chosen by the caller (a shardMap's first device), whatever the arguments say.
+  const { device, committed } = on === undefined ? placement(backend, args, what, argNames) : { device: on, committed: true };
   const give = donated?.map((d, i) => d && !args[i].isPinned && args[i].backend === backend && args[i].deviceId === device && args.indexOf(args[i]) === i);
   // Arguments from another backend are copied for this call only, and freed after it. Arguments
   // on another device of this backend are read where they are (the devices share memory).

@@ -2,13 +2,13 @@
 // axisIndex. The axis names are bound by vmap (and pmap) with `axisName`.
 
 import { Array, ArrayLike } from "../core/array.js";
-import { UnboundAxisError } from "../core/errors.js";
+import { UnboundAxisError, ValueError } from "../core/errors.js";
 import { AxisName } from "../core/primitive.js";
 import { declareAs } from "../core/signature.js";
 import { bind1 } from "../core/trace.js";
 import * as tree from "../core/tree.js";
 import { toArray } from "../numpy/convert.js";
-import { allGatherP, axisIndexP, pmaxP, pminP, psumP, reduceScatterP } from "../primitives/parallel.js";
+import { allGatherP, allToAllP, axisIndexP, pmaxP, pminP, ppermuteP, psumP, reduceScatterP } from "../primitives/parallel.js";
 import { setPsum } from "../transforms/grad.js";
 import { lookupAxis } from "../transforms/vmap.js";
 
@@ -53,6 +53,26 @@ function psumScatterImpl<T>(x: T, axisName: AxisName | AxisName[], { scatterDime
   return each(x, (a) => bind1(reduceScatterP, [a], { axis_name: names(axisName), scatter_dimension: scatterDimension < 0 ? scatterDimension + a.ndim : scatterDimension, axis_size: n, tiled }));
 }
 
+function ppermuteImpl<T>(x: T, axisName: AxisName | AxisName[], perm: readonly (readonly [number, number])[]): T {
+  if (!globalThis.Array.isArray(perm) || !perm.every((p) => globalThis.Array.isArray(p) && p.length === 2)) {
+    throw new TypeError(`lax.ppermute: perm must be a JS array of [source, destination] pairs; got ${JSON.stringify(perm)}.`);
+  }
+  const pairs = perm.map(([a, b]) => [a, b] as [number, number]);
+  return each(x, (a) => bind1(ppermuteP, [a], { axis_name: names(axisName), perm: pairs }));
+}
+
+function allToAllImpl<T>(x: T, axisName: AxisName | AxisName[], splitAxis: number, concatAxis: number, { tiled = false }: { tiled?: boolean }): T {
+  const n = axisSizeImpl(axisName);
+  return each(x, (a) => {
+    const canon = (ax: number, what: string) => {
+      const k = ax < 0 ? ax + a.ndim : ax;
+      if (!Number.isInteger(k) || k < 0 || k >= a.ndim) throw new ValueError(`lax.allToAll: ${what} ${ax} is out of bounds for an operand of rank ${a.ndim}.`);
+      return k;
+    };
+    return bind1(allToAllP, [a], { axis_name: names(axisName), split_axis: canon(splitAxis, "splitAxis"), concat_axis: canon(concatAxis, "concatAxis"), axis_size: n, tiled });
+  });
+}
+
 function axisIndexImpl(axisName: AxisName): Array {
   return bind1(axisIndexP, [], { axis_name: [axisName] });
 }
@@ -87,6 +107,20 @@ export const allGather: <T>(x: T, axisName: AxisName | AxisName[], opts?: { axis
 
 /** psum, then member i keeps slice i of `scatterDimension` (a block of it when `tiled`). */
 export const psumScatter: <T>(x: T, axisName: AxisName | AxisName[], opts?: { scatterDimension?: number; tiled?: boolean }) => T = declareAs("lax.psumScatter", "x, axisName", "scatterDimension tiled", psumScatterImpl);
+
+/**
+ * Sends each member's value to another member: `perm` lists [source, destination] positions along
+ * the axis (each at most once on each side); members no pair sends to get zeros.
+ * @example jax.pmap((x) => lax.ppermute(x, "i", [[0, 1], [1, 2], [2, 3], [3, 0]]), "i")(np.arange(4))   // [3, 0, 1, 2]
+ */
+export const ppermute: <T>(x: T, axisName: AxisName | AxisName[], perm: readonly (readonly [number, number])[]) => T = declareAs("lax.ppermute", "x, axisName, perm", "", ppermuteImpl);
+
+/**
+ * Member j gets chunk j of every member's `splitAxis`, placed in member order along `concatAxis`
+ * (a new axis; with `tiled`, concatenated into it).
+ * @example jax.pmap((x) => lax.allToAll(x, "i", 0, 0), "i")(np.arange(16).reshape([4, 4]))   // the transpose
+ */
+export const allToAll: <T>(x: T, axisName: AxisName | AxisName[], splitAxis: number, concatAxis: number, opts?: { tiled?: boolean }) => T = declareAs("lax.allToAll", "x, axisName, splitAxis, concatAxis", "tiled", allToAllImpl);
 
 /**
  * This member's position along a named axis.

@@ -20,6 +20,7 @@ import { registerPartialEval, splitCall } from "./partial_eval.js";
 import { transposeJaxpr } from "./transpose.js";
 import { batchJaxpr } from "./vmap.js";
 import * as tree from "../core/tree.js";
+import { checkInShardings, layOut, shardingsFor } from "../sharding/jit_shardings.js";
 
 export interface JitParams {
   jaxpr: ClosedJaxpr;
@@ -208,11 +209,15 @@ function jitImpl<F extends (...args: any[]) => any>(fun: F, opts: JitOptions): F
     return a;
   };
 
+  const sharded = opts.inShardings != null || opts.outShardings != null;
+
   const jitted = function (this: unknown, ...args: any[]) {
     const { statics, donated, dynIdx } = argnums(args.length);
-    const [rawLeaves, inTree] = tree.flatten(statics.size ? dynIdx.map((i) => args[i]) : args);
+    const dynArgs = statics.size ? dynIdx.map((i) => args[i]) : args;
+    const [rawLeaves, inTree] = tree.flatten(dynArgs);
     // Typed arrays are arrays of their own dtype, as np.array makes them.
     const leaves = rawLeaves.some(isTypedArray) ? rawLeaves.map((l) => (isTypedArray(l) ? array(l) : l)) : rawLeaves;
+    if (opts.inShardings != null) checkInShardings(shardingsFor(opts.inShardings, dynArgs, "in_shardings"), leaves);
     const avals = leaves.map((l) => leafAval(l));
     // Shared (pinned) arrays such as cached scalars are never donated.
     const leafDonated = donated.size ? dynIdx.flatMap((i) => tree.leaves(args[i]).map((l) => donated.has(i) && !(l instanceof ConcreteArray && l.isPinned))) : null;
@@ -247,6 +252,11 @@ function jitImpl<F extends (...args: any[]) => any>(fun: F, opts: JitOptions): F
       const params = (donated_invars: boolean[]) => ({ jaxpr: traced!.jaxpr, name, donated_invars, keep_unused: !!opts.keepUnused, inline: !!opts.inline, backend });
       // Without donation the params are the same every call.
       outs = bind(jitP, inputs, leafDonated ? params([...traced.consts.map(() => false), ...leafDonated]) : (traced.params ??= params(inputs.map(() => false))));
+    }
+    // Results laid out by outShardings (outside any other transformation: tracers have no layout).
+    if (sharded && opts.outShardings != null) {
+      const shardings = shardingsFor(opts.outShardings, tree.unflatten(traced.outTree, outs), "out_shardings");
+      outs = outs.map((o, i) => layOut(o, shardings[i]));
     }
     return tree.unflatten(traced.outTree, outs);
   };

@@ -55,14 +55,29 @@ export class BatchTrace extends Trace {
   }
 }
 
-/** An axis bound by an enclosing vmap, with the trace that maps over it. */
+/**
+ * An axis bound by an enclosing vmap, with the trace that maps over it; or a mesh axis of an
+ * enclosing shardMap body being traced (`main` null): collectives over it are staged into the
+ * body, to run across the devices.
+ */
 export interface AxisFrame {
   data: AxisData;
-  main: MainTrace;
+  main: MainTrace | null;
 }
 
-/** Axis names bound by enclosing vmaps (innermost last), for collectives and their errors. */
+/** Axis names bound by enclosing vmaps and shardMaps (innermost last), for collectives and their errors. */
 export const axisEnv: AxisFrame[] = [];
+
+/** Runs `fn` with the mesh axes of a shardMap bound (its body is traced per device: see shard_map.ts). */
+export function withManualAxes<T>(axes: readonly { name: AxisName; size: number }[], fn: () => T): T {
+  const depth = axisEnv.length;
+  for (const a of axes) axisEnv.push({ data: { size: a.size, name: a.name, spmdName: null }, main: null });
+  try {
+    return fn();
+  } finally {
+    axisEnv.length = depth;
+  }
+}
 
 /** The innermost binding of `name`, or undefined. */
 export function lookupAxis(name: AxisName): AxisFrame | undefined {
@@ -76,7 +91,7 @@ setAxisMainResolver((params) => {
   let best: MainTrace | null = null;
   for (const name of params.axis_name as AxisName[]) {
     const f = lookupAxis(name);
-    if (f && (!best || f.main.level > best.level)) best = f.main;
+    if (f?.main && (!best || f.main.level > best.level)) best = f.main;
   }
   return best;
 });

@@ -1,0 +1,269 @@
+// shardMap (JAX's shard_map): a function written for one device's block of each argument,
+// run on every device of a mesh, with the mesh's axis names bound for collectives. The body is
+// traced once at the block shapes into the `shard_map` primitive, whose rules make it compose:
+// jvp and linearization map the body's own, transposition follows JAX's rules for bodies that
+// may not be replicated (JAX's check_vma=False: cotangents of outputs replicated over a mesh
+// axis are split evenly across it, those of inputs replicated over one are summed over it),
+// vmap adds an unsplit axis to every spec, and partial evaluation passes per-device residuals
+// out concatenated over all devices. Where it runs: ts/sharding/run.ts.
+
+import { Array } from "../core/array.js";
+import { ShapedArray } from "../core/aval.js";
+import { ValueError } from "../core/errors.js";
+import { ClosedJaxpr, Jaxpr, JaxprEqn, Var } from "../core/jaxpr.js";
+import { Params, Primitive, UndefinedPrimal } from "../core/primitive.js";
+import { Mesh, PartitionSpecClass } from "../core/sharding.js";
+import { declareAs } from "../core/signature.js";
+import { convertConstvars, evalJaxpr, traceToJaxpr } from "../core/staging.js";
+import { bind, bind1 } from "../core/trace.js";
+import * as tree from "../core/tree.js";
+import { psumP } from "../primitives/parallel.js";
+import { isUndefined, zeros } from "./ad_util.js";
+import { moveaxis } from "./batch_util.js";
+import { hoistConsts, leafAval } from "./jit.js";
+import { jvpJaxpr } from "./jvp.js";
+import { partialEvalJaxpr, registerPartialEval } from "./partial_eval.js";
+import { checkArgs, checkOutRanks, checkReplication, checkSpecs, inferVarying, specsFor, unmentioned } from "./shard_map_check.js";
+import { blockAval, expandShardMap, globalAval } from "./shard_map_expand.js";
+import { backwardPass } from "./transpose.js";
+import { batchJaxpr, withManualAxes } from "./vmap.js";
+
+export interface ShardMapParams {
+  /** The body, over one device's blocks; no constants (they are leading inputs, replicated). */
+  jaxpr: ClosedJaxpr;
+  mesh: Mesh;
+  in_specs: PartitionSpecClass[];
+  out_specs: PartitionSpecClass[];
+  check_vma: boolean;
+  /** The mapped function's name, for messages. */
+  name: string;
+}
+
+/** Runs `fn` with the mesh's axes bound for collectives in a body being traced. */
+export const inMeshAxes = <T>(mesh: Mesh, fn: () => T): T => withManualAxes(mesh.axisNames.map((name, i) => ({ name, size: mesh.axisSizes[i] })), fn);
+
+const REPLICATED = new PartitionSpecClass();
+/** How per-device values (residuals) leave a shard_map: concatenated over every device along a new leading axis. */
+const perDevice = (mesh: Mesh) => new PartitionSpecClass(mesh.axisNames.length === 1 ? mesh.axisNames[0] : [...mesh.axisNames]);
+const sizeOf = (mesh: Mesh, names: string[]) => names.reduce((n, m) => n * mesh.axisSize(m), 1);
+
+/**
+ * Where shard_map runs: set by ts/sharding/run.ts (devices in parallel where they can, else one
+ * program over the whole arrays). Kept out of this module so that transformations stay backend-free.
+ */
+let runShardMap: ((args: Array[], params: ShardMapParams) => Array[]) | null = null;
+export function setShardMapRunner(f: (args: Array[], params: ShardMapParams) => Array[]): void {
+  runShardMap = f;
+}
+
+/** Binds a shard_map of `body` (its constants become leading replicated inputs). */
+function bindShardMap(body: ClosedJaxpr, args: Array[], inSpecs: PartitionSpecClass[], outSpecs: PartitionSpecClass[], p: ShardMapParams): Array[] {
+  const { jaxpr, consts } = hoistConsts(body);
+  return bind(shardMapP, [...consts, ...args], {
+    ...p, jaxpr, in_specs: [...consts.map(() => REPLICATED), ...inSpecs], out_specs: outSpecs,
+  } satisfies ShardMapParams);
+}
+
+/**
+ * A body split by which inputs are known: the known half returns its residuals (per-device
+ * values) with a leading unit axis, so that they leave the shard_map concatenated over the
+ * devices, and the unknown half takes them so.
+ */
+function splitBody(p: ShardMapParams, body: Jaxpr, unknowns: boolean[], instantiate: boolean[]) {
+  const pe = partialEvalJaxpr(body, unknowns, instantiate);
+  const nRes = pe.numResiduals;
+  const nKnownOut = pe.known.outvars.length - nRes;
+  const resAvals = pe.known.outvars.slice(nKnownOut).map((v) => v.aval);
+  const unit = (a: ShapedArray) => new ShapedArray([1, ...a.shape], a.dtype, a.weakType);
+  const [k, u] = inMeshAxes(p.mesh, () => [
+    traceToJaxpr((...xs) => {
+      const o = evalJaxpr(pe.known, [], xs);
+      return [...o.slice(0, nKnownOut), ...o.slice(nKnownOut).map((r) => r.reshape([1, ...r.shape]))];
+    }, pe.known.invars.map((v) => v.aval)),
+    traceToJaxpr((...xs) => evalJaxpr(pe.unknown, [], [...xs.slice(0, nRes).map((r) => r.reshape(r.shape.slice(1))), ...xs.slice(nRes)]),
+      [...resAvals.map(unit), ...pe.unknown.invars.slice(nRes).map((v) => v.aval)]),
+  ]);
+  return { known: new ClosedJaxpr(k.jaxpr, k.consts), unknown: new ClosedJaxpr(u.jaxpr, u.consts), nRes, resAvals, outUnknowns: pe.outUnknowns };
+}
+
+export const shardMapP: Primitive<ShardMapParams> = new Primitive<ShardMapParams>(
+  "shard_map",
+  {
+    abstractEval: (_, p) => p.jaxpr.jaxpr.outvars.map((v, i) => globalAval(v.aval, p.out_specs[i], p.mesh)),
+    impl(args, p) {
+      if (!runShardMap) throw new Error("internal: no shard_map runner is installed (import webjax from its entry point).");
+      return runShardMap(args, p);
+    },
+    expand: (p) => expandShardMap(p),
+    cpu: (inputs, p, ctx) => ctx.evalJaxpr(expandShardMap(p), inputs),
+    jvp(primals, tangents, p) {
+      const nz = tangents.map((t) => t !== null);
+      const body = inMeshAxes(p.mesh, () => jvpJaxpr(p.jaxpr, nz));
+      const outs = bindShardMap(body, [...primals, ...(tangents.filter((t) => t !== null) as Array[])], [...p.in_specs, ...p.in_specs.filter((_, i) => nz[i])], [...p.out_specs, ...p.out_specs], p);
+      const n = p.out_specs.length;
+      return [outs.slice(0, n), outs.slice(n)];
+    },
+    linearize(primals, tangents, p) {
+      const nz = tangents.map((t) => t !== null);
+      const jvp = inMeshAxes(p.mesh, () => jvpJaxpr(p.jaxpr, nz));
+      const j = convertConstvars(jvp.jaxpr);
+      const nIn = jvp.consts.length + primals.length;
+      const nOut = p.out_specs.length;
+      const s = splitBody(p, j, j.invars.map((_, i) => i >= nIn), j.outvars.map((_, i) => i >= nOut));
+      if (s.outUnknowns.slice(0, nOut).some(Boolean)) throw new Error("internal: a primal output of a shard_map depends on tangents.");
+      const res = perDevice(p.mesh);
+      const known = bindShardMap(s.known, [...jvp.consts, ...primals], [...jvp.consts.map(() => REPLICATED), ...p.in_specs], [...p.out_specs, ...s.resAvals.map(() => res)], p);
+      const tIn = tangents.filter((t) => t !== null) as Array[];
+      const touts = bindShardMap(s.unknown, [...known.slice(nOut), ...tIn], [...s.resAvals.map(() => res), ...p.in_specs.filter((_, i) => nz[i])], p.out_specs, p);
+      return [known.slice(0, nOut), touts];
+    },
+    transpose(cts, args, p) {
+      const linear = args.map(isUndefined);
+      const inBlock = p.jaxpr.jaxpr.invars.map((v) => v.aval);
+      const outBlock = p.jaxpr.jaxpr.outvars.map((v) => v.aval);
+      const body = inMeshAxes(p.mesh, () => traceToJaxpr((...xs) => {
+        let k = 0;
+        const bargs = inBlock.map((a, i) => (linear[i] ? new UndefinedPrimal(a) : xs[k++]));
+        // Outputs replicated over some mesh axes: each device's copy takes an even share of the cotangent.
+        const bcts = xs.slice(k).map((c, i) => {
+          const n = sizeOf(p.mesh, unmentioned(p.mesh, p.out_specs[i]));
+          return n === 1 ? c : c.div(n);
+        });
+        const res = backwardPass(p.jaxpr.jaxpr, p.jaxpr.consts, bargs, bcts);
+        // Inputs replicated over some mesh axes: every device's cotangent counts.
+        return inBlock.flatMap((a, i) => {
+          if (!linear[i]) return [];
+          const names = unmentioned(p.mesh, p.in_specs[i]);
+          return [res[i] === null ? zeros(a) : names.length ? bind1(psumP, [res[i]!], { axis_name: names }) : res[i]!];
+        });
+      }, [...inBlock.filter((_, i) => !linear[i]), ...outBlock]));
+      const nl = args.filter((_, i) => !linear[i]) as Array[];
+      const outs = bindShardMap(new ClosedJaxpr(body.jaxpr, body.consts), [...nl, ...cts], [...p.in_specs.filter((_, i) => !linear[i]), ...p.out_specs], p.in_specs.filter((_, i) => linear[i]), p);
+      let k = 0;
+      return linear.map((l) => (l ? outs[k++] : null));
+    },
+    batch(args, dims, p, axis) {
+      if (axis.spmdName !== null) throw new ValueError("vmap's spmdAxisName around a shardMap is not supported by webjax; vmap without it, or add the axis to the mesh.");
+      const moved = args.map((a, i) => (dims[i] === null ? a : moveaxis(a, dims[i]!, 0)));
+      const bdims = dims.map((d) => (d === null ? null : 0));
+      const { jaxpr, outDims } = inMeshAxes(p.mesh, () => batchJaxpr(p.jaxpr, bdims, axis));
+      const front = (s: PartitionSpecClass) => new PartitionSpecClass(null, ...s.partitions);
+      const outs = bindShardMap(jaxpr, moved, p.in_specs.map((s, i) => (bdims[i] === null ? s : front(s))), p.out_specs.map((s, i) => (outDims[i] === null ? s : front(s))), p);
+      return [outs, outDims];
+    },
+    // As JAX prints it (its reprs of meshes and specs are theirs' toString).
+    printParams: (p) => ({
+      check_vma: p.check_vma, in_specs: p.in_specs, jaxpr: p.jaxpr, mesh: p.mesh, out_specs: p.out_specs,
+      newly_manual_axes: { toString: () => `frozenset({${p.mesh.axisNames.map((n) => `'${n}'`).join(", ")}})` },
+    }),
+  },
+  true,
+);
+
+registerPartialEval("shard_map", (eqn: JaxprEqn, unknowns: boolean[]) => {
+  const p = eqn.params as ShardMapParams;
+  const s = splitBody(p, p.jaxpr.jaxpr, unknowns, eqn.outvars.map(() => false));
+  const res = perDevice(p.mesh);
+  const resVars = s.resAvals.map((a) => new Var(globalAval(new ShapedArray([1, ...a.shape], a.dtype, a.weakType), res, p.mesh)));
+  const params = (j: ClosedJaxpr, ins: PartitionSpecClass[], outs: PartitionSpecClass[]): Params => {
+    if (j.consts.length) throw new Error("internal: a split shard_map body closed over constants.");
+    return { ...p, jaxpr: j, in_specs: ins, out_specs: outs };
+  };
+  const known = new JaxprEqn(shardMapP, eqn.inputs.filter((_, i) => !unknowns[i]),
+    params(s.known, p.in_specs.filter((_, i) => !unknowns[i]), [...p.out_specs.filter((_, i) => !s.outUnknowns[i]), ...s.resAvals.map(() => res)]),
+    [...eqn.outvars.filter((_, i) => !s.outUnknowns[i]), ...resVars], eqn.nameStack);
+  const unknown = new JaxprEqn(shardMapP, [...resVars, ...eqn.inputs.filter((_, i) => unknowns[i])],
+    params(s.unknown, [...s.resAvals.map(() => res), ...p.in_specs.filter((_, i) => unknowns[i])], p.out_specs.filter((_, i) => s.outUnknowns[i])),
+    eqn.outvars.filter((_, i) => s.outUnknowns[i]), eqn.nameStack);
+  return { known, unknown, outUnknowns: s.outUnknowns };
+});
+
+export interface ShardMapOptions {
+  mesh: Mesh;
+  inSpecs: unknown;
+  outSpecs: unknown;
+  /** The mesh axes the function is manual over: all of them (webjax has no partly manual shardMap). */
+  axisNames?: Iterable<string>;
+  /** Check that outputs whose outSpecs leave out a mesh axis are replicated over it (default true). */
+  checkVma?: boolean;
+}
+
+/** The meshes of shardMap bodies being traced now (they do not nest). */
+const tracing: Mesh[] = [];
+
+function shardMapImpl<F extends (...args: any[]) => any>(f: F, opts: ShardMapOptions): F {
+  const { mesh, inSpecs, outSpecs, checkVma = true } = opts;
+  if (!(mesh instanceof Mesh)) {
+    throw new TypeError(`shard_map requires a \`jax.sharding.Mesh\` or a \`jax.sharding.AbstractMesh\` instance for its second argument, but got ${String(mesh)} of type ${typeof mesh}.`);
+  }
+  if (opts.axisNames !== undefined) {
+    const names = new Set(opts.axisNames);
+    if (names.size && (names.size !== mesh.axisNames.length || mesh.axisNames.some((n) => !names.has(n)))) {
+      throw new ValueError(`shardMap: axisNames ${[...names].join(", ")} leave some of the mesh's axes (${mesh.axisNames.join(", ")}) to the compiler; webjax's shardMap is manual over every mesh axis. Leave axisNames out.`);
+    }
+  }
+  checkSpecs(inSpecs, mesh, "in");
+  checkSpecs(outSpecs, mesh, "out");
+  const name = f.name || "<lambda>";
+  const mapped = function (this: unknown, ...args: any[]) {
+    const outer = tracing[tracing.length - 1];
+    if (outer) {
+      // JAX 0.10: inside a shard_map body the context mesh is the outer one, all manual.
+      const plat = outer.deviceList[0].platform;
+      throw new ValueError(`The context mesh AbstractMesh(${outer.axisNames.map((n, i) => `'${n}': ${outer.axisSizes[i]}`).join(", ")}, ` +
+        `axis_types=(${outer.axisNames.map(() => "Manual").join(", ")}${outer.axisNames.length === 1 ? "," : ""}), device_kind=${plat}, num_cores=None, platform=${plat}) ` +
+        `should match the mesh passed to shard_map ${mesh}. (shardMap and pmap do not nest: map over a mesh with several axes instead.)`);
+    }
+    const [leaves, inTree] = tree.flatten(args);
+    const ins = specsFor(inSpecs, args, "in_specs");
+    const avals = leaves.map((l) => leafAval(l));
+    checkArgs(f, mesh, ins, avals, topLevelIndices(args));
+    const blocks = avals.map((a, i) => blockAval(a, ins[i].spec, mesh));
+    let outTree: tree.TreeDef | undefined;
+    let outs: { spec: PartitionSpecClass; path: string }[] = [];
+    tracing.push(mesh);
+    let body: { jaxpr: Jaxpr; consts: Array[] };
+    try {
+      body = inMeshAxes(mesh, () => traceToJaxpr((...xs) => {
+        const r = f.apply(this, tree.unflatten(inTree, xs));
+        const [o, t] = tree.flatten(r);
+        outTree = t;
+        outs = specsFor(outSpecs, r, "out_specs");
+        return o;
+      }, blocks));
+    } finally {
+      tracing.pop();
+    }
+    checkOutRanks(f, outs, body.jaxpr.outvars.map((v) => v.aval));
+    const closed = hoistConsts(new ClosedJaxpr(body.jaxpr, body.consts));
+    if (checkVma) {
+      const varying = inferVarying(closed.jaxpr.jaxpr, [...closed.consts.map(() => new Set<string>()), ...ins.map((s) => new Set(s.spec.names()))]);
+      checkReplication(f, mesh, outs, varying);
+    }
+    const params: ShardMapParams = {
+      jaxpr: closed.jaxpr, mesh, check_vma: checkVma, name,
+      in_specs: [...closed.consts.map(() => REPLICATED), ...ins.map((s) => s.spec)], out_specs: outs.map((s) => s.spec),
+    };
+    const results = bind(shardMapP, [...closed.consts, ...leaves], params);
+    return tree.unflatten(outTree!, results);
+  };
+  Object.defineProperty(mapped, "name", { value: `shard_map(${name})` });
+  return mapped as unknown as F;
+}
+
+/** The positional argument each leaf of `args` belongs to (JAX names them args[i]). */
+function topLevelIndices(args: unknown[]): number[] {
+  return args.flatMap((a, i) => tree.leaves(a).map(() => i));
+}
+
+/**
+ * Maps `f` over blocks of its arguments, one per device of `mesh` (JAX's `shard_map`): `inSpecs`
+ * say how each argument is split (a PartitionSpec, or a pytree prefix of them), `outSpecs` how
+ * the blocks of each result are put together; inside `f`, collectives (`lax.psum`, ...) name
+ * mesh axes.
+ * @example
+ * const mesh = jax.makeMesh([4], ["i"]);
+ * const f = jax.shardMap((x) => x.sub(lax.pmean(x, "i")), { mesh, inSpecs: P("i"), outSpecs: P("i") });
+ * f(np.arange(8))   // each device's block minus the mean over all devices
+ */
+export const shardMap: <F extends (...args: any[]) => any>(f: F, opts: ShardMapOptions) => F = declareAs("jax.shardMap", "f:fn", "mesh inSpecs outSpecs axisNames checkVma", shardMapImpl);
