@@ -139,6 +139,86 @@ for name, (f, args) in SHARD_MAP_CASES.items():
     out = f(*args)
     SHARD_MAP.append({"name": name, "inputs": [tolist(a) for a in args], "output": tolist(out), "shape": list(np.shape(out))})
 
+
+# ------------------------------------------------------------------ pmap
+def mlp_loss(params, x, y):
+    w1, w2 = params
+    h = jnp.tanh(x @ w1)
+    return ((h @ w2 - y) ** 2).mean()
+
+
+def dp_step(params, x, y):
+    # A data-parallel SGD step: per-device gradients, averaged with pmean.
+    g = jax.grad(mlp_loss)(params, x, y)
+    g = lax.pmean(g, "i")
+    return jax.tree.map(lambda p, d: p - 0.5 * d, params, g)
+
+
+PARAMS = [arange(3, 4) / 16, arange(4, 2) / 8]
+PMAP_CASES = {
+    "normalize_4": (jax.pmap(lambda x: x / lax.psum(x, "i"), "i"), [arange(4)]),
+    "psum_2": (jax.pmap(lambda x: lax.psum(x, "i"), "i"), [arange(2, 3)]),
+    "pmax_pmin_8": (jax.pmap(lambda x: lax.pmax(x, "i") - lax.pmin(x, "i"), "i"), [arange(8, 2) * ((-1) ** arange(8, 2))]),
+    "in_axes_none": (jax.pmap(lambda x, y: x * y + y, in_axes=(0, None)), [arange(4, 3), arange(3)]),
+    "out_axes_none": (jax.pmap(lambda x: lax.psum(x, "i"), "i", out_axes=None), [arange(4, 2)]),
+    "out_axes_1": (jax.pmap(lambda x: x * 2, out_axes=1), [arange(2, 3)]),
+    "in_axes_1": (jax.pmap(lambda x: x.sum(), in_axes=1), [arange(3, 2)]),
+    "static": (lambda x: jax.pmap(lambda x, n: x * n, static_broadcasted_argnums=1)(x, 3), [arange(2)]),
+    "pytree": (jax.pmap(lambda d: {"a": d["x"] + d["y"], "b": [lax.psum(d["x"], "i")]}, "i"), [{"x": arange(4), "y": arange(4, 2)[:, 0]}]),
+    "axis_index_8": (jax.pmap(lambda x: lax.axis_index("i") * 10 + x, "i"), [arange(8, dtype=jnp.int32)]),
+    "all_gather_4": (jax.pmap(lambda x: lax.all_gather(x, "i"), "i"), [arange(4, 2)]),
+    "all_gather_tiled_2": (jax.pmap(lambda x: lax.all_gather(x, "i", tiled=True), "i"), [arange(2, 3)]),
+    "psum_scatter_4": (jax.pmap(lambda x: lax.psum_scatter(x, "i"), "i"), [arange(4, 4)]),
+    "ppermute_ring_8": (jax.pmap(lambda x: lax.ppermute(x, "i", [(j, (j + 1) % 8) for j in range(8)]), "i"), [arange(8, 2)]),
+    "ppermute_partial_4": (jax.pmap(lambda x: lax.ppermute(x, "i", [(0, 2), (1, 0)]), "i"), [arange(4) + 1]),
+    "all_to_all_4": (jax.pmap(lambda x: lax.all_to_all(x, "i", 0, 0), "i"), [arange(4, 4)]),
+    "all_to_all_tiled_2": (jax.pmap(lambda x: lax.all_to_all(x, "i", 1, 0, tiled=True), "i"), [arange(2, 3, 4)]),
+    "pmap_grad_psum": (jax.pmap(jax.grad(lambda y: lax.psum(y * y, "i")), "i"), [arange(4)]),
+    "grad_pmap_psum": (jax.grad(lambda x: jax.pmap(lambda y: lax.psum(y * y, "i"), "i")(x).sum()), [arange(4)]),
+    "grad_pmap_replicated": (jax.grad(lambda w: jax.pmap(lambda w, x: lax.psum((x * w).sum(), "i"), "i", in_axes=(None, 0))(w, arange(4, 2)).sum()), [jnp.ones(2)]),
+    "pmap_jit_grad": (jax.pmap(jax.jit(jax.grad(lambda w, x: lax.psum(jnp.sum(x * w) ** 2, "i"))), "i", in_axes=(None, 0)), [jnp.ones(2) / 4, arange(2, 2) / 4]),
+    "jit_pmap": (jax.jit(jax.pmap(lambda x: x - lax.pmean(x, "i"), "i")), [arange(4, 2)]),
+    "vmap_pmap": (jax.vmap(jax.pmap(lambda x: lax.psum(x, "i"), "i")), [arange(3, 2)]),
+    "pmap_vmap_nested_names": (jax.pmap(jax.vmap(lambda x: lax.psum(x, ("i", "j")) - lax.psum(x, "j"), axis_name="j"), "i"), [arange(2, 3)]),
+    "pmap_vmap_inner_only": (jax.pmap(jax.vmap(lambda x: x - lax.pmean(x, "j"), axis_name="j"), "i"), [arange(2, 4)]),
+    "dp_sgd_step_4": (jax.pmap(dp_step, "i", in_axes=(None, 0, 0)), [PARAMS, arange(4, 2, 3) / 16, arange(4, 2, 2) / 8]),
+    "cond_psum": (jax.pmap(lambda x: lax.cond(lax.psum(x, "i") > 5, lambda v: v * 2, lambda v: v - 1, x), "i"), [arange(4)]),
+    "fori_psum": (jax.pmap(lambda x: lax.fori_loop(0, 3, lambda k, c: c + lax.psum(c, "i") / 4, x), "i"), [arange(4)]),
+    "scan_ppermute": (jax.pmap(lambda x: lax.scan(lambda c, _: (lax.ppermute(c, "i", [(0, 1), (1, 0)]) + 1, c), x, None, length=3), "i"), [arange(2, 2)]),
+    "while_pmax": (jax.pmap(lambda x: lax.while_loop(lambda c: lax.pmax(c, "i") < 50, lambda c: c * 3, x), "i"), [arange(4) + 1]),
+    "int_ops_2": (jax.pmap(lambda x: lax.psum(x * 3, "i") // 2, "i"), [arange(2, 3, dtype=jnp.int32)]),
+}
+
+PMAP = []
+for name, (f, args) in PMAP_CASES.items():
+    out = f(*args)
+    PMAP.append({"name": name, "inputs": [jax.tree.map(tolist, a) for a in args], "output": jax.tree.map(tolist, out)})
+
+# JAX's messages (device reprs are CpuDevice(id=k) there; the ones kept here name none).
+def message(f):
+    try:
+        f()
+    except Exception as e:  # noqa: BLE001
+        return type(e).__name__, str(e)
+    raise AssertionError("no error")
+
+
+PMAP_ERRORS = {
+    "more_shards_than_devices": message(lambda: jax.pmap(lambda x: x ** 2)(jnp.arange(9.))),
+    "inconsistent_sizes": message(lambda: jax.pmap(lambda x, y: x + y)(jnp.ones(2), jnp.ones(3))),
+    "axis_size_mismatch": message(lambda: jax.pmap(lambda x: x, axis_size=3)(jnp.ones(2))),
+    "static_out_of_range": message(lambda: jax.pmap(lambda x, n: x * n, static_broadcasted_argnums=(2,))(jnp.ones(2), 3)),
+    "bad_in_axes": message(lambda: jax.pmap(lambda x: x, in_axes=0.5)(jnp.ones(2))),
+    "no_mapped_axis": message(lambda: jax.pmap(lambda x: x, in_axes=None)(jnp.ones(2))),
+    "empty_devices": message(lambda: jax.pmap(lambda x: x, devices=[])(jnp.ones(3))),
+    "scalar_mapped": message(lambda: jax.pmap(lambda x, s: x * s)(jnp.arange(2.), 3.0)),
+    "blocks_not_squeezable": message(lambda: jax.pmap(lambda x: x * 2)(jnp.arange(16.))),
+    "ppermute_duplicates": message(lambda: jax.pmap(lambda v: lax.ppermute(v, "i", [(0, 2), (1, 2)]), "i")(jnp.arange(3.))),
+    "all_to_all_size": message(lambda: jax.pmap(lambda v: lax.all_to_all(v, "i", 0, 0), "i")(jnp.arange(6.).reshape(2, 3))),
+    "all_to_all_tiled_size": message(lambda: jax.pmap(lambda v: lax.all_to_all(v, "i", 0, 0, tiled=True), "i")(jnp.arange(6.).reshape(2, 3))),
+    "nested_pmap": message(lambda: jax.pmap(jax.pmap(lambda x: lax.psum(x, "j"), "j"), "i")(jnp.ones((2, 4)))),
+}
+
 lines = [
     "// GENERATED by tools/golden_pmap.py from JAX " + jax.__version__ + " with 8 forced host devices -- do not edit; rerun the script.",
     "/* eslint-disable */",
@@ -149,6 +229,12 @@ lines = [
     "export interface ValueCase { name: string; inputs: any[]; output: any; shape: number[] }",
     "/** shardMap: JAX's docs' examples (tools/golden_pmap.py names each; tests/sharding/shard_map.spec.ts has their JS twins). */",
     "export const SHARD_MAP: ValueCase[] = " + dump(SHARD_MAP) + ";",
+    "",
+    "/** pmap programs (tests/transforms/pmap.spec.ts has their JS twins); outputs are pytrees of nested lists. */",
+    "export const PMAP: { name: string; inputs: any[]; output: any }[] = " + dump(PMAP) + ";",
+    "",
+    "/** JAX's error type and message for misuse of pmap and its collectives. */",
+    "export const PMAP_ERRORS: Record<string, [string, string]> = " + json.dumps(PMAP_ERRORS, indent=2) + ";",
 ]
 with open(OUT, "w") as f:
     f.write("\n".join(lines) + "\n")

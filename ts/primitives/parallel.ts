@@ -213,9 +213,9 @@ interface AllToAllParams {
   tiled: boolean;
 }
 
-function allToAllShape(x: ShapedArray, { split_axis: s, concat_axis: c, axis_size: n, tiled }: AllToAllParams): number[] {
+function allToAllShape(x: ShapedArray, { split_axis: s, concat_axis: c, axis_size: n, tiled, axis_name }: AllToAllParams): number[] {
   if (tiled) {
-    if (x.shape[s] % n !== 0) throw new ValueError(`The size of all_to_all split_axis (${x.shape[s]}) has to be divisible by the size of the named axis ${String(n)}.`);
+    if (x.shape[s] % n !== 0) throw new ValueError(`The size of all_to_all split_axis (${x.shape[s]}) has to be divisible by the size of the named axis ${axis_name.map(String).join(", ")} (${n})`);
     const out = [...x.shape];
     out[s] /= n;
     out[c] *= n;

@@ -42,11 +42,12 @@ function fitError(s: NamedSharding, shape: readonly number[], path: string): Val
 export function checkInShardings(shardings: (Sharding | null)[], leaves: unknown[]): void {
   leaves.forEach((l, i) => {
     const s = shardings[i];
-    if (!s || !(l instanceof Array)) return;
+    if (!s) return;
     if (s instanceof NamedSharding) {
-      const e = fitError(s, l.shape, `flat_args[${i}]`);
+      const e = fitError(s, l instanceof Array ? l.shape : [], `flat_args[${i}]`);
       if (e) throw e;
     }
+    if (!(l instanceof Array)) return;
     const c = l.toConcrete();
     if (c && c.committed && !sameSharding(c, s)) {
       throw new ValueError(`Sharding passed to jit does not match the sharding on the respective arg. Got jit sharding: ${s},\narg sharding: ${c.sharding} for arg type: ${c.dtype}[${c.shape.join(",")}]`);
