@@ -4,6 +4,10 @@
 // (tests/browser/pages/csp-*.html in iframes, served with the policies in karma.conf.cjs).
 
 interface PageReport {
+  isolated?: boolean;
+  sab?: boolean;
+  checks?: Record<string, boolean>;
+  shards?: string[];
   backends?: string[];
   threads?: number;
   variant?: string;
@@ -83,5 +87,26 @@ describe("isolated in Chromium", () => {
     expect(r.error).toBeUndefined();
     expect(r.backends).not.toContain("wasm");
     expect(r.infos.join("\n")).toContain("'wasm-unsafe-eval'");
+  });
+
+  it("pmap and shardMap in a page that is not cross-origin isolated: vmap over the shards on the calling thread, the same values, and a notice saying why", async () => {
+    const r = await openPage("/base/tests/browser/pages/pmap-not-isolated.html", 60_000);
+    expect(r.error).toBeUndefined();
+    expect(r.isolated).withContext("the page must not be cross-origin isolated (Permissions-Policy: cross-origin-isolated=())").toBeFalse();
+    expect(r.sab).toBeFalse();
+    expect(r.variant).toBe("simd");
+    expect(r.checks).toEqual({ psum: true, ppermute: true, shardMap: true, vmap: true, grad: true });
+    expect(r.shards).toEqual(["wasm:0", "wasm:1", "wasm:2", "wasm:3"]);
+    const notices = r.infos.filter((l) => l.includes("pmap and shardMap run on the calling thread"));
+    expect(notices.length).withContext(r.infos.join("\n")).toBe(1);
+    expect(notices[0]).toMatch(/SharedArrayBuffer is unavailable|not cross-origin isolated/);
+  });
+
+  it("pmap and shardMap in a cross-origin isolated page: the same values, no notice", async () => {
+    const r = await openPage("/base/tests/browser/pages/pmap-isolated.html", 60_000);
+    expect(r.error).toBeUndefined();
+    expect(r.isolated).toBeTrue();
+    expect(r.checks).toEqual({ psum: true, ppermute: true, shardMap: true, vmap: true, grad: true });
+    expect(r.infos.filter((l) => l.includes("pmap and shardMap run on the calling thread"))).toEqual([]);
   });
 });

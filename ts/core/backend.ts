@@ -21,6 +21,11 @@ export interface Backend {
   memoryOf?(id: number): MemoryPool | null;
   /** Copies host data into a new buffer on device `device` (default 0); the data is not retained. */
   put(data: TypedArray, aval: ShapedArray, device?: number): Buffer;
+  /**
+   * Why this backend's devices cannot run programs in parallel here (no cross-origin isolation,
+   * no workers), or undefined when they can (or it has one device).
+   */
+  whyDevicesSerial?(): string | undefined;
   /** Which device holds a buffer (0 where the backend has one). */
   deviceOfBuffer?(buf: Buffer): number;
   readSync(buf: Buffer, aval: ShapedArray): TypedArray;

@@ -92,6 +92,10 @@ export class WasmBackend implements Backend {
     return pool;
   }
 
+  whyDevicesSerial(): string | undefined {
+    return this.deviceCount > 1 ? this.runtime.whyNoWorkers : undefined;
+  }
+
   deviceOfBuffer(buf: Buffer): number {
     return (buf as DeviceBuffer).pool.deviceId;
   }

@@ -104,6 +104,12 @@ export class LoadedRuntime implements WasmRuntime {
     return this.core;
   }
 
+  /**
+   * Why this runtime has no worker threads (devices then run one after another on the calling
+   * thread), or undefined when it has them.
+   */
+  whyNoWorkers: string | undefined;
+
   lastThreadIds(): number[] {
     return this.core.lastThreadIds();
   }
@@ -155,7 +161,11 @@ export async function load(opts: WasmRuntimeOptions, forget: () => void): Promis
   // Deno installs no wasm trap handler, so V8 bounds-checks every load there (Node and
   // browsers use guard pages); kernels that can trade loads for shuffles then do.
   core.setCheckedLoads("Deno" in globalThis);
-  if (!threaded) return new LoadedRuntime("simd", 1, maxMemoryBytes, core, undefined, forget);
+  if (!threaded) {
+    const rt = new LoadedRuntime("simd", 1, maxMemoryBytes, core, undefined, forget);
+    rt.whyNoWorkers = why ?? "jax.init({threads: 1}) (or false) asked for no threads besides the calling one";
+    return rt;
+  }
 
   let workers: PoolWorker[] = [];
   try {
@@ -167,7 +177,9 @@ export async function load(opts: WasmRuntimeOptions, forget: () => void): Promis
   // Only now, with every worker parked in wj_worker_loop, may kernels use them.
   const threads = workers.length + 1;
   core.setNumThreads(threads);
-  return new LoadedRuntime(variant, threads, maxMemoryBytes, core, new Pool(module, memory, core, workers), forget);
+  const rt = new LoadedRuntime(variant, threads, maxMemoryBytes, core, new Pool(module, memory, core, workers), forget);
+  if (!workers.length && wanted > 1) rt.whyNoWorkers = "the wasm workers failed to start";
+  return rt;
 }
 
 /** The best variant this engine runs, compiled: relaxed SIMD when it has it, else plain SIMD. */
