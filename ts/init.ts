@@ -82,7 +82,7 @@ export function init(options: InitOptions = {}): Promise<BackendName[]> {
     if (options.memoryLimit !== undefined) config.update("memoryLimit", options.memoryLimit);
     try {
       const threads = options.threads === 1 ? false : options.threads;
-      const runtime = await loadWasmRuntime({ threads, relaxedSimd: options.relaxedSimd });
+      const runtime = await loadWasmRuntime({ threads, relaxedSimd: options.relaxedSimd, devices: options.devices });
       // The compiled wasm backend becomes the default; cpu stays available as the reference.
       registerBackend(new WasmBackend(runtime as LoadedRuntime, options.devices ?? runtime.threads), true);
     } catch (e) {

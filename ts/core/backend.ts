@@ -8,6 +8,13 @@ import type { MemoryPool, MemoryStats } from "./memory.js";
 
 export type BackendName = "cpu" | "wasm" | "webgpu";
 
+/** A mesh as a backend runs programs on it: axis names and sizes, and each position's device. */
+export interface DeviceMesh {
+  names: readonly unknown[];
+  sizes: readonly number[];
+  deviceIds: readonly number[];
+}
+
 /** An opaque handle to array data owned by a backend (a DeviceBuffer where the backend has device memory). */
 export type Buffer = unknown;
 
@@ -26,6 +33,12 @@ export interface Backend {
    * no workers), or undefined when they can (or it has one device).
    */
   whyDevicesSerial?(): string | undefined;
+  /**
+   * Runs `jaxpr` (a program over one device's blocks) on every device of a mesh at once:
+   * position p on `args[p]`, on device `mesh.deviceIds[p]`. Returns each position's outputs, or
+   * null where the devices cannot run it here (then the caller runs it another way).
+   */
+  runOnDevices?(jaxpr: Jaxpr, mesh: DeviceMesh, args: Buffer[][]): Buffer[][] | null;
   /** Which device holds a buffer (0 where the backend has one). */
   deviceOfBuffer?(buf: Buffer): number;
   readSync(buf: Buffer, aval: ShapedArray): TypedArray;

@@ -7,7 +7,7 @@ import { ShapedArray } from "../core/aval.js";
 import { BackendName, getBackend } from "../core/backend.js";
 import { DType, TypedArray, toDType } from "../core/dtype.js";
 import { ValueError } from "../core/errors.js";
-import { ClosedJaxpr, paramsKey } from "../core/jaxpr.js";
+import { ClosedJaxpr, Jaxpr, JaxprEqn, Var, paramsKey } from "../core/jaxpr.js";
 import { JaxprTemplate, leafAxesOf, traceSizes } from "./abstracted_axes.js";
 import { Params, Primitive } from "../core/primitive.js";
 import { convertConstvars, evalJaxpr, JaxprTrace, traceToJaxpr } from "../core/staging.js";
@@ -37,6 +37,10 @@ export const jitP: Primitive<JitParams> = new Primitive<JitParams>(
     abstractEval: (_, { jaxpr }) => jaxpr.outAvals,
     cpu: (inputs, { jaxpr }, ctx) => ctx.evalJaxpr(jaxpr, inputs),
     impl(args, { jaxpr, backend, donated_invars, name }) {
+      // A program that is one shard_map (pmap is jit of one) runs it on its devices rather than
+      // compiling it into one program.
+      const direct = singleEqn(jaxpr.jaxpr, args);
+      if (direct && !donated_invars.some(Boolean)) return direct.eqn.primitive.rules.impl!(direct.args, direct.eqn.params);
       const concrete = args as ConcreteArray[];
       const b = backend ? getBackend(backend) : concrete.length ? concrete[0].backend : getBackend();
       return executeJaxpr(b, jaxpr.jaxpr, concrete, donated_invars.some(Boolean) ? donated_invars : undefined, name);
@@ -75,6 +79,27 @@ export const jitP: Primitive<JitParams> = new Primitive<JitParams>(
 );
 
 registerPartialEval("jit", (eqn, unknowns) => splitCall(eqn, unknowns));
+
+/** The shard_map of a jaxpr that is one shard_map (or a jit of one) over its inputs, giving its outputs. */
+function singleEqn(j: Jaxpr, args: Array[]): { eqn: JaxprEqn; args: Array[] } | null {
+  if (j.eqns.length !== 1 || j.constvars.length) return null;
+  const [e] = j.eqns;
+  if (e.primitive.name !== "shard_map") return e.primitive.name === "jit" ? nested(e, j, args) : null;
+  if (j.outvars.length !== e.outvars.length || j.outvars.some((v, i) => v !== e.outvars[i])) return null;
+  const ins = e.inputs.map((a) => (a instanceof Var ? j.invars.indexOf(a) : -1));
+  if (ins.some((i) => i < 0)) return null;
+  return { eqn: e, args: ins.map((i) => args[i]) };
+}
+
+/** A jit of a jit: the inner one's single equation, if it has one. */
+function nested(e: JaxprEqn, j: Jaxpr, args: Array[]): { eqn: JaxprEqn; args: Array[] } | null {
+  if (j.outvars.length !== e.outvars.length || j.outvars.some((v, i) => v !== e.outvars[i])) return null;
+  const ins = e.inputs.map((a) => (a instanceof Var ? j.invars.indexOf(a) : -1));
+  if (ins.some((i) => i < 0)) return null;
+  const inner = (e.params as JitParams).jaxpr;
+  if (inner.consts.length) return null;
+  return singleEqn(inner.jaxpr, ins.map((i) => args[i]));
+}
 
 /** A jaxpr's constants turned into leading inputs, so a call primitive can pass them in. */
 export function hoistConsts(closed: ClosedJaxpr): { jaxpr: ClosedJaxpr; consts: Array[] } {

@@ -3,7 +3,7 @@
 // primitive) is compiled to bytecode once and then runs in one wasm call.
 
 import { ShapedArray } from "../../core/aval.js";
-import { Backend, Buffer } from "../../core/backend.js";
+import { Backend, Buffer, DeviceMesh } from "../../core/backend.js";
 import { TypedArray, hostView } from "../../core/dtype.js";
 import { Jaxpr } from "../../core/jaxpr.js";
 import { DeviceBuffer, DeviceHeap, MemoryPool } from "../../core/memory.js";
@@ -12,6 +12,20 @@ import { nativeVMath, nbytes } from "../../compiler/lower.js";
 import type { Core } from "../../../bindings/core.js";
 import type { LoadedRuntime } from "./loader.js";
 import { WasmProgram, compileForWasm } from "./program.js";
+import { DEVICE_COLLECTIVES, MeshInfo, deviceCollectiveOk } from "../../compiler/collectives.js";
+import { ClosedJaxpr } from "../../core/jaxpr.js";
+
+/** Whether every collective of `j` (bodies included) can run on the devices of `mesh`. */
+function runsOnDevices(j: Jaxpr, mesh: MeshInfo): boolean {
+  for (const e of j.eqns) {
+    if (DEVICE_COLLECTIVES.has(e.primitive.name) && !deviceCollectiveOk(e, mesh)) return false;
+    for (const v of Object.values(e.params)) {
+      const subs = v instanceof ClosedJaxpr ? [v] : globalThis.Array.isArray(v) ? v.filter((x): x is ClosedJaxpr => x instanceof ClosedJaxpr) : [];
+      if (subs.some((c) => !runsOnDevices(c.jaxpr, mesh))) return false;
+    }
+  }
+  return true;
+}
 
 // The core's vector math (core-cpp/vmath.h) covers these; they fuse instead of calling the host.
 for (const op of Object.keys(VMath)) nativeVMath.add(op);
@@ -62,7 +76,7 @@ export class WasmBackend implements Backend {
   readonly memory: MemoryPool;
   private readonly pools: MemoryPool[];
   /** Programs run, and host calls (primitives without a C++ kernel) they made, for tests and notes. */
-  readonly stats = { programs: 0, hostCalls: 0 };
+  readonly stats = { programs: 0, hostCalls: 0, deviceRuns: 0 };
   private readonly programs = new Map<Jaxpr, WasmProgram>();
   private tick = 0;
 
@@ -90,6 +104,24 @@ export class WasmBackend implements Backend {
     const pool = this.pools[id];
     if (!pool) throw new RangeError(`webjax: there is no device wasm:${id}; jax.init({devices}) made ${this.pools.length}.`);
     return pool;
+  }
+
+  private readonly devicePrograms = new Map<Jaxpr, Map<string, WasmProgram | null>>();
+
+  runOnDevices(jaxpr: Jaxpr, mesh: DeviceMesh, args: Buffer[][]): Buffer[][] | null {
+    if (this.whyDevicesSerial() || !this.runtime.devicesReady(mesh.deviceIds)) return null;
+    const key = `${mesh.names.map(String)}|${mesh.sizes}`;
+    let byMesh = this.devicePrograms.get(jaxpr);
+    if (!byMesh) this.devicePrograms.set(jaxpr, (byMesh = new Map()));
+    let program = byMesh.get(key);
+    if (program === undefined) {
+      const info = { names: mesh.names, sizes: mesh.sizes };
+      program = runsOnDevices(jaxpr, info) ? compileForWasm(this.core, this.memory, jaxpr, { mesh: info }) : null;
+      byMesh.set(key, program);
+    }
+    if (!program) return null;
+    this.stats.deviceRuns++;
+    return program.runDevices(args as DeviceBuffer[][], mesh.deviceIds.map((d) => this.memoryOf(d)), [...mesh.deviceIds], [...mesh.sizes]);
   }
 
   whyDevicesSerial(): string | undefined {

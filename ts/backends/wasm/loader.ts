@@ -17,6 +17,8 @@ export interface WasmRuntimeOptions {
   threads?: boolean | number;
   /** false: never the relaxed-SIMD variant, so results match engines without it bit for bit. */
   relaxedSimd?: boolean;
+  /** Devices that run programs of their own (jax.init({devices})): device d runs on pool thread d, so at least this many threads are started. */
+  devices?: number;
 }
 
 export type WasmVariant = "relaxed-threads" | "simd-threads" | "simd";
@@ -77,6 +79,11 @@ class Pool {
     this.workers.get(tid)?.kill();
   }
 
+  /** Whether a worker serves each of `tids` now (none lost or being replaced). */
+  serving(tids: readonly number[]): boolean {
+    return tids.every((t) => t === 0 || (this.workers.has(t) && !this.replacing.has(t)));
+  }
+
   dispose(): void {
     this.disposed = true;
     for (const w of this.workers.values()) w.terminate();
@@ -117,6 +124,16 @@ export class LoadedRuntime implements WasmRuntime {
   /** Test hooks: worker `tid` traps (or its thread ends) in its next kernel slice. */
   testPoolFault(kind: "trap" | "die", tid: number): void {
     this.core.exports.wj_test_pool_hook(kind === "trap" ? 1 : 2, tid);
+  }
+
+  /** Test hooks for devices: device thread `tid` traps ("trap") or its thread ends ("die") at its next collective. */
+  testDeviceFault(kind: "trap" | "die", tid: number): void {
+    this.core.exports.wj_test_device_hook(kind === "trap" ? 1 : 2, tid);
+  }
+
+  /** Whether the threads that run `tids` are there to run device programs now. */
+  devicesReady(tids: readonly number[]): boolean {
+    return !!this.pool && this.pool.serving(tids);
   }
 
   /** Test hook: ends worker `tid`'s thread now, as a crash would (it is parked between calls). */
@@ -168,14 +185,18 @@ export async function load(opts: WasmRuntimeOptions, forget: () => void): Promis
   }
 
   let workers: PoolWorker[] = [];
+  // Kernels use `wanted` threads; devices need one each (device d runs on thread d).
+  const started = Math.max(wanted, clampThreads(opts.devices ?? 1));
+  // The calling thread may block while devices run, except a browser's main thread.
+  core.callerMayWait = isNode || "Deno" in globalThis || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined";
   try {
-    const stacks = Array.from({ length: wanted - 1 }, (_, i) => ({ tid: i + 1, stackTop: core.allocStack(WORKER_STACK_BYTES) }));
+    const stacks = Array.from({ length: started - 1 }, (_, i) => ({ tid: i + 1, stackTop: core.allocStack(WORKER_STACK_BYTES) }));
     workers = await startWorkers(module, memory, stacks);
   } catch (e) {
     infoOnce(`webjax: wasm workers failed to start, running single-threaded (${describeFailure(e)})`);
   }
   // Only now, with every worker parked in wj_worker_loop, may kernels use them.
-  const threads = workers.length + 1;
+  const threads = Math.min(workers.length + 1, wanted);
   core.setNumThreads(threads);
   const rt = new LoadedRuntime(variant, threads, maxMemoryBytes, core, new Pool(module, memory, core, workers), forget);
   if (!workers.length && wanted > 1) rt.whyNoWorkers = "the wasm workers failed to start";

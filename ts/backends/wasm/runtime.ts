@@ -17,7 +17,7 @@ const cache = new Map<string, Promise<WasmRuntime>>();
 
 /** Loads (once per options) the best wasm variant this engine can run. */
 export function loadWasmRuntime(opts: WasmRuntimeOptions = {}): Promise<WasmRuntime> {
-  const key = `${opts.threads ?? true}|${opts.relaxedSimd ?? true}`;
+  const key = `${opts.threads ?? true}|${opts.relaxedSimd ?? true}|${opts.devices ?? 1}`;
   let runtime = cache.get(key);
   if (!runtime) {
     runtime = load(opts, () => cache.delete(key));
