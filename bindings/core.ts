@@ -117,7 +117,7 @@ export class Core {
     this.raw.wj_pool_clear_fault();
     if (code < 0) return e; // the call's own trap came first
     if (kind === FAULT_LOST) {
-      return new Error(`webjax wasm: worker ${tid} made no progress for too long during a kernel (its thread ended or hangs); ` +
+      return new Error(`webjax wasm: worker ${tid} made no progress for too long during a kernel or device program (its thread ended or hangs); ` +
         "the call was abandoned and the worker is being replaced. Run the call again.");
     }
     return new WebAssembly.RuntimeError(`${text || "trap"} (in a kernel on wasm worker ${tid})`);

@@ -91,8 +91,9 @@ void serve_hosts() {
   }
 }
 
-// The caller's watch: a worker that has not claimed its slot, or runs without any progress,
-// for the stall time is lost (its thread ended or hangs). Devices waiting on others are fine.
+// The caller's watch: a worker that has not claimed its slot, or shows no sign of life, for the
+// stall time is lost (its thread ended or hangs). A live device beats after every instruction
+// and piece of a kernel, and while it waits (it wakes at least every 50 ms to look).
 struct Watch {
   double since[kMaxThreads];
   uint32_t beat_seen[kMaxThreads];
@@ -108,8 +109,7 @@ struct Watch {
       const uint64_t s = __atomic_load_n(&g_slot[t], __ATOMIC_ACQUIRE);
       if ((s >> 2) == g_gen && ((s & 3) == S_DONE || (s & 3) == S_TAKEN)) continue;
       const bool pending = (s & 3) == S_PENDING && (s >> 2) == g_gen;
-      const bool quiet = !pending && __atomic_load_n(&g_dstate[t], __ATOMIC_ACQUIRE) == D_RUNNING &&
-                         __atomic_load_n(&g_beat[t], __ATOMIC_RELAXED) == beat_seen[t];
+      const bool quiet = !pending && __atomic_load_n(&g_beat[t], __ATOMIC_RELAXED) == beat_seen[t];
       if (!pending && !quiet) {
         since[t] = -1;
         beat_seen[t] = __atomic_load_n(&g_beat[t], __ATOMIC_RELAXED);

@@ -60,6 +60,14 @@ describe("isolated in Chromium", () => {
     expect(counts.passed).toBeGreaterThanOrEqual(5);
   }, 100_000);
 
+  it("worker devices survive faults (tests/isolated/device-faults.mjs in a Web Worker)", async () => {
+    const { counts, lines } = await runWorker("/base/tests/isolated/device-faults.mjs", 90_000);
+    console.log(lines.join("\n"));
+    expect(counts.failed).withContext(lines.filter((l) => l.includes("FAIL")).join("\n")).toBe(0);
+    expect(counts.skipped).withContext(lines.filter((l) => l.includes("SKIP")).join("\n")).toBe(0);
+    expect(counts.passed).toBeGreaterThanOrEqual(6);
+  }, 100_000);
+
   for (const paths of ["map", "prefix"]) {
     it(`starts the workers under worker-src 'self' (no blob:) from the served webjax-worker.js (${paths === "map" ? "named in setWasmPaths" : "beside the wasm files"})`, async () => {
       const r = await openPage(`/base/tests/browser/pages/csp-no-blob.html?paths=${paths}`, 30_000);

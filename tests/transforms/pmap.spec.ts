@@ -137,6 +137,19 @@ describe("pmap", () => {
     });
   }
 
+  it("runs on the devices at once, each device's program on its own thread (where they can: else says why)", () => {
+    const backend = jax.getBackend("wasm") as any;
+    const why = backend.whyDevicesSerial();
+    if (why) {
+      pending(`the devices run one at a time here: ${why}`);
+      return;
+    }
+    const runs = backend.stats.deviceRuns;
+    for (const n of [2, 4, 8]) jax.pmap((x: Array) => lax.psum(x, "i"), "i")(np.ones([n])).dataSync();
+    jax.shardMap((x: Array) => lax.psum(x, "i"), { mesh: jax.makeMesh([4], ["i"]), inSpecs: jax.P("i"), outSpecs: jax.P() })(np.ones([8]));
+    expect(backend.stats.deviceRuns).toBe(runs + 4);
+  });
+
   it("after an error the runtime stays usable", () => {
     expect(() => THUNKS.more_shards_than_devices()).toThrow();
     expect(jax.pmap((x: Array) => lax.psum(x, "i"), "i")(np.ones([8])).tolistSync()).toEqual([8, 8, 8, 8, 8, 8, 8, 8]);
