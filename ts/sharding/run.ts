@@ -44,7 +44,7 @@ export function runOnDevices(args: Array[], p: ShardMapParams): Array[] | null {
   const { mesh } = p;
   const first = mesh.deviceList[0];
   const backend = getBackend(first.platform);
-  if (mesh.size < 2 || !backend.runOnDevices || mesh.deviceList.some((d) => d.platform !== backend.name)) return null;
+  if (!backend.runOnDevices || mesh.deviceList.some((d) => d.platform !== backend.name)) return null;
   const temporaries: ConcreteArray[] = [];
   try {
     const blocks: ConcreteArray[][] = mesh.deviceList.map(() => []);
