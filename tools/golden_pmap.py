@@ -130,6 +130,12 @@ DP_ARGS = [arange(3, 2) / 8, arange(8, 3) / 4, arange(8, 2) / 2]
 SHARD_MAP_CASES["dp_grad"] = (jax.grad(sm(dp_loss, MESHB, (P(), P("b"), P("b")), P())), DP_ARGS)
 # Per-device gradients reduced inside, untyped (check_vma=False: each device differentiates its local loss).
 SHARD_MAP_CASES["dp_grad_inside_untyped"] = (sm(lambda w, x, y: lax.pmean(jax.grad(lambda w: ((x @ w - y) ** 2).mean())(w), "b"), MESHB, (P(), P("b"), P("b")), P(), check_vma=False), DP_ARGS)
+# Typed (check_vma, the default): a gradient taken inside the body with respect to a replicated
+# value sums the devices' contributions (JAX's implicit pvary transposes to a psum).
+SHARD_MAP_CASES["dp_grad_inside_typed"] = (sm(lambda w, x, y: jax.grad(lambda w: ((x @ w - y) ** 2).mean())(w), MESHB, (P(), P("b"), P("b")), P()), DP_ARGS)
+SHARD_MAP_CASES["psum_of_invariant"] = (sm(lambda x, y: lax.psum(y, "i") + x, MESH4, (P("i"), P()), P("i")), [arange(8), arange(2)])
+SHARD_MAP_CASES["grad_replicated_operand"] = (jax.grad(lambda x, y: sm(lambda x, y: x * y, MESH4, (P("i"), P()), P("i"))(x, y).sum(), argnums=1), [arange(8), arange(2) + 1])
+SHARD_MAP_CASES["grad_psum_then_replicated"] = (jax.grad(lambda x, y: sm(lambda x, y: lax.psum(x * y, "i"), MESH4, (P("i"), P()), P())(x, y).sum(), argnums=(0, 1)), [arange(8), arange(2) + 1])
 SHARD_MAP_CASES["grad_of_shard_map"] = (jax.grad(lambda w, x: sm(lambda w, x: lax.psum(jnp.sum(jnp.tanh(x @ w)), "i"), MESH4, (P(), P("i")), P())(w, x)), [arange(3, 2) / 8, arange(8, 3) / 16])
 SHARD_MAP_CASES["vmap_of_shard_map"] = (jax.vmap(sm(lambda x: x - lax.pmean(x, "i"), MESH4, P("i"), P("i"))), [arange(3, 8)])
 SHARD_MAP_CASES["jit_of_shard_map"] = (jax.jit(sm(lambda a, b: lax.psum(jnp.dot(a, b), "y"), MESH42, (P("x", "y"), P("y", None)), P("x", None))), [arange(8, 16), arange(16, 4)])
@@ -137,7 +143,8 @@ SHARD_MAP_CASES["jit_of_shard_map"] = (jax.jit(sm(lambda a, b: lax.psum(jnp.dot(
 SHARD_MAP = []
 for name, (f, args) in SHARD_MAP_CASES.items():
     out = f(*args)
-    SHARD_MAP.append({"name": name, "inputs": [tolist(a) for a in args], "output": tolist(out), "shape": list(np.shape(out))})
+    single = isinstance(out, jax.Array)
+    SHARD_MAP.append({"name": name, "inputs": [tolist(a) for a in args], "output": jax.tree.map(tolist, out), "shape": list(np.shape(out)) if single else None})
 
 
 # ------------------------------------------------------------------ pmap
@@ -226,7 +233,7 @@ lines = [
     "export interface ShardingCase { mesh: number[]; names: string[]; spec: (string | string[] | null)[]; shape: number[]; repr: string; meshRepr: string; specRepr: string; shardShape: number[]; shards: [number, ([number, number] | null)[], number][] }",
     "export const SHARDINGS: ShardingCase[] = " + dump(SHARDINGS) + ";",
     "",
-    "export interface ValueCase { name: string; inputs: any[]; output: any; shape: number[] }",
+    "export interface ValueCase { name: string; inputs: any[]; output: any; shape: number[] | null }",
     "/** shardMap: JAX's docs' examples (tools/golden_pmap.py names each; tests/sharding/shard_map.spec.ts has their JS twins). */",
     "export const SHARD_MAP: ValueCase[] = " + dump(SHARD_MAP) + ";",
     "",

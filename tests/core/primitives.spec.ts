@@ -122,6 +122,8 @@ Object.assign(SAMPLES, {
   reduce_scatter: collective({ scatter_dimension: 0, axis_size: 3, tiled: false }, () => [f32(3, 3)]),
   axis_index: collective({}, () => []),
   ppermute: collective({ perm: [[0, 1], [1, 2]] }),
+  psum_invariant: collective({}),
+  pvary: collective({}),
   all_to_all: collective({ split_axis: 0, concat_axis: 1, axis_size: 3, tiled: false }, () => [f32(3, 3)]),
   // A mesh needs the devices, which exist once the runtime started: built when the spec runs.
   shard_map: {
@@ -165,7 +167,7 @@ describe("primitive checklist", () => {
   it("has a transpose rule for every linear primitive", () => {
     const LINEAR = ["neg", "add", "sub", "mul", "div", "real", "imag", "conj", "complex", "convert_element_type", "broadcast_in_dim",
       "reshape", "transpose", "squeeze", "select_n", "reduce_sum", "cumsum", "dot_general", "slice", "dynamic_slice",
-      "dynamic_update_slice", "gather", "scatter-add", "concatenate", "pad", "rev", "add_any", "name", "psum", "all_gather", "ppermute", "all_to_all", "shard_map",
+      "dynamic_update_slice", "gather", "scatter-add", "concatenate", "pad", "rev", "add_any", "name", "psum", "all_gather", "ppermute", "all_to_all", "shard_map", "psum_invariant", "pvary",
       "reduce_scatter", "jit", "remat2", "custom_lin", "cond", "scan", "while"];
     const byName = new Map(prims.map((p) => [p.name, p]));
     expect(LINEAR.filter((n) => !byName.get(n)?.rules.transpose)).toEqual([]);

@@ -119,6 +119,7 @@ export const JAX_SIGNATURES: Record<string, { params: string[]; variadic: boolea
   "lax.neg": {"params": ["x"], "variadic": false},
   "lax.nextafter": {"params": ["x1", "x2"], "variadic": false},
   "lax.pad": {"params": ["operand", "padding_value", "padding_config"], "variadic": false},
+  "lax.pcast": {"params": ["x", "axis_name"], "variadic": false},
   "lax.pmax": {"params": ["x", "axis_name"], "variadic": false},
   "lax.pmean": {"params": ["x", "axis_name"], "variadic": false},
   "lax.pmin": {"params": ["x", "axis_name"], "variadic": false},

@@ -21,13 +21,13 @@ export interface MeshInfo {
 const REDUCIBLE: Partial<Record<DType, number>> = { float32: DT.F32, float64: DT.F64, int32: DT.I32, uint32: DT.U32 };
 
 /** The primitives a device program can run as collectives (and which reduce values). */
-export const DEVICE_COLLECTIVES = new Set(["psum", "pmax", "pmin", "all_gather", "reduce_scatter", "all_to_all", "ppermute", "axis_index", "pvary"]);
+export const DEVICE_COLLECTIVES = new Set(["psum", "psum_invariant", "pmax", "pmin", "all_gather", "reduce_scatter", "all_to_all", "ppermute", "axis_index", "pvary"]);
 
 /** Whether `e` (a collective) can run on the devices of `mesh`: its axes are the mesh's and its dtype is one they combine. */
 export function deviceCollectiveOk(e: JaxprEqn, mesh: MeshInfo): boolean {
   const names = (e.params.axis_name ?? []) as unknown[];
   if (!names.every((n) => mesh.names.includes(n))) return false;
-  const reduces = ["psum", "pmax", "pmin", "reduce_scatter"].includes(e.primitive.name);
+  const reduces = ["psum", "psum_invariant", "pmax", "pmin", "reduce_scatter"].includes(e.primitive.name);
   return !reduces || REDUCIBLE[e.inputs[0].aval.dtype] !== undefined;
 }
 
@@ -69,12 +69,12 @@ export function lowerCollective(cx: LowerContext, e: JaxprEqn, mesh: MeshInfo | 
       cx.bind(e.outvars[0], fullView(out));
       return true;
     }
-    case "psum": case "pmax": case "pmin": {
+    case "psum": case "psum_invariant": case "pmax": case "pmin": {
       const dt = REDUCIBLE[outAval.dtype];
       if (dt === undefined) return false;
       const input = cx.materialize(cx.read(e.inputs[0]));
       const out = cx.temp(outAval);
-      emit(name === "psum" ? Coll.PSUM : name === "pmax" ? Coll.PMAX : Coll.PMIN, dt, input, out, outAval.size);
+      emit(name === "pmax" ? Coll.PMAX : name === "pmin" ? Coll.PMIN : Coll.PSUM, dt, input, out, outAval.size);
       cx.bind(e.outvars[0], fullView(out));
       return true;
     }

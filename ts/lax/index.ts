@@ -211,5 +211,5 @@ const cumulative = (name: string, prim: Primitive) =>
   });
 export const cumsum = cumulative("cumsum", r.cumsum), cumprod = cumulative("cumprod", r.cumprod), cummax = cumulative("cummax", r.cummax), cummin = cumulative("cummin", r.cummin);
 export { stopGradient } from "../transforms/stop_gradient.js";
-export { psum, pmean, pmax, pmin, allGather, psumScatter, ppermute, allToAll, axisIndex, axisSize } from "./parallel.js";
+export { psum, pmean, pmax, pmin, allGather, psumScatter, ppermute, allToAll, axisIndex, axisSize, pcast } from "./parallel.js";
 export { cond, switch_ as switch, whileLoop, foriLoop, scan, map } from "./control_flow.js";

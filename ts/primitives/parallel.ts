@@ -56,6 +56,36 @@ export const psumP: Primitive<CollectiveParams> = reductionCollective("psum", re
 export const pmaxP: Primitive<CollectiveParams> = reductionCollective("pmax", reduceMax as Reducer, (x) => x);
 export const pminP: Primitive<CollectiveParams> = reductionCollective("pmin", reduceMin as Reducer, (x) => x);
 
+/**
+ * Inside a shardMap body with checkVma, psum of a value that varies over the axes gives a value
+ * invariant over them (JAX's psum_invariant): one value, so its cotangent is not summed again
+ * (its transpose is pvary). pvary marks an invariant value as varying (JAX inserts it where an
+ * invariant value meets varying ones): its transpose sums the devices' cotangents.
+ */
+export const psumInvariantP: Primitive<CollectiveParams> = reductionCollective("psum_invariant", reduceSum as Reducer, (x, n) => bind1(mul, [x, scalar(n, x.dtype, x.weakType)]));
+psumInvariantP.rules.printParams = ({ axis_name }) => ({ axes: axis_name });
+
+export const pvaryP: Primitive<CollectiveParams> = new Primitive<CollectiveParams>("pvary", {
+  abstractEval([x], { axis_name }) {
+    checkBound(axis_name);
+    return [x];
+  },
+  impl: (_, params) => unbound(params),
+  cpu: (_, params) => unbound(params),
+  // Over the axis it names, every member already holds its value: nothing to compute; other
+  // axes (a vmap around a shardMap body) keep it, for differentiation.
+  batch([x], [d], params, axis) {
+    const rest = others(params.axis_name, axis);
+    return [[rest.length ? bind1(pvaryP, [x], { axis_name: rest }) : x], [d]];
+  },
+  printParams: ({ axis_name }) => ({ axes: axis_name }),
+});
+
+psumInvariantP.rules.jvp = ([x], [t], params) => [[bind1(psumInvariantP, [x], params)], [t === null ? null : bind1(psumInvariantP, [t], params)]];
+psumInvariantP.rules.transpose = ([ct], _, params) => [bind1(pvaryP, [ct], params)];
+pvaryP.rules.jvp = ([x], [t], params) => [[bind1(pvaryP, [x], params)], [t === null ? null : bind1(pvaryP, [t], params)]];
+pvaryP.rules.transpose = ([ct], _, params) => [bind1(psumInvariantP, [ct], params)];
+
 psumP.rules.jvp = ([x], [t], params) => [[bind1(psumP, [x], params)], [t === null ? null : bind1(psumP, [t], params)]];
 // JAX 0.10's psum_p: psum is psum followed by a broadcast to every member, so its transpose
 // sums the members' cotangents again (`vmap(grad(x => psum(x, "i")))` gives the axis size).

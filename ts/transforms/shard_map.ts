@@ -14,19 +14,19 @@ import { ClosedJaxpr, Jaxpr, JaxprEqn, Var } from "../core/jaxpr.js";
 import { Params, Primitive, UndefinedPrimal } from "../core/primitive.js";
 import { Mesh, PartitionSpecClass } from "../core/sharding.js";
 import { declareAs } from "../core/signature.js";
-import { convertConstvars, evalJaxpr, traceToJaxpr } from "../core/staging.js";
+import { convertConstvars, evalJaxpr, setVmaTyping, traceToJaxpr } from "../core/staging.js";
 import { bind, bind1 } from "../core/trace.js";
 import * as tree from "../core/tree.js";
-import { psumP } from "../primitives/parallel.js";
+import { psumP, pvaryP } from "../primitives/parallel.js";
 import { isUndefined, zeros } from "./ad_util.js";
 import { moveaxis } from "./batch_util.js";
 import { hoistConsts, leafAval } from "./jit.js";
 import { jvpJaxpr } from "./jvp.js";
 import { partialEvalJaxpr, registerPartialEval } from "./partial_eval.js";
-import { checkArgs, checkOutRanks, checkReplication, checkSpecs, inferVarying, specsFor, unmentioned } from "./shard_map_check.js";
+import { checkArgs, checkOutRanks, checkReplication, checkSpecs, specsFor, unmentioned } from "./shard_map_check.js";
 import { blockAval, expandShardMap, globalAval } from "./shard_map_expand.js";
 import { backwardPass } from "./transpose.js";
-import { batchJaxpr, withManualAxes } from "./vmap.js";
+import { axisEnv, batchJaxpr, withManualAxes } from "./vmap.js";
 
 export interface ShardMapParams {
   /** The body, over one device's blocks; no constants (they are leading inputs, replicated). */
@@ -39,8 +39,66 @@ export interface ShardMapParams {
   name: string;
 }
 
-/** Runs `fn` with the mesh's axes bound for collectives in a body being traced. */
-export const inMeshAxes = <T>(mesh: Mesh, fn: () => T): T => withManualAxes(mesh.axisNames.map((name, i) => ({ name, size: mesh.axisSizes[i] })), fn);
+/** Runs `fn` with the mesh's axes bound for collectives in a body being traced (typed: checkVma). */
+export const inMeshAxes = <T>(mesh: Mesh, fn: () => T, typed = false): T => withManualAxes(mesh.axisNames.map((name, i) => ({ name, size: mesh.axisSizes[i] })), fn, typed);
+
+// ---- JAX's check_vma typing of a body's values (core/staging.ts applies it while tracing) ----
+
+const namesOf = (params: Params): string[] => ((params.axis_name ?? []) as unknown[]).map(String);
+const vmaOf = (avals: readonly ShapedArray[]) => avals.map((a) => a.vma ?? new Set<string>());
+const union = (sets: readonly ReadonlySet<string>[]) => new Set(sets.flatMap((x) => [...x]));
+const fmtVma = (a: ShapedArray) => `${a.dtype}[${a.shape.join(",")}]${a.vma?.size ? `{V:${[...a.vma].join(",")}}` : ""}`;
+
+/** A loop whose carry leaves the body varying over other axes than it came in: JAX's error. */
+function checkCarry(what: string, ins: readonly ShapedArray[], outs: readonly ShapedArray[]): void {
+  ins.forEach((a, i) => {
+    const [x, y] = [a.vma ?? new Set<string>(), outs[i].vma ?? new Set<string>()];
+    if (x.size === y.size && [...x].every((n) => y.has(n))) return;
+    const extra = [...y].filter((n) => !x.has(n));
+    throw new TypeError(`${what} body function carry input and carry output must have equal types, but they differ:\n\n` +
+      `The input carry component ${i} has type ${fmtVma(a)} but the corresponding output carry component has type ${fmtVma(outs[i])}, so the manual axis types do not match.\n\n` +
+      (extra.length ? `This might be fixed by applying \`lax.pcast(..., [${extra.map((n) => `"${n}"`).join(", ")}], { to: "varying" })\` to the initial carry value corresponding to the input carry component ${i}.\n` : "") +
+      "See https://docs.jax.dev/en/latest/notebooks/shard_map.html#scan-vma for more information.\n\nRevise the function so that all output types match the corresponding input types.");
+  });
+}
+
+setVmaTyping({
+  active: () => axisEnv.some((f) => f.main === null && f.typed),
+  pvary: (x, axes) => bind1(pvaryP, [x], { axis_name: axes }),
+  rule(prim, params, ins) {
+    const names = namesOf(params);
+    switch (prim.name) {
+      case "pvary": case "all_gather": case "reduce_scatter": case "ppermute": case "all_to_all":
+        return [union([ins[0], new Set(names)])];
+      case "psum": case "psum_invariant": case "pmax": case "pmin":
+        return [new Set([...ins[0]].filter((n) => !names.includes(n)))];
+      case "axis_index":
+        return [new Set(names)];
+      case "jit": case "remat2":
+        return vmaOf((params.jaxpr as ClosedJaxpr).outAvals);
+      case "custom_jvp_call": case "custom_vjp_call":
+        return vmaOf((params.call_jaxpr as ClosedJaxpr).outAvals);
+      case "cond": {
+        // As JAX: the branches' outputs, whatever the index.
+        const per = (params.branches as ClosedJaxpr[]).map((b) => vmaOf(b.outAvals));
+        return per[0].map((_, i) => union(per.map((o) => o[i])));
+      }
+      case "while": {
+        const body = params.body_jaxpr as ClosedJaxpr;
+        const carryIn = body.jaxpr.invars.slice(params.body_nconsts).map((v) => v.aval);
+        checkCarry("while_loop", carryIn, body.outAvals);
+        return vmaOf(body.outAvals);
+      }
+      case "scan": {
+        const body = params.jaxpr as ClosedJaxpr;
+        const nc = params.num_consts as number, nk = params.num_carry as number;
+        checkCarry("scan", body.jaxpr.invars.slice(nc, nc + nk).map((v) => v.aval), body.outAvals.slice(0, nk));
+        return vmaOf(body.outAvals);
+      }
+    }
+    return undefined;
+  },
+});
 
 const REPLICATED = new PartitionSpecClass();
 /** How per-device values (residuals) leave a shard_map: concatenated over every device along a new leading axis. */
@@ -74,7 +132,7 @@ function splitBody(p: ShardMapParams, body: Jaxpr, unknowns: boolean[], instanti
   const nRes = pe.numResiduals;
   const nKnownOut = pe.known.outvars.length - nRes;
   const resAvals = pe.known.outvars.slice(nKnownOut).map((v) => v.aval);
-  const unit = (a: ShapedArray) => new ShapedArray([1, ...a.shape], a.dtype, a.weakType);
+  const unit = (a: ShapedArray) => a.withShape([1, ...a.shape]);
   const [k, u] = inMeshAxes(p.mesh, () => [
     traceToJaxpr((...xs) => {
       const o = evalJaxpr(pe.known, [], xs);
@@ -82,7 +140,7 @@ function splitBody(p: ShardMapParams, body: Jaxpr, unknowns: boolean[], instanti
     }, pe.known.invars.map((v) => v.aval)),
     traceToJaxpr((...xs) => evalJaxpr(pe.unknown, [], [...xs.slice(0, nRes).map((r) => r.reshape(r.shape.slice(1))), ...xs.slice(nRes)]),
       [...resAvals.map(unit), ...pe.unknown.invars.slice(nRes).map((v) => v.aval)]),
-  ]);
+  ], p.check_vma);
   return { known: new ClosedJaxpr(k.jaxpr, k.consts), unknown: new ClosedJaxpr(u.jaxpr, u.consts), nRes, resAvals, outUnknowns: pe.outUnknowns };
 }
 
@@ -98,14 +156,14 @@ export const shardMapP: Primitive<ShardMapParams> = new Primitive<ShardMapParams
     cpu: (inputs, p, ctx) => ctx.evalJaxpr(expandShardMap(p), inputs),
     jvp(primals, tangents, p) {
       const nz = tangents.map((t) => t !== null);
-      const body = inMeshAxes(p.mesh, () => jvpJaxpr(p.jaxpr, nz));
+      const body = inMeshAxes(p.mesh, () => jvpJaxpr(p.jaxpr, nz), p.check_vma);
       const outs = bindShardMap(body, [...primals, ...(tangents.filter((t) => t !== null) as Array[])], [...p.in_specs, ...p.in_specs.filter((_, i) => nz[i])], [...p.out_specs, ...p.out_specs], p);
       const n = p.out_specs.length;
       return [outs.slice(0, n), outs.slice(n)];
     },
     linearize(primals, tangents, p) {
       const nz = tangents.map((t) => t !== null);
-      const jvp = inMeshAxes(p.mesh, () => jvpJaxpr(p.jaxpr, nz));
+      const jvp = inMeshAxes(p.mesh, () => jvpJaxpr(p.jaxpr, nz), p.check_vma);
       const j = convertConstvars(jvp.jaxpr);
       const nIn = jvp.consts.length + primals.length;
       const nOut = p.out_specs.length;
@@ -121,22 +179,25 @@ export const shardMapP: Primitive<ShardMapParams> = new Primitive<ShardMapParams
       const linear = args.map(isUndefined);
       const inBlock = p.jaxpr.jaxpr.invars.map((v) => v.aval);
       const outBlock = p.jaxpr.jaxpr.outvars.map((v) => v.aval);
+      // Typed (checkVma), the body's own pvary and psum_invariant equations account for
+      // replicated values, as in JAX; untyped, the boundary does.
+      const typed = p.check_vma;
       const body = inMeshAxes(p.mesh, () => traceToJaxpr((...xs) => {
         let k = 0;
         const bargs = inBlock.map((a, i) => (linear[i] ? new UndefinedPrimal(a) : xs[k++]));
         // Outputs replicated over some mesh axes: each device's copy takes an even share of the cotangent.
         const bcts = xs.slice(k).map((c, i) => {
-          const n = sizeOf(p.mesh, unmentioned(p.mesh, p.out_specs[i]));
+          const n = typed ? 1 : sizeOf(p.mesh, unmentioned(p.mesh, p.out_specs[i]));
           return n === 1 ? c : c.div(n);
         });
         const res = backwardPass(p.jaxpr.jaxpr, p.jaxpr.consts, bargs, bcts);
         // Inputs replicated over some mesh axes: every device's cotangent counts.
         return inBlock.flatMap((a, i) => {
           if (!linear[i]) return [];
-          const names = unmentioned(p.mesh, p.in_specs[i]);
+          const names = typed ? [] : unmentioned(p.mesh, p.in_specs[i]);
           return [res[i] === null ? zeros(a) : names.length ? bind1(psumP, [res[i]!], { axis_name: names }) : res[i]!];
         });
-      }, [...inBlock.filter((_, i) => !linear[i]), ...outBlock]));
+      }, [...inBlock.filter((_, i) => !linear[i]), ...outBlock]), typed);
       const nl = args.filter((_, i) => !linear[i]) as Array[];
       const outs = bindShardMap(new ClosedJaxpr(body.jaxpr, body.consts), [...nl, ...cts], [...p.in_specs.filter((_, i) => !linear[i]), ...p.out_specs], p.in_specs.filter((_, i) => linear[i]), p);
       let k = 0;
@@ -146,7 +207,7 @@ export const shardMapP: Primitive<ShardMapParams> = new Primitive<ShardMapParams
       if (axis.spmdName !== null) throw new ValueError("vmap's spmdAxisName around a shardMap is not supported by webjax; vmap without it, or add the axis to the mesh.");
       const moved = args.map((a, i) => (dims[i] === null ? a : moveaxis(a, dims[i]!, 0)));
       const bdims = dims.map((d) => (d === null ? null : 0));
-      const { jaxpr, outDims } = inMeshAxes(p.mesh, () => batchJaxpr(p.jaxpr, bdims, axis));
+      const { jaxpr, outDims } = inMeshAxes(p.mesh, () => batchJaxpr(p.jaxpr, bdims, axis), p.check_vma);
       const front = (s: PartitionSpecClass) => new PartitionSpecClass(null, ...s.partitions);
       const outs = bindShardMap(jaxpr, moved, p.in_specs.map((s, i) => (bdims[i] === null ? s : front(s))), p.out_specs.map((s, i) => (outDims[i] === null ? s : front(s))), p);
       return [outs, outDims];
@@ -218,7 +279,8 @@ function shardMapImpl<F extends (...args: any[]) => any>(f: F, opts: ShardMapOpt
     const ins = specsFor(inSpecs, args, "in_specs");
     const avals = leaves.map((l) => leafAval(l));
     checkArgs(f, mesh, ins, avals, topLevelIndices(args));
-    const blocks = avals.map((a, i) => blockAval(a, ins[i].spec, mesh));
+    // Typed (checkVma): a block varies over the mesh axes its spec splits it along.
+    const blocks = avals.map((a, i) => blockAval(a, ins[i].spec, mesh).withVma(checkVma ? new Set(ins[i].spec.names()) : undefined));
     let outTree: tree.TreeDef | undefined;
     let outs: { spec: PartitionSpecClass; path: string }[] = [];
     tracing.push(mesh);
@@ -230,16 +292,13 @@ function shardMapImpl<F extends (...args: any[]) => any>(f: F, opts: ShardMapOpt
         outTree = t;
         outs = specsFor(outSpecs, r, "out_specs");
         return o;
-      }, blocks));
+      }, blocks), checkVma);
     } finally {
       tracing.pop();
     }
     checkOutRanks(f, outs, body.jaxpr.outvars.map((v) => v.aval));
     const closed = hoistConsts(new ClosedJaxpr(body.jaxpr, body.consts));
-    if (checkVma) {
-      const varying = inferVarying(closed.jaxpr.jaxpr, [...closed.consts.map(() => new Set<string>()), ...ins.map((s) => new Set(s.spec.names()))]);
-      checkReplication(f, mesh, outs, varying);
-    }
+    if (checkVma) checkReplication(f, mesh, outs, closed.jaxpr.jaxpr.outvars.map((v) => new Set(v.aval.vma ?? [])));
     const params: ShardMapParams = {
       jaxpr: closed.jaxpr, mesh, check_vma: checkVma, name,
       in_specs: [...closed.consts.map(() => REPLICATED), ...ins.map((s) => s.spec)], out_specs: outs.map((s) => s.spec),

@@ -1,11 +1,10 @@
 // shardMap's checks, with JAX 0.10.2's messages: specs that are not PartitionSpecs or name axes
 // the mesh lacks, specs longer than their values' rank, sizes the mesh does not divide, and
-// (check_vma) outputs whose out_specs promise replication that the body does not show. The last
-// rests on which mesh axes each value of the body may vary over, inferred here from the jaxpr.
+// (check_vma) outputs whose out_specs promise replication that the body does not show (the
+// mesh axes each output varies over, as the typed trace of the body says: shard_map.ts).
 
 import { prod } from "../core/aval.js";
 import { ValueError } from "../core/errors.js";
-import { ClosedJaxpr, Jaxpr, Literal, Var } from "../core/jaxpr.js";
 import { Mesh, NamedSharding, PartitionSpecClass } from "../core/sharding.js";
 import * as tree from "../core/tree.js";
 import { paramNames } from "./jit.js";
@@ -136,82 +135,6 @@ export function checkReplication(f: Function, mesh: Mesh, specs: { spec: Partiti
   throw new ValueError(`shard_map applied to the function '${funName(f)}' was given out_specs which require replication which can't be statically inferred given the mesh:\n\n` +
     `${meshLine(mesh)}\n\n${bullets(msgs)}\n\nCheck if these output values are meant to be replicated over those mesh axes. If not, consider revising the corresponding out_specs entries. ` +
     "If so, consider disabling the check by passing the check_vma=False argument to `jax.shard_map` (webjax: checkVma: false).");
-}
-
-type Varying = Set<string>;
-const union = (sets: Varying[]) => new Set(sets.flatMap((s) => [...s]));
-const same = (a: Varying[], b: Varying[]) => a.every((s, i) => s.size === b[i].size && [...s].every((n) => b[i].has(n)));
-
-/**
- * Which mesh axes each output of `jaxpr` may vary over, given its inputs' (JAX's varying manual
- * axes): collectives that reduce over an axis make values invariant over it, axis_index and the
- * other collectives make them vary, anything else varies as its inputs do (control flow: as its
- * bodies, to a fixed point for loops).
- */
-export function inferVarying(jaxpr: Jaxpr, ins: Varying[]): Varying[] {
-  const env = new Map<Var, Varying>();
-  jaxpr.invars.forEach((v, i) => env.set(v, ins[i] ?? new Set()));
-  const read = (a: Var | Literal): Varying => (a instanceof Literal ? new Set() : (env.get(a) ?? new Set()));
-  for (const e of jaxpr.eqns) {
-    const xs = e.inputs.map(read);
-    const p = e.params;
-    const names: string[] = globalThis.Array.isArray(p.axis_name) ? p.axis_name.map(String) : [];
-    let outs: Varying[];
-    const body = (j: ClosedJaxpr, args: Varying[]) => inferVarying(j.jaxpr, [...j.jaxpr.constvars.map(() => new Set<string>()), ...args]);
-    switch (e.primitive.name) {
-      case "psum": case "pmax": case "pmin":
-        outs = [new Set([...xs[0]].filter((n) => !names.includes(n)))];
-        break;
-      case "axis_index":
-        outs = [new Set(names)];
-        break;
-      case "all_gather": case "reduce_scatter": case "ppermute": case "all_to_all":
-        outs = [union([xs[0], new Set(names)])];
-        break;
-      case "jit": case "remat2":
-        outs = body(p.jaxpr, xs);
-        break;
-      case "custom_jvp_call": case "custom_vjp_call":
-        outs = body(p.call_jaxpr, xs);
-        break;
-      case "cond": {
-        // As JAX: the branches' outputs, whatever the index (it picks one branch everywhere or not).
-        const per = (p.branches as ClosedJaxpr[]).map((b) => body(b, xs.slice(1)));
-        outs = e.outvars.map((_, i) => union(per.map((o) => o[i])));
-        break;
-      }
-      case "while": {
-        const [cc, bc] = [p.cond_nconsts as number, p.body_nconsts as number];
-        let carry = xs.slice(cc + bc);
-        for (;;) {
-          const next = body(p.body_jaxpr, [...xs.slice(cc, cc + bc), ...carry]).map((s, i) => union([s, carry[i]]));
-          if (same(next, carry)) break;
-          carry = next;
-        }
-        outs = carry;
-        break;
-      }
-      case "scan": {
-        const [nc, nk] = [p.num_consts as number, p.num_carry as number];
-        let carry = xs.slice(nc, nc + nk);
-        let o: Varying[];
-        for (;;) {
-          o = body(p.jaxpr, [...xs.slice(0, nc), ...carry, ...xs.slice(nc + nk)]);
-          const next = o.slice(0, nk).map((s, i) => union([s, carry[i]]));
-          if (same(next, carry)) break;
-          carry = next;
-        }
-        outs = [...carry, ...o.slice(nk)];
-        break;
-      }
-      default: {
-        const all = union(xs);
-        outs = e.outvars.map(() => all);
-      }
-    }
-    e.outvars.forEach((v, i) => env.set(v, outs[i]));
-  }
-  return jaxpr.outvars.map(read);
 }
 
 /** The mesh axes a spec does not name (over which a value with that spec is replicated). */

@@ -27,7 +27,7 @@ export class BatchTracer extends Tracer {
   get aval(): ShapedArray {
     const a = this.val.aval;
     if (this.bdim === null) return a;
-    return new ShapedArray(a.shape.filter((_, i) => i !== this.bdim), a.dtype, a.weakType);
+    return a.withShape(a.shape.filter((_, i) => i !== this.bdim));
   }
   override fullLower(): Array {
     return this.bdim === null ? (this.val instanceof Tracer ? this.val.fullLower() : this.val) : this;
@@ -63,15 +63,17 @@ export class BatchTrace extends Trace {
 export interface AxisFrame {
   data: AxisData;
   main: MainTrace | null;
+  /** A shardMap body traced with checkVma: its values are typed by the mesh axes they vary over. */
+  typed?: boolean;
 }
 
 /** Axis names bound by enclosing vmaps and shardMaps (innermost last), for collectives and their errors. */
 export const axisEnv: AxisFrame[] = [];
 
 /** Runs `fn` with the mesh axes of a shardMap bound (its body is traced per device: see shard_map.ts). */
-export function withManualAxes<T>(axes: readonly { name: AxisName; size: number }[], fn: () => T): T {
+export function withManualAxes<T>(axes: readonly { name: AxisName; size: number }[], fn: () => T, typed = false): T {
   const depth = axisEnv.length;
-  for (const a of axes) axisEnv.push({ data: { size: a.size, name: a.name, spmdName: null }, main: null });
+  for (const a of axes) axisEnv.push({ data: { size: a.size, name: a.name, spmdName: null }, main: null, typed });
   try {
     return fn();
   } finally {
@@ -242,7 +244,7 @@ export function batchJaxpr(closed: ClosedJaxpr, dims: (number | null)[], axis: A
     if (d === null) return a;
     const shape = [...a.shape];
     shape.splice(d, 0, axis.size);
-    return new ShapedArray(shape, a.dtype, a.weakType);
+    return a.withShape(shape);
   });
   let outDims: (number | null)[] = [];
   const { jaxpr, consts } = traceToJaxpr((...xs) => {
