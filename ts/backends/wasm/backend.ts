@@ -34,6 +34,8 @@ for (const op of Object.keys(VMath)) nativeVMath.add(op);
 const HEAP_HEADROOM = 4 * 2 ** 20;
 /** Compiled programs kept; past this the least recently run ones are let go. */
 const PROGRAM_CACHE = 1024;
+/** Compiled device programs kept (see runOnDevices). */
+const DEVICE_PROGRAM_CACHE = 256;
 
 /** The linear memory as one device's memory owner sees it: blocks from the core's allocator. */
 class WasmHeap implements DeviceHeap {
@@ -107,6 +109,7 @@ export class WasmBackend implements Backend {
   }
 
   private readonly devicePrograms = new Map<Jaxpr, Map<string, WasmProgram | null>>();
+  private deviceProgramCount = 0;
 
   runOnDevices(jaxpr: Jaxpr, mesh: DeviceMesh, args: Buffer[][]): Buffer[][] | null {
     if (this.whyDevicesSerial() || !this.runtime.devicesReady(mesh.deviceIds)) return null;
@@ -115,6 +118,13 @@ export class WasmBackend implements Backend {
     if (!byMesh) this.devicePrograms.set(jaxpr, (byMesh = new Map()));
     let program = byMesh.get(key);
     if (program === undefined) {
+      // Device programs are few (one per shardMap body and mesh); past the bound they all go.
+      if (++this.deviceProgramCount > DEVICE_PROGRAM_CACHE) {
+        for (const m of this.devicePrograms.values()) for (const pr of m.values()) pr?.dispose();
+        this.devicePrograms.clear();
+        this.devicePrograms.set(jaxpr, (byMesh = new Map()));
+        this.deviceProgramCount = 1;
+      }
       const info = { names: mesh.names, sizes: mesh.sizes };
       program = runsOnDevices(jaxpr, info) ? compileForWasm(this.core, this.memory, jaxpr, { mesh: info }) : null;
       byMesh.set(key, program);
