@@ -150,6 +150,13 @@ describe("pmap", () => {
     expect(backend.stats.deviceRuns).toBe(runs + 4);
   });
 
+  it("donateArgnums gives the donated argument up (JAX's error when it is used again)", () => {
+    const x = np.arange(8).astype("float32").reshape([4, 2]);
+    const y = jax.pmap((v: Array) => v.mul(2), "i", { donateArgnums: 0 })(x);
+    expect(y.tolistSync()).toEqual([[0, 2], [4, 6], [8, 10], [12, 14]]);
+    expect(() => x.tolistSync()).toThrowError(/was donated and can no longer be used/);
+  });
+
   it("after an error the runtime stays usable", () => {
     expect(() => THUNKS.more_shards_than_devices()).toThrow();
     expect(jax.pmap((x: Array) => lax.psum(x, "i"), "i")(np.ones([8])).tolistSync()).toEqual([8, 8, 8, 8, 8, 8, 8, 8]);
