@@ -120,7 +120,7 @@ module.exports = async (config) => {
       { pattern: "build/karma/specs.mjs", type: "module", watched: false },
       { pattern: "build/karma/specs.mjs.map", included: false, watched: false },
       { pattern: "wasm/**/*", included: false, served: true, watched: false, nocache: true },
-      // Pages and workers that tests/browser/isolated.spec.ts opens, over the ES module bundle.
+      // Pages and workers that tests/browser/isolated.spec.ts opens, over the ES module bundle (and tests/browser/worker-start.spec.ts's module worker).
       { pattern: "dist/webjax.mjs", included: false, served: true, watched: false, nocache: true },
       { pattern: "tests/browser/pages/*", included: false, served: true, watched: false, nocache: true },
       { pattern: "tests/isolated/*.mjs", included: false, served: true, watched: false, nocache: true },

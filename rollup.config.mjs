@@ -1,10 +1,12 @@
 // Bundles the tsc output (build/ts, from `npm run build:ts`) into dist/:
-//   webjax.mjs     ESM for Node, Deno and bundlers
-//   webjax.umd.js  UMD for a plain <script> (global `webjax`) and require()
-//   webjax.d.ts    the public types in one file
+//   webjax.mjs         ESM for Node, Deno and bundlers; loads wasm/*.wasm (setWasmPaths)
+//   webjax-inline.mjs  ESM with the wasm variants inside (`webjax/inline`): no files, no permissions
+//   webjax.umd.js      UMD for a plain <script> (global `webjax`) and require(), wasm inside too
+//   webjax.d.ts        the public types in one file
 // Node-only modules (node:fs, node:worker_threads, ...) are reached only through dynamic
 // imports behind environment checks, so they stay external and are never loaded in a
 // browser. npm dependencies are bundled in, so dist/ needs no resolver.
+import { readFileSync } from "node:fs";
 import { nodeResolve } from "@rollup/plugin-node-resolve";
 import { dts } from "rollup-plugin-dts";
 
@@ -21,13 +23,33 @@ const commonjsMarker = {
 };
 
 // The public types compile in any consumer: under `tsc --strict --lib es2022` (Symbol.dispose
-// comes from the esnext.disposable lib the header references) and under tsc's defaults, whose
-// ES5 target rejects `#private` members (they only make classes nominal, so they go).
+// comes from the esnext.disposable lib the header references; WebAssembly.Module, which only
+// lib.dom declares, is declared empty, and merges with lib.dom's where a consumer has it) and
+// under tsc's defaults, whose ES5 target rejects `#private` members (they only make classes
+// nominal, so they go).
 const dtsForConsumers = {
   name: "dts-for-consumers",
   renderChunk(code) {
     const header = '/// <reference lib="es2022" />\n/// <reference lib="esnext.disposable" />\n';
-    return { code: header + code.replace(/^\s*#private;\n/gm, ""), map: null };
+    const wasm = "declare global {\n    namespace WebAssembly {\n        interface Module {}\n    }\n}\n";
+    return { code: header + code.replace(/^\s*#private;\n/gm, "") + "\n" + wasm, map: null };
+  },
+};
+
+// ts/inline.ts imports "webjax:inline-wasm": every variant in wasm/, as base64 strings.
+const INLINE_ID = "webjax:inline-wasm";
+const WASM_FILES = ["webjax-relaxed-threads.wasm", "webjax-simd-threads.wasm", "webjax-simd.wasm"];
+const inlineWasm = {
+  name: "inline-wasm",
+  resolveId: (id) => (id === INLINE_ID ? "\0" + INLINE_ID : null),
+  load(id) {
+    if (id !== "\0" + INLINE_ID) return null;
+    const entries = WASM_FILES.map((f) => {
+      const path = new URL(`./wasm/${f}`, import.meta.url);
+      this.addWatchFile(path.pathname);
+      return `  ${JSON.stringify(f)}: ${JSON.stringify(readFileSync(path).toString("base64"))},`;
+    });
+    return `export default {\n${entries.join("\n")}\n};\n`;
   },
 };
 
@@ -42,8 +64,15 @@ export default [
     external,
     onwarn,
     plugins: [nodeResolve()],
+    output: { file: "dist/webjax.mjs", format: "es", banner, sourcemap: true, inlineDynamicImports: true },
+  },
+  {
+    input: "build/ts/inline.js",
+    external,
+    onwarn,
+    plugins: [inlineWasm, nodeResolve()],
     output: [
-      { file: "dist/webjax.mjs", format: "es", banner, sourcemap: true, inlineDynamicImports: true },
+      { file: "dist/webjax-inline.mjs", format: "es", banner, sourcemap: true, inlineDynamicImports: true },
       {
         file: "dist/webjax.umd.js",
         format: "umd",

@@ -177,6 +177,9 @@ if (!process.env.XDG_RUNTIME_DIR) {
   process.env.XDG_RUNTIME_DIR = join(tmpdir(), `webjax-xdg-${process.getuid?.() ?? 0}`);
   mkdirSync(process.env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
 }
+// The API reference (typedoc into build/docs/api): no warnings, and an @example on every export.
+testEnv("docs", "node", ["scripts/docs.mjs"], "WEBJAX_DOCS_RESULTS");
+
 // Node never loads the browser-only specs (build/tests/browser/). The memory specs run in
 // processes (and a page) of their own: they measure how far wasm memory grows, which never
 // shrinks. Nothing runs with --expose-gc or any other flag: memory must hold as users run.
@@ -198,6 +201,8 @@ testEnv("node:memory", "node", [...jasmine, `--config=${memorySpecs}`], "WEBJAX_
 if (hasChromium) {
   testEnv("chromium", "npx", ["karma", "start", "karma.conf.cjs"], "WEBJAX_KARMA_RESULTS");
   testEnv("chromium:memory", "npx", ["karma", "start", "karma.conf.cjs"], "WEBJAX_KARMA_RESULTS", { WEBJAX_KARMA_SPECS: "memory" });
+  // The demo page in headless Chromium (playwright-core): trains, plots, and leaves build/demo/screenshot.png.
+  testEnv("demo:web", "node", ["scripts/test-demo.mjs"], "WEBJAX_DEMO_RESULTS");
 } else {
   steps.push({ name: "chromium", ok: false, seconds: 0, counts: null, note: "did not run: no Chromium (apt-get install -y chromium, or set CHROME_BIN)" });
 }
@@ -207,6 +212,12 @@ testEnv("deno:jasmine", deno[0], [...deno.slice(1), ...jasmine, `--config=${main
 testEnv("deno:memory", deno[0], [...deno.slice(1), ...jasmine, `--config=${memorySpecs}`], "WEBJAX_JASMINE_RESULTS");
 
 await isolatedSpecs();
+
+// Every example, small, under Node and Deno without permission flags (each checks its own result).
+testEnv("examples", "node", ["scripts/run-examples.mjs"], "WEBJAX_EXAMPLES_RESULTS");
+
+// The packed tarball in an empty project: Node, Deno without permission flags, Chromium from one file.
+testEnv("pack", "node", ["scripts/check-pack.mjs"], "WEBJAX_PACK_RESULTS");
 
 // The benchmark harness, briefly: it fails when a library does not load or computes wrong values.
 banner("bench:quick");

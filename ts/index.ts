@@ -21,7 +21,11 @@ export * as lax from "./lax/index.js";
 export * as random from "./random/index.js";
 export * as tree from "./tree/index.js";
 export { Array } from "./core/array.js";
-export type { ArrayLike, Axis, ItemOf, ReduceOptions } from "./core/array.js";
+export type { ArrayLike, AtGetOptions, AtIndexer, AtUpdateOptions, Axis, IndexSpec, ItemOf, NestedArray, ReduceOptions } from "./core/array.js";
+export type { TypedArray } from "./core/dtype.js";
+export type { JitOptions } from "./transforms/jit.js";
+export type { ArrayOptions } from "./numpy/convert.js";
+export type { DeviceLike } from "./core/trace.js";
 export { Device } from "./core/backend.js";
 export * as sharding from "./sharding/index.js";
 export { makeMesh, P } from "./sharding/index.js";
@@ -56,7 +60,8 @@ export * as profiler from "./profiler/index.js";
 export type { VmapOptions } from "./transforms/vmap.js";
 export type { InitOptions } from "./init.js";
 export { config } from "./core/config.js";
-export type { WasmRuntime } from "./backends/wasm/runtime.js";
+import type { WasmRuntime } from "./backends/wasm/runtime.js";
+export type { WasmRuntime };
 
 
 function devicePutLeaf(x: unknown, device: DeviceLike | Sharding | undefined): unknown {
@@ -67,10 +72,10 @@ function devicePutLeaf(x: unknown, device: DeviceLike | Sharding | undefined): u
   if (device instanceof NamedShardingClass) return shardArray(c, device, (name) => getBackend(name));
   if (device instanceof SingleDeviceShardingClass) device = device.device;
   const { backend, id } = resolveDevice(device as DeviceLike);
-  if (c.backend === backend && c.deviceId === id && c.committed && !(c instanceof ShardedArray)) return c;
-  const out = c.backend === backend && c.deviceId === id ? new ConcreteArray(c.aval, backend, backend.put(c.readSync(), c.aval, id)) : transfer(c, backend, id);
-  out.committed = true;
-  return out;
+  // A sharded array becomes one array on that device; any other is moved there (or, there
+  // already, committed in place, as main's transfer does).
+  if (c instanceof ShardedArray) return new ConcreteArray(c.aval, backend, backend.put(c.readSync(), c.aval, id), true, true);
+  return transfer(c, backend, id);
 }
 
 const isPlacement = (d: unknown): d is DeviceLike | Sharding | undefined => d === undefined || typeof d === "string" || d instanceof Device || d instanceof NamedShardingClass || d instanceof SingleDeviceShardingClass;
@@ -121,8 +126,15 @@ export const setDefaultBackend: (name: BackendName) => void = declare("jax.setDe
 /** A registered backend by name (the default one without a name). @example jax.getBackend("cpu") */
 export const getBackend: (name?: BackendName | string | null) => backendModule.Backend = declare("jax.getBackend", "name?", "", backendModule.getBackend);
 /** Loads (once per options) the best wasm variant this engine can run. @example await jax.loadWasmRuntime() */
-export const loadWasmRuntime: typeof wasmRuntime.loadWasmRuntime = declare("jax.loadWasmRuntime", "", "threads relaxedSimd", wasmRuntime.loadWasmRuntime);
+export const loadWasmRuntime: (opts?: { threads?: boolean | number; relaxedSimd?: boolean }) => Promise<WasmRuntime> = declare("jax.loadWasmRuntime", "", "threads relaxedSimd", wasmRuntime.loadWasmRuntime);
 /** Where the wasm files are served from (a prefix, or a map of file names to URLs). @example jax.setWasmPaths("/assets/") */
-export const setWasmPaths: typeof wasmRuntime.setWasmPaths = declare("jax.setWasmPaths", "paths", "", wasmRuntime.setWasmPaths);
+export const setWasmPaths: (paths: string | Record<string, string>) => void = declare("jax.setWasmPaths", "paths", "", wasmRuntime.setWasmPaths);
 // init checks its options object itself (one InitOptions; see init.ts).
-export const init = describeSignature(initModule.init, "jax.init", "", "threads devices relaxedSimd memoryLimit");
+/**
+ * Starts the backends this runtime supports and makes the fastest (wasm) the default; resolves
+ * to their names. Without it, the first operation starts wasm itself where it can (see init.ts).
+ * @example await jax.init()                                   // ["cpu", "wasm"]
+ * @example await jax.init({ threads: 1, memoryLimit: 2 ** 29 })
+ * @example await jax.init({ devices: 4 })                     // jax.devices(): wasm:0 ... wasm:3
+ */
+export const init = describeSignature(initModule.init, "jax.init", "", "threads devices relaxedSimd memoryLimit wasmModule allowFallback");

@@ -128,6 +128,36 @@ describe("memory", () => {
     expect(live()).toBe(before);
   });
 
+  it("library functions called eagerly free the intermediates they make (dispose frees all of a call)", async () => {
+    await jax.init();
+    const pool = getBackend("wasm").memory!;
+    const x = np.arange(64 * 8).astype("float32").reshape([64, 8]);
+    const key = jax.random.key(0);
+    const idx = np.array([1, 3], { dtype: "int32" });
+    const xt = x.T;
+    const calls: [string, () => Array][] = [
+      ["x.slice(3)", () => x.slice(3)],
+      ["iterating rows", () => { const rows = [...x]; rows.slice(1).forEach((r) => r.dispose()); return rows[0]; }],
+      ["np.mean", () => np.mean(x)],
+      ["np.var", () => np.var(x, 0)],
+      ["np.linalg.norm", () => np.linalg.norm(x)],
+      ["x.at(0).set(5)", () => x.at(0).set(5)],
+      ["x.at(idx).add(1)", () => x.at(idx).add(1)],
+      ["random.normal", () => jax.random.normal(key, [4])],
+      ["x.mean(0)", () => x.mean(0)],
+      ["matmul", () => x.matmul(xt)],
+    ];
+    for (const [name, f] of calls) {
+      f().dispose(); // compiles and caches what it needs
+      const before = pool.stats().numArrays;
+      for (let i = 0; i < 5; i++) f().dispose();
+      expect(pool.stats().numArrays - before).withContext(name).toBe(0);
+    }
+    // What is returned stays, with the right values.
+    expect(x.slice(3).tolistSync()).toEqual([24, 25, 26, 27, 28, 29, 30, 31]);
+    expect(np.mean(x).item()).toBeCloseTo(255.5, 3);
+  });
+
   it("100k dropped eager arrays stay within the memory limit, with no flag and no dispose", async () => {
     // Finalizers run only when the event loop turns, so inside this synchronous loop the memory
     // limit is what bounds the device memory: past it, the oldest arrays are evicted.

@@ -123,3 +123,79 @@ describe("hardening (issue 17)", () => {
 });
 
 type ArrayLike = Float64Array | Float32Array | Int32Array;
+
+// Found by an adversarial trial after the first round: each failed before its fix.
+describe("hardening: shapes, pending reads and indexing options", () => {
+  beforeAll(async () => {
+    await jax.init();
+  });
+
+  it("dynamic slices of rank above 16 (sizes 1 beyond) read and write the right elements, as cpu", () => {
+    const R = 100;
+    const x = np.arange(25).astype("float32").reshape([5, 5, ...globalThis.Array(R - 2).fill(1)]);
+    const start = [1, 1, ...globalThis.Array(R - 2).fill(0)], size = [2, 2, ...globalThis.Array(R - 2).fill(1)];
+    expect(globalThis.Array.from(lax.dynamicSlice(x, start, size).dataSync())).toEqual([6, 7, 11, 12]);
+    const u = np.full(size, -1);
+    const y = lax.dynamicUpdateSlice(x, u, start).reshape([25]).dataSync();
+    expect([y[5], y[6], y[7], y[11], y[12], y[13]]).toEqual([5, -1, -1, -1, -1, 13]);
+    const bigRank = np.ones(globalThis.Array(17).fill(2));
+    expect(() => lax.dynamicSlice(bigRank, globalThis.Array(17).fill(0), globalThis.Array(17).fill(1)).dataSync()).toThrowError(/dynamic slice of rank 17/);
+  });
+
+  it("negative sizes are a ValueError wherever a shape is made (never a kernel over freed memory)", () => {
+    const makers: [string, () => unknown][] = [
+      ["np.eye", () => np.eye(-3)],
+      ["np.linspace", () => np.linspace(0, 1, -1)],
+      ["np.repeat", () => np.repeat(np.ones([2]), -1)],
+      ["np.tile", () => np.tile(np.ones([2]), [-1])],
+      ["lax.iota", () => lax.iota("float32", -5)],
+      ["lax.broadcastedIota", () => lax.broadcastedIota("float32", [-64, -64], 1)],
+      ["np.broadcastTo", () => np.broadcastTo(np.ones([]), [-2, -2])],
+      ["lax.scan length", () => lax.scan((c: Array) => [c, c], np.zeros([]), null, { length: -3 })],
+      ["under jit", () => jax.jit(() => lax.broadcastedIota("float32", [-64, -64], 1))()],
+    ];
+    for (const [name, make] of makers) expect(caught(make).message).withContext(name).toMatch(/non-negative integers; got \(.*-\d/);
+    expect(() => np.ones([6]).reshape([-2, -3])).toThrowError(TypeError, "reshape new_sizes must all be positive, got (-2, -3).");
+    expect(() => np.arange(10).slice([1.5, 3])).toThrowError(TypeError, /slice indices must be integers or null; got 1\.5/);
+  });
+
+  it("a pending data() or tolist() keeps its values when the array is disposed or donated before it resolves", async () => {
+    const x = np.array([1, 2, 3, 4]);
+    const p = x.data();
+    x.dispose();
+    expect(globalThis.Array.from(await p)).toEqual([1, 2, 3, 4]);
+    const y = np.array([5, 6]);
+    const q = y.tolist();
+    jax.jit((a: Array) => a.add(1), { donateArgnums: 0 })(y);
+    expect(await q).toEqual([5, 6]);
+  });
+
+  it("x.at(...).get and the updates take JAX's mode and fill_value; unknown ones are errors (JAX 0.10.2's values)", () => {
+    const x = np.arange(5).astype("float32");
+    const i = np.array([1, 7, -9], { dtype: "int32" });
+    expect(x.at(i).get().tolistSync()).toEqual([1, 4, 0]);
+    expect(x.at(i).get({ mode: "fill" }).tolistSync()).toEqual([1, NaN, NaN]);
+    expect(x.at(i).get({ mode: "fill", fillValue: -7 }).tolistSync()).toEqual([1, -7, -7]);
+    expect(np.arange(5).at(i).get({ mode: "fill" }).tolistSync()).toEqual([1, -(2 ** 31), -(2 ** 31)]);
+    expect(np.arange(5).astype("uint32").at(i).get({ mode: "fill" }).tolistSync()).toEqual([1, 2 ** 32 - 1, 2 ** 32 - 1]);
+    expect(x.at(i).set(9).tolistSync()).toEqual([0, 9, 2, 3, 4]);
+    expect(x.at(i).set(9, { mode: "clip" }).tolistSync()).toEqual([9, 9, 2, 3, 9]);
+    expect(x.at(i).add(1, { mode: "clip" }).tolistSync()).toEqual([1, 2, 2, 3, 5]);
+    expect(jax.jit((a: Array) => a.at(i).get({ mode: "fill", fillValue: 3 }))(x).tolistSync()).toEqual([1, 3, 3]);
+    expect(() => x.at(i).get({ mode: "bogus" } as any)).toThrowError(/Unknown gather mode "bogus"/);
+    expect(() => x.at(i).get({ modee: 1 } as any)).toThrowError(TypeError, /unexpected keyword argument 'modee'/);
+    expect(() => x.at(i).set(1, { fillValue: 1 } as any)).toThrowError(TypeError, /unexpected keyword argument 'fillValue'/);
+  });
+
+  it("cumsum and cumprod keep uint32 (bool becomes int32), as JAX", () => {
+    const u = np.array([4294967295, 1], { dtype: "uint32" });
+    expect(np.cumsum(u).dtype).toBe("uint32");
+    expect(np.cumsum(u).tolistSync()).toEqual([4294967295, 0]);
+    expect(np.cumprod(u).dtype).toBe("uint32");
+    expect(np.cumsum(np.array([true, true])).dtype).toBe("int32");
+  });
+
+  it("jax.tidy refuses an async function with a message saying why", async () => {
+    expect(() => jax.tidy((async () => np.ones([2])) as any)).toThrowError(TypeError, /takes a synchronous function/);
+  });
+});

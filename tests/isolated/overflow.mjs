@@ -40,7 +40,8 @@ await check("fuzz: broadcast reductions of 2^31 - d .. 2^32 + d elements (sum, m
   const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   const t0 = performance.now();
   const seen = [];
-  for (let c = 0; performance.now() - t0 < 15000 && c < 12; c++) {
+  // Three cases always (a loaded machine only makes them slower), more while 15 s last.
+  for (let c = 0; c < 12 && (c < 3 || performance.now() - t0 < 15000); c++) {
     const target = (rand() < 0.5 ? 2 ** 31 : 2 ** 32) + Math.round((rand() - 0.5) * 2 ** 20);
     const last = 1 + Math.floor(rand() * 3000);
     const rows = Math.max(1, Math.round(target / last));
@@ -62,7 +63,6 @@ await check("fuzz: broadcast reductions of 2^31 - d .. 2^32 + d elements (sum, m
     sentinelIntact();
     seen.push(`${op}[${shape}]${perRow ? "/row" : ""}`);
   }
-  assert(seen.length >= 3, `only ${seen.length} cases ran in the time allowed`);
   return seen.join(" ");
 });
 

@@ -79,6 +79,33 @@ describe("memory: API", () => {
     });
   });
 
+  it("a view from liveArrays keeps the data after the array it came from is collected", async () => {
+    // The original array is dropped; once the engine has collected it (seen through a registry
+    // of our own), the view must still read its values.
+    let collected = false;
+    const seen = new FinalizationRegistry(() => (collected = true));
+    const marker = Math.PI;
+    (() => {
+      const a = np.full([1000], marker);
+      seen.register(a, 0);
+    })();
+    const view = jax.liveArrays().find((l) => l.shape[0] === 1000 && Math.abs(l.dataSync()[0] - marker) < 1e-6)!;
+    expect(view).toBeDefined();
+    const t0 = performance.now();
+    while (!collected && performance.now() - t0 < 20_000) {
+      let junk: unknown[] = [];
+      for (let i = 0; i < 2000; i++) junk.push(new Float64Array(256));
+      junk = [];
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    if (!collected) {
+      pending("the engine did not collect the dropped array within 20 s, so the view's hold could not be checked");
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20)); // the library's finalizer runs in a task of its own
+    expect(view.dataSync()[999]).toBeCloseTo(marker, 6);
+  }, 30_000);
+
   it("warns once when evicted arrays keep coming back (the working set does not fit), naming the setting", async () => {
     const warn = spyOn(console, "warn");
     await withMemoryLimit(4 * BLOCK, () => {

@@ -73,7 +73,7 @@ export class Encoder {
   emit(op: number, payload: number[]): void {
     for (const w of payload) {
       if (!(Number.isInteger(w) && w >= -(2 ** 31) && w <= INT32_MAX)) {
-        throw new RangeError(`webjax wasm: an ${OP_NAMES[op] ?? op} instruction needs the count, offset or stride ${w}, past the ` +
+        throw new RangeError(`webjax wasm: the ${OP_NAMES[op] ?? op} instruction needs the count, offset or stride ${w}, past the ` +
           `2^31 - 1 that a bytecode word holds; such a size is only supported by smaller arrays (split the work, or use a smaller dtype).`);
       }
     }

@@ -11,30 +11,60 @@ import type { Trace } from "./trace.js";
 
 /** Anything an op accepts as an array operand. */
 export type ArrayLike = Array | number | boolean | TypedArray | NestedArray;
+/** Nested JS arrays of numbers or booleans (`[[1, 2], [3, 4]]`). @example np.array([[1, 2], [3, 4]]) */
 export interface NestedArray extends ReadonlyArray<number | boolean | NestedArray> {}
 
-/** One index spec of `x.slice(...)` / `x.at(...)`. */
+/** One index spec of `x.slice(...)` / `x.at(...)`. @example x.slice(0, [1, null], null) */
 export type IndexSpec = number | null | [number | null, number | null] | [number | null, number | null, number | null] | Array;
 
 /** Axes of a reduction: one, several (a JS array), or null for all. */
 export type Axis = number | number[] | null;
 
+/** Options of reductions (`x.sum({axis, keepdims})`). @example x.sum({axis: [0, -1], keepdims: true}) */
 export interface ReduceOptions {
+  /** Axes to reduce (all by default); negatives count from the end. */
   axis?: Axis;
+  /** Keep reduced axes with size 1. */
   keepdims?: boolean;
 }
 
 /** What `item()` returns for a dtype: booleans for bool, [re, im] for complex64, numbers otherwise. */
 export type ItemOf<D extends DType> = D extends "bool" ? boolean : D extends "complex64" ? [number, number] : number;
 
-/** `x.at(...)`: functional updates, JAX's `.at[]`. */
+/** `x.at(...)`: functional updates, JAX's `.at[]`. @example np.zeros([3]).at(1).set(5)   // [0, 5, 0] */
+/** Options of `x.at(...).get` (JAX's keywords): out-of-bounds indices clamp, or `"fill"` gives `fillValue`. */
+export interface AtGetOptions {
+  mode?: "clip" | "fill" | "drop" | "promise_in_bounds";
+  /** For `mode: "fill"`: NaN for floats, the most negative int32, uint32's largest, true. */
+  fillValue?: number | boolean;
+  indicesAreSorted?: boolean;
+  uniqueIndices?: boolean;
+}
+
+/** Options of `x.at(...).set` and the other updates: out-of-bounds indices are dropped, or `"clip"`ped. */
+export interface AtUpdateOptions {
+  mode?: "clip" | "fill" | "drop" | "promise_in_bounds";
+  indicesAreSorted?: boolean;
+  uniqueIndices?: boolean;
+}
+
+/**
+ * What `x.at(...)` returns: JAX's `x.at[...]` functional updates and reads.
+ * @example np.zeros([3]).at(1).set(5)   // [0, 5, 0]
+ */
 export interface AtIndexer {
-  get(): Array;
-  set(v: ArrayLike): Array;
-  add(v: ArrayLike): Array;
-  mul(v: ArrayLike): Array;
-  min(v: ArrayLike): Array;
-  max(v: ArrayLike): Array;
+  /** The indexed values (`x.at[i].get()`). @example np.arange(4).at(2).get()   // 2 */
+  get(opts?: AtGetOptions): Array;
+  /** A copy with the indexed values replaced. @example np.zeros([3]).at(1).set(5)   // [0, 5, 0] */
+  set(v: ArrayLike, opts?: AtUpdateOptions): Array;
+  /** A copy with `v` added at the index (repeated indices add up). @example np.zeros([3]).at(np.array([0, 0], "int32")).add(1)   // [2, 0, 0] */
+  add(v: ArrayLike, opts?: AtUpdateOptions): Array;
+  /** A copy with the indexed values multiplied by `v`. @example np.ones([3]).at(2).mul(4)   // [1, 1, 4] */
+  mul(v: ArrayLike, opts?: AtUpdateOptions): Array;
+  /** A copy with the indexed values lowered to `v` where larger. @example np.arange(3).at(2).min(1)   // [0, 1, 1] */
+  min(v: ArrayLike, opts?: AtUpdateOptions): Array;
+  /** A copy with the indexed values raised to `v` where smaller. @example np.arange(3).at(0).max(5)   // [5, 1, 2] */
+  max(v: ArrayLike, opts?: AtUpdateOptions): Array;
 }
 
 /** The numpy-level operations Array methods delegate to (installed by the numpy module). */
@@ -80,22 +110,31 @@ function theOps(): ArrayOps {
 /**
  * An n-dimensional array (or, inside a transformation, a traced value standing for one). `D` is
  * the dtype where the API knows it (comparisons give `Array<"bool">`), which types `item()`.
+ * Arrays are immutable: methods return new arrays. Make them with `np.array`, `np.zeros`, ....
+ * @example const x = np.array([[1, 2], [3, 4]]);
+ * x.shape                     // [2, 2]
+ * x.mul(2).sum(0).tolistSync() // [8, 12]
  */
 export abstract class Array<D extends DType = DType> {
   abstract readonly aval: ShapedArray;
 
+  /** The size of each axis. @example np.zeros([2, 3]).shape   // [2, 3] */
   get shape(): number[] {
     return this.aval.shape as number[];
   }
+  /** The element type. @example np.arange(3).dtype   // "int32" */
   get dtype(): D {
     return this.aval.dtype as D;
   }
+  /** The number of axes. @example np.zeros([2, 3]).ndim   // 2 */
   get ndim(): number {
     return this.aval.shape.length;
   }
+  /** The number of elements. @example np.zeros([2, 3]).size   // 6 */
   get size(): number {
     return this.aval.size;
   }
+  /** Whether the dtype is weak (from a JS number), so it yields to the other operand's. @example np.array(1).weakType   // false */
   get weakType(): boolean {
     return this.aval.weakType;
   }
@@ -103,6 +142,7 @@ export abstract class Array<D extends DType = DType> {
   /** The concrete array behind this value, or null while it is abstract (traced). */
   abstract toConcrete(): ConcreteArray | null;
 
+  /** The concrete array, or a ConcretizationTypeError naming `what` while traced. */
   protected concrete(what: string): ConcreteArray {
     const c = this.toConcrete();
     if (!c) throw new ConcretizationTypeError(`${what} on ${this.toString()}`);
@@ -111,7 +151,7 @@ export abstract class Array<D extends DType = DType> {
 
   /**
    * The device that holds the data; for an array sharded over several devices, its sharding (as JAX).
-   * @example jax.devicePut(x, jax.devices()[1]).device   // wasm:1
+   * @example String(jax.devicePut(x, jax.devices()[1]).device)   // "wasm:1"
    */
   get device(): Device {
     const c = this.concrete("the device of a traced value");
@@ -143,6 +183,7 @@ export abstract class Array<D extends DType = DType> {
     const c = this.concrete("data()");
     return userView(await c.read(), c.dtype);
   }
+  /** The values as a flat typed array, now (float16 as Float32Array, bool as Uint8Array). @example np.arange(3).dataSync()   // Int32Array [0, 1, 2] */
   dataSync(): TypedArray {
     const c = this.concrete("dataSync()");
     return userView(c.readSync(), c.dtype);
@@ -152,6 +193,7 @@ export abstract class Array<D extends DType = DType> {
     const c = this.concrete("tolist()");
     return nest(toJsValues(await c.read(), c.dtype), c.shape);
   }
+  /** The values as nested JS arrays, now (a 0-d array gives a number). @example np.eye(2).tolistSync()   // [[1, 0], [0, 1]] */
   tolistSync(): any {
     const c = this.concrete("tolistSync()");
     return nest(toJsValues(c.readSync(), c.dtype), c.shape);
@@ -163,6 +205,7 @@ export abstract class Array<D extends DType = DType> {
     return toJsValues(c.readSync(), c.dtype)[0] as ItemOf<D>;
   }
 
+  /** `Number(x)`, `+x` and `` `${x}` `` for concrete size-1 arrays; a ConcretizationTypeError while traced. @example Number(np.array(2.5))   // 2.5 */
   [Symbol.toPrimitive](hint: string): number | string | boolean {
     const c = this.toConcrete();
     if (!c) throw new ConcretizationTypeError(`converting ${this.toString()} to a JS ${hint === "string" ? "string" : "number"}`);
@@ -173,18 +216,31 @@ export abstract class Array<D extends DType = DType> {
   }
 
   // ---- arithmetic and comparisons (numpy semantics, broadcasting, weak JS numbers) ----
+  /** `this + y` with broadcasting. @example np.arange(3).add(1)   // [1, 2, 3] */
   add(y: ArrayLike): Array { return theOps().add(this, y); }
+  /** `this - y`. @example np.arange(3).sub(1)   // [-1, 0, 1] */
   sub(y: ArrayLike): Array { return theOps().subtract(this, y); }
+  /** `this * y`. @example np.arange(3).mul(2)   // [0, 2, 4] */
   mul(y: ArrayLike): Array { return theOps().multiply(this, y); }
+  /** `this / y` (true division). @example np.arange(3).div(2)   // [0, 0.5, 1] */
   div(y: ArrayLike): Array { return theOps().divide(this, y); }
+  /** `this ** y`. @example np.arange(3).pow(2)   // [0, 1, 4] */
   pow(y: ArrayLike): Array { return theOps().power(this, y); }
+  /** `-this`. @example np.arange(3).neg()   // [0, -1, -2] */
   neg(): Array { return theOps().negative(this); }
+  /** Matrix product (`@`). @example np.eye(2).matmul(np.array([1, 2]))   // [1, 2] */
   matmul(y: ArrayLike): Array { return theOps().matmul(this, y); }
+  /** `this < y`. @example np.arange(3).lt(1)   // [true, false, false] */
   lt(y: ArrayLike): Array<"bool"> { return theOps().less(this, y) as Array<"bool">; }
+  /** `this <= y`. @example np.arange(3).le(1)   // [true, true, false] */
   le(y: ArrayLike): Array<"bool"> { return theOps().lessEqual(this, y) as Array<"bool">; }
+  /** `this > y`. @example np.arange(3).gt(1)   // [false, false, true] */
   gt(y: ArrayLike): Array<"bool"> { return theOps().greater(this, y) as Array<"bool">; }
+  /** `this >= y`. @example np.arange(3).ge(1)   // [false, true, true] */
   ge(y: ArrayLike): Array<"bool"> { return theOps().greaterEqual(this, y) as Array<"bool">; }
+  /** `this == y`. @example np.arange(3).eq(1)   // [false, true, false] */
   eq(y: ArrayLike): Array<"bool"> { return theOps().equal(this, y) as Array<"bool">; }
+  /** `this != y`. @example np.arange(3).ne(1)   // [true, false, true] */
   ne(y: ArrayLike): Array<"bool"> { return theOps().notEqual(this, y) as Array<"bool">; }
 
   /** A copy converted to `dtype`. @example x.astype("int32") */
@@ -199,6 +255,7 @@ export abstract class Array<D extends DType = DType> {
   transpose(axes?: readonly number[] | null): Array;
   transpose(...axes: number[]): Array;
   transpose(...axes: unknown[]): Array { return theOps().transpose(this, axes.length && axes[0] != null ? reshapeArgs("x.transpose", axes) : undefined); }
+  /** The transpose (axes reversed). @example np.zeros([2, 3]).T.shape   // [3, 2] */
   get T(): Array { return theOps().transpose(this); }
 
   /** Sum over `axis` (all axes by default). @example x.sum()  @example x.sum(0)  @example x.sum({axis: [0, 1], keepdims: true}) */
@@ -239,6 +296,7 @@ export abstract class Array<D extends DType = DType> {
 
   /** Releases the data now (otherwise it is released when garbage collected). */
   dispose(): void {}
+  /** Frees the data at the end of a `using` block. @example { using x = np.ones([1000]); }   // freed here */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -247,39 +305,61 @@ export abstract class Array<D extends DType = DType> {
 /** An array whose data lives on a backend. */
 export class ConcreteArray extends Array {
   #buf: Buffer | null;
+  #backend: Backend;
   #why = "";
   #pinned = false;
   readonly #owned: boolean;
   /** Which of the backend's devices holds the data. */
   readonly deviceId: number;
   /**
-   * Placed on its device on purpose (`devicePut(x, device)`, or computed from such arrays), as
-   * JAX's committed arrays: computations run where committed arguments are, and arguments
-   * committed to different devices are an error. Uncommitted arrays go where the computation runs.
+   * JAX's placement rule: a committed array (`jax.devicePut`, `np.array(x, {device})`, or a
+   * result of one) decides where computations on it run (its backend and device); an
+   * uncommitted one goes where the computation runs, and moves there for good (arrays made
+   * before `jax.init` join the wasm backend). Arguments committed to different devices are an error.
    */
-  committed = false;
+  committed: boolean;
 
   constructor(
     readonly aval: ShapedArray,
-    readonly backend: Backend,
+    backend: Backend,
     buf: Buffer,
-    /** false: another array over a buffer someone else owns (`jax.liveArrays()`); disposing it frees the data for all. */
+    /** false: another array over the same buffer (`jax.liveArrays()`): it holds the data too, but belongs to no tidy scope. */
     owned = true,
+    committed = false,
     /** Where a buffer-less subclass (a sharded array) says it is. */
     deviceId?: number,
   ) {
     super();
     this.#buf = buf;
+    this.#backend = backend;
     this.#owned = owned;
+    this.committed = committed;
     this.deviceId = deviceId ?? (buf === null ? 0 : (backend.deviceOfBuffer?.(buf) ?? 0));
-    if (!owned) return;
     // Host buffers (the cpu backend) are the garbage collector's alone.
-    if (buf instanceof DeviceBuffer) watch(this, buf);
-    tidyScopes[tidyScopes.length - 1]?.add(this);
+    if (buf instanceof DeviceBuffer) {
+      watch(this, buf);
+      if (!owned) buf.viewed = true;
+    }
+    if (owned && scopeStarts.length) scoped.push(this);
   }
 
   toConcrete(): ConcreteArray {
     return this;
+  }
+
+  get backend(): Backend {
+    return this.#backend;
+  }
+
+  /** Moves the data to `backend` for good (an uncommitted array joining the computation's backend). */
+  moveTo(backend: Backend): void {
+    if (backend === this.#backend) return;
+    const old = this.buffer;
+    const buf = backend.put(this.readSync(), this.aval);
+    if (this.#owned) this.#backend.free(old);
+    this.#buf = buf;
+    this.#backend = backend;
+    if (this.#owned && buf instanceof DeviceBuffer) watch(this, buf);
   }
 
   /** The backend buffer; throws if the array was disposed or donated. */
@@ -293,10 +373,18 @@ export class ConcreteArray extends Array {
     return b;
   }
 
-  /** After a call that used this array: if its data came back to the device, a finalizer must free it again. */
+  /**
+   * After a call that used this array: if its data came back to the device, a finalizer must free
+   * it again (unless views of it exist, whose holders are not all known here).
+   */
   rewatch(): void {
     const b = this.#buf;
-    if (this.#owned && b instanceof DeviceBuffer && b.resident && !b.watched) watch(this, b);
+    if (this.#owned && b instanceof DeviceBuffer && b.resident && !b.watched && !b.viewed && !b.freed) watch(this, b);
+  }
+
+  /** False for another view of a buffer someone else owns (`jax.liveArrays()`). */
+  get isOwned(): boolean {
+    return this.#owned;
   }
 
   get isPinned(): boolean {
@@ -350,6 +438,10 @@ export class ConcreteArray extends Array {
 }
 
 /** One device's piece of an array (`x.addressableShards`), as JAX's Shard. */
+/**
+ * One device's piece of an array (`x.addressableShards`, as JAX's `Shard`).
+ * @example for (const s of x.addressableShards) console.log(String(s.device), s.data.dataSync())
+ */
 export class Shard {
   constructor(
     readonly device: Device,
@@ -360,15 +452,16 @@ export class Shard {
     /** The piece, an Array on `device`. */
     readonly data: Array,
   ) {}
+  /** JAX's repr. @example String(x.addressableShards[0])   // "Shard(device=wasm:0, index=(slice(0, 2, None),), ...)" */
   toString(): string {
     const idx = this.index.map((i) => (i === null ? "slice(None, None, None)" : `slice(${i[0]}, ${i[1]}, None)`));
     return `Shard(device=${this.device}, index=(${idx.join(", ")}${idx.length === 1 ? "," : ""}), replica_id=${this.replicaId}, data=${this.data})`;
   }
 }
 
-/** Registers an array built without a buffer of its own (a sharded array) in the current tidy scope. */
+/** Registers an array built without a buffer of its own (a sharded array) in the current scope (tidy). */
 export function trackInTidy(a: ConcreteArray): void {
-  tidyScopes[tidyScopes.length - 1]?.add(a);
+  if (scopeStarts.length) scoped.push(a);
 }
 
 /**
@@ -389,26 +482,68 @@ export function liveArrays(platform?: BackendName): Array[] {
   return out;
 }
 
-const tidyScopes: Set<ConcreteArray>[] = [];
+// Arrays made while a scope is open (jax.tidy, and eager calls of library functions such as
+// np.mean, whose intermediates nobody else can hold), innermost scope last.
+const scoped: ConcreteArray[] = [];
+const scopeStarts: number[] = [];
+
+/** Runs `impl` with `self` and `args` in a scope: arrays it made that are not part of its result are freed. */
+export function callInScope(impl: Function, self: unknown, args: unknown[]): any {
+  const start = scoped.length;
+  scopeStarts.push(start);
+  let result: unknown;
+  try {
+    result = impl.apply(self, args);
+  } catch (e) {
+    closeScope(start, undefined);
+    throw e;
+  }
+  closeScope(start, result);
+  return result;
+}
+
+/** Closes the innermost scope: what `result` holds moves to the enclosing scope, the rest is freed. */
+function closeScope(start: number, result: unknown): void {
+  scopeStarts.pop();
+  const end = scoped.length;
+  if (end === start) return;
+  // A sharded array holds its shards: they are kept with it.
+  const one = result instanceof Array && !(result instanceof ConcreteArray && result.parts().length > 1);
+  const keep = one ? null : new Set<unknown>(leavesOf(result).flatMap((l) => (l instanceof ConcreteArray ? l.parts() : [l])));
+  const outer = scopeStarts.length > 0;
+  let kept = start;
+  for (let i = start; i < end; i++) {
+    const a = scoped[i];
+    if (keep ? keep.has(a) : a === result) {
+      if (outer) scoped[kept++] = a;
+    } else a.dispose();
+  }
+  scoped.length = kept;
+}
+
+/** `fn` such that eager calls free the arrays it makes and does not return (see callInScope). */
+export function freeingIntermediates<F extends (...args: any[]) => any>(fn: F): F {
+  return function (this: unknown, ...args: unknown[]) {
+    return isTransforming() ? fn.apply(this, args) : callInScope(fn, this, args);
+  } as F;
+}
+
+let isTransforming: () => boolean = () => false;
+/** Installed by the tracing core: arrays made while a transformation traces may be kept by it. */
+export function setTransformingProbe(probe: () => boolean): void {
+  isTransforming = probe;
+}
 
 /**
- * Runs `fn` and disposes every array it created that is not part of its result.
+ * Runs `fn` and disposes every array it created that is not part of its result (all of them
+ * when it throws).
  * @example const y = jax.tidy(() => np.sin(x).mul(2));   // the sin intermediate is freed now
  */
 export function tidy<T>(fn: () => T): T {
-  const scope = new Set<ConcreteArray>();
-  tidyScopes.push(scope);
-  let result: T;
-  try {
-    result = fn();
-  } finally {
-    tidyScopes.pop();
-  }
-  const keep = new Set<unknown>(leavesOf(result).flatMap((l) => (l instanceof ConcreteArray ? l.parts() : [l])));
-  const parent = tidyScopes[tidyScopes.length - 1];
-  for (const a of scope) {
-    if (keep.has(a)) parent?.add(a);
-    else a.dispose();
+  const result = callInScope(fn, undefined, []);
+  if (result && typeof (result as { then?: unknown }).then === "function") {
+    throw new TypeError("jax.tidy takes a synchronous function: it frees what the function made when it returns, which for " +
+      "an async function is at its first await. Call tidy inside the async function, around each synchronous part.");
   }
   return result;
 }

@@ -3,6 +3,10 @@
 import { DType, SHORT_NAME } from "./dtype.js";
 import { ValueError, shapeStr } from "./errors.js";
 
+/**
+ * An abstract value: the shape, dtype and weak type tracing knows of an array.
+ * @example String(new jax.ShapedArray([2, 3], "float32"))   // "ShapedArray(float32[2,3])"
+ */
 export class ShapedArray {
   constructor(
     readonly shape: readonly number[],
@@ -13,12 +17,21 @@ export class ShapedArray {
      * varying manual axes); absent elsewhere.
      */
     readonly vma?: ReadonlySet<string>,
-  ) {}
+  ) {
+    // Every shape passes here: a negative or fractional size must never reach a kernel.
+    for (const d of shape) {
+      if (!(Number.isInteger(d) && d >= 0)) {
+        throw new ValueError(`Shapes must be 1D sequences of non-negative integers; got ${shapeStr(shape.map((x) => x))} (a size of ${d}).`);
+      }
+    }
+  }
 
+  /** The number of axes. @example new jax.ShapedArray([2, 3], "float32").ndim   // 2 */
   get ndim(): number {
     return this.shape.length;
   }
 
+  /** The number of elements. @example new jax.ShapedArray([2, 3], "float32").size   // 6 */
   get size(): number {
     return prod(this.shape);
   }
@@ -28,10 +41,12 @@ export class ShapedArray {
     return `${SHORT_NAME[this.dtype]}[${this.shape.join(",")}]`;
   }
 
+  /** As JAX prints it. @example String(new jax.ShapedArray([2], "int32"))   // "ShapedArray(int32[2])" */
   toString(): string {
     return `ShapedArray(${this.dtype}[${this.shape.join(",")}]${this.weakType ? ", weak_type=True" : ""})`;
   }
 
+  /** Same shape, dtype and weak type. @example a.equals(b) */
   equals(o: ShapedArray): boolean {
     return this.dtype === o.dtype && this.weakType === o.weakType && sameShape(this.shape, o.shape);
   }
@@ -41,6 +56,7 @@ export class ShapedArray {
     return this.dtype === o.dtype && sameShape(this.shape, o.shape);
   }
 
+  /** The same aval with another weak type. @example aval.withWeak(false) */
   withWeak(weakType: boolean): ShapedArray {
     return weakType === this.weakType ? this : new ShapedArray(this.shape, this.dtype, weakType, this.vma);
   }

@@ -6,6 +6,7 @@ import type { TypedArray } from "./dtype.js";
 import type { Jaxpr } from "./jaxpr.js";
 import type { MemoryPool, MemoryStats } from "./memory.js";
 
+/** The backends: `cpu` (the float64 reference interpreter), `wasm` (the C++ core), `webgpu`. @example jax.defaultBackend()   // "wasm" */
 export type BackendName = "cpu" | "wasm" | "webgpu";
 
 /** A mesh as a backend runs programs on it: axis names and sizes, and each position's device. */
@@ -56,9 +57,13 @@ export interface Backend {
   synchronize(): Promise<void>;
 }
 
-/** A device as `jax.devices()` lists it: one object per device, so `===` compares devices. */
+/**
+ * A device as `jax.devices()` lists it: one object per device, so `===` compares devices.
+ * @example jax.devices()[0]   // wasm:0 ({platform: "wasm", id: 0})
+ */
 export class Device {
   constructor(readonly platform: BackendName, readonly id: number) {}
+  /** JAX's `device_kind`: the platform name. @example jax.devices()[0].deviceKind   // "wasm" */
   get deviceKind(): string {
     return this.platform;
   }
@@ -71,6 +76,7 @@ export class Device {
     const b = getBackend(this.platform);
     return (b.memoryOf ? b.memoryOf(this.id) : b.memory)?.stats() ?? null;
   }
+  /** `platform:id`. @example String(jax.devices("cpu")[0])   // "cpu:0" */
   toString(): string {
     return `${this.platform}:${this.id}`;
   }
@@ -79,6 +85,20 @@ export class Device {
 const backends = new Map<BackendName, Backend>();
 const devices = new Map<BackendName, Device[]>();
 let defaultName: BackendName = "cpu";
+// Runs once, at the first use of the default backend, unless `jax.init` came first (init.ts
+// starts the fast backend there, or says once that the reference interpreter runs instead).
+let firstUse: (() => void) | null = null;
+
+/** Installs (or, with null, cancels) what the first use of the default backend does first. */
+export function onFirstUse(fn: (() => void) | null): void {
+  firstUse = fn;
+}
+
+function firstUseNow(): void {
+  const fn = firstUse;
+  firstUse = null;
+  fn?.();
+}
 
 export function registerBackend(b: Backend, makeDefault = false): void {
   backends.set(b.name, b);
@@ -87,6 +107,7 @@ export function registerBackend(b: Backend, makeDefault = false): void {
 }
 
 export function getBackend(name?: BackendName | string | null): Backend {
+  if (firstUse && (name == null || name === "wasm")) firstUseNow();
   const b = backends.get((name ?? defaultName) as BackendName);
   if (!b) {
     throw new Error(`Backend '${name}' is not initialised. Available: ${[...backends.keys()].join(", ")}. Call await jax.init() first.`);
@@ -101,11 +122,13 @@ export function deviceOf(b: Backend, id = 0): Device {
 
 /** `jax.defaultBackend()`: the name of the backend new arrays and computations use. */
 export function defaultBackend(): BackendName {
+  if (firstUse) firstUseNow();
   return defaultName;
 }
 
 /** `jax.setDefaultBackend(name)`. */
 export function setDefaultBackend(name: BackendName): void {
+  firstUse = null; // the user chose: no automatic start overrides it
   getBackend(name);
   defaultName = name;
 }

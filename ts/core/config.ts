@@ -15,6 +15,7 @@ export function defineSetting<T>(name: string, initial: T, apply: (value: unknow
   settings.set(name, s);
 }
 
+/** `jax.config`: run-time settings. @example jax.config.update("memoryLimit", 256 * 2 ** 20) */
 export const config = {
   /**
    * Changes a setting at run time.
@@ -25,7 +26,10 @@ export const config = {
     if (!s) throw new TypeError(`jax.config.update: unknown setting '${name}'; settings: ${[...settings.keys()].join(", ")}.`);
     s.apply(value);
   },
-  /** The current value of a setting. */
+  /**
+   * The current value of a setting.
+   * @example jax.config.read("memoryLimit")   // bytes
+   */
   read(name: string): unknown {
     const s = settings.get(name);
     if (!s) throw new TypeError(`jax.config.read: unknown setting '${name}'; settings: ${[...settings.keys()].join(", ")}.`);

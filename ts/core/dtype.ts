@@ -1,13 +1,21 @@
 // dtypes, JAX's type-promotion lattice, and the typed arrays that hold each dtype on the host.
 
+/** The dtypes, by JAX's names (`np.float32` etc. are these strings). @example np.zeros([2], "int32").dtype   // "int32" */
 export type DType = "bool" | "int32" | "uint32" | "float16" | "float32" | "float64" | "complex64";
 
+/** The default float dtype (JS numbers make float32 arrays). @example np.zeros([2], np.float32) */
 export const float32: DType = "float32";
+/** Double precision (the cpu and wasm backends; not WebGPU). @example np.array([0.1], np.float64) */
 export const float64: DType = "float64";
+/** Half precision, computed in float32 lanes and rounded after every op. @example np.ones([2], np.float16) */
 export const float16: DType = "float16";
+/** The default integer dtype. @example np.arange(3).dtype === np.int32   // true */
 export const int32: DType = "int32";
+/** Unsigned 32-bit integers (random keys are uint32). @example np.array([1, 2], np.uint32) */
 export const uint32: DType = "uint32";
+/** Booleans (comparisons make bool arrays). @example np.array([true, false]).dtype === np.bool   // true */
 export const bool: DType = "bool";
+/** Complex numbers as two float32s. @example lax.complex(np.array([1]), np.array([2])).dtype === np.complex64   // true */
 export const complex64: DType = "complex64";
 
 export const DTYPES: readonly DType[] = ["bool", "int32", "uint32", "float16", "float32", "float64", "complex64"];
@@ -17,6 +25,7 @@ export const SHORT_NAME: Record<DType, string> = {
   bool: "bool", int32: "i32", uint32: "u32", float16: "f16", float32: "f32", float64: "f64", complex64: "c64",
 };
 
+/** The typed arrays that hold each dtype on the host (`x.dataSync()` returns one). @example np.arange(3).dataSync()   // Int32Array */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array | Uint16Array;
 
 export function isDType(x: unknown): x is DType {

@@ -1,11 +1,14 @@
 // The error classes users meet, built in one place so the wording stays JAX's.
 
-/** A shape, axis or argument value is wrong (JAX's ValueError). */
+/** A shape, axis or argument value is wrong (JAX's ValueError). @example np.ones([2]).add(np.ones([3]))   // throws ValueError: Incompatible shapes for broadcasting: shapes=[(2,), (3,)] */
 export class ValueError extends Error {
   override name = "ValueError";
 }
 
-/** A traced value was used where a concrete JS value is needed. */
+/**
+ * A traced value was used where a concrete JS value is needed (`Number(x)`, `x.item()`, a shape).
+ * @example jax.jit((x) => x.item())(np.ones([]))   // throws ConcretizationTypeError: use lax.cond instead of JS control flow
+ */
 export class ConcretizationTypeError extends TypeError {
   override name = "ConcretizationTypeError";
   constructor(what: string, context = "") {
@@ -18,7 +21,10 @@ export class ConcretizationTypeError extends TypeError {
   }
 }
 
-/** A tracer was used outside the transformation that created it. */
+/**
+ * A tracer was used outside the transformation that created it.
+ * @example let leaked; jax.jit((x) => (leaked = x))(np.ones([])); leaked.add(1)   // throws UnexpectedTracerError
+ */
 export class UnexpectedTracerError extends Error {
   override name = "UnexpectedTracerError";
   constructor(detail: string) {
@@ -30,7 +36,10 @@ export class UnexpectedTracerError extends Error {
   }
 }
 
-/** A collective names an axis that no enclosing vmap/pmap binds. */
+/**
+ * A collective names an axis that no enclosing vmap/pmap binds.
+ * @example lax.psum(np.ones([2]), "i")   // throws UnboundAxisError: unbound axis name: i
+ */
 export class UnboundAxisError extends Error {
   override name = "UnboundAxisError";
   constructor(axisName: unknown) {

@@ -50,6 +50,11 @@ export class JaxprEqn {
   ) {}
 }
 
+/**
+ * A traced program (JAX's typed SSA form): constvars, invars, equations, outvars. Its `String()`
+ * is JAX's text form.
+ * @example String(jax.makeJaxpr((x) => np.sin(x).mul(2))(np.ones([3])).jaxpr)
+ */
 export class Jaxpr {
   constructor(
     readonly constvars: Var[],
@@ -58,13 +63,16 @@ export class Jaxpr {
     readonly outvars: Atom[],
   ) {}
 
+  /** The avals of the inputs (after the constvars). @example jaxpr.inAvals.map(String) */
   get inAvals(): ShapedArray[] {
     return this.invars.map((v) => v.aval);
   }
+  /** The avals of the outputs. @example jaxpr.outAvals.map(String) */
   get outAvals(): ShapedArray[] {
     return this.outvars.map((v) => v.aval);
   }
 
+  /** JAX's text form. @example String(jaxpr) */
   toString(): string {
     return printJaxpr(this);
   }
@@ -83,7 +91,11 @@ export function dce(jaxpr: Jaxpr): Jaxpr {
   return kept.length === jaxpr.eqns.length ? jaxpr : new Jaxpr(jaxpr.constvars, jaxpr.invars, kept.reverse(), jaxpr.outvars);
 }
 
-/** A jaxpr with values for its constvars. */
+/**
+ * A jaxpr with values for its constvars, as `jax.makeJaxpr` returns it.
+ * @example console.log(String(jax.makeJaxpr((x) => x.add(1))(np.ones([2]))))
+ * // { lambda ; a:f32[2]. let b:f32[2] = add a 1.0:f32[] in (b,) }
+ */
 export class ClosedJaxpr {
   constructor(
     readonly jaxpr: Jaxpr,
@@ -91,12 +103,15 @@ export class ClosedJaxpr {
   ) {
     if (consts.length !== jaxpr.constvars.length) throw new Error("ClosedJaxpr: consts do not match constvars");
   }
+  /** The avals of the inputs. @example jax.makeJaxpr(f)(x).inAvals.map(String) */
   get inAvals(): ShapedArray[] {
     return this.jaxpr.inAvals;
   }
+  /** The avals of the outputs. @example jax.makeJaxpr(f)(x).outAvals.map(String) */
   get outAvals(): ShapedArray[] {
     return this.jaxpr.outAvals;
   }
+  /** JAX's text form (`print(jax.make_jaxpr(f)(x))`). @example console.log(String(jax.makeJaxpr(f)(x))) */
   toString(): string {
     return printJaxpr(this.jaxpr);
   }

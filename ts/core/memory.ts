@@ -32,16 +32,23 @@ export interface DeviceHeap {
 }
 
 /**
- * A finalizer's held value: the buffer while its owner holds it on the device, else null. It
- * lets go on eviction, so a dead array's host copy never waits for the finalizer (which never
- * runs inside a synchronous loop). A cell whose token is empty does nothing when it fires.
+ * A finalizer's held value, one per array holding a buffer: the buffer while it is on the device,
+ * else null. It lets go on eviction, so a dead array's host copy never waits for the finalizer
+ * (which never runs inside a synchronous loop). A cell whose token is empty does nothing.
  */
 interface BufferToken {
   buf: DeviceBuffer | null;
 }
 
-const finalizer = new FinalizationRegistry<BufferToken>((t) => t.buf?.pool.free(t.buf));
-const NO_OWNER: BufferToken = { buf: null };
+// The device memory goes when the last array holding it is collected (an array and the views
+// jax.liveArrays() made of it).
+const finalizer = new FinalizationRegistry<BufferToken>((t) => {
+  const buf = t.buf;
+  if (!buf) return;
+  t.buf = null;
+  buf.tokens.splice(buf.tokens.indexOf(t), 1);
+  if (buf.tokens.length === 0) buf.pool.free(buf);
+});
 
 // A registered object survives V8's young-generation collections, and so would an evicted
 // array's host copy; large buffers are unregistered when evicted, so that a dead one goes with
@@ -49,21 +56,21 @@ const NO_OWNER: BufferToken = { buf: null };
 // be undone costs several times as much, which tiny arrays would feel.
 const UNREGISTER_BYTES = 64 * 1024;
 
-/** Makes `array` the owner of `buf` on the device: when it is collected, the device memory is freed. */
+/** Makes `array` a holder of `buf` on the device: when every holder is collected, the device memory is freed. */
 export function watch(array: object, buf: DeviceBuffer): void {
-  buf.token.buf = null; // a previous owner (donation) must not free it any more
   const t: BufferToken = { buf };
-  buf.token = t;
+  buf.tokens.push(t);
   if (buf.bytes >= UNREGISTER_BYTES) finalizer.register(array, t, t);
   else finalizer.register(array, t);
 }
 
-/** The owner's finalizer has nothing to free any more (the buffer left the device). */
+/** No holder's finalizer frees it any more (it left the device, or was freed). */
 function unwatch(buf: DeviceBuffer): void {
-  const t = buf.token;
-  if (t.buf === null) return;
-  t.buf = null;
-  if (buf.bytes >= UNREGISTER_BYTES) finalizer.unregister(t);
+  for (const t of buf.tokens) {
+    t.buf = null;
+    if (buf.bytes >= UNREGISTER_BYTES) finalizer.unregister(t);
+  }
+  buf.tokens.length = 0;
 }
 
 /**
@@ -80,8 +87,10 @@ export class DeviceBuffer {
   freed = false;
   /** The runtime's own (cached constants), left out of liveArrays(). */
   internal = false;
-  /** The current owner's finalizer token (see `watch`). */
-  token: BufferToken = NO_OWNER;
+  /** One finalizer token per array holding it while it is on the device (see `watch`). */
+  readonly tokens: BufferToken[] = [];
+  /** jax.liveArrays() made views of it: after an eviction only they and its array know who holds it. */
+  viewed = false;
   prev: DeviceBuffer | null = null;
   next: DeviceBuffer | null = null;
 
@@ -97,9 +106,9 @@ export class DeviceBuffer {
     return this.handle !== null;
   }
 
-  /** Whether its owner's finalizer would free it (false once evicted, until the owner watches it again). */
+  /** Whether a holder's finalizer would free it (false once evicted, until its array watches it again). */
   get watched(): boolean {
-    return this.token.buf === this;
+    return this.tokens.length > 0;
   }
 }
 
@@ -127,7 +136,7 @@ let memoryLimit = DEFAULT_MEMORY_LIMIT;
 
 defineSetting("memoryLimit", DEFAULT_MEMORY_LIMIT, (v) => {
   if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
-    throw new TypeError(`memoryLimit must be a positive number of bytes (e.g. 512 * 2 ** 20); got ${String(v)}.`);
+    throw new TypeError(`jax.config.update: memoryLimit must be a positive number of bytes (e.g. 512 * 2 ** 20); got ${String(v)}.`);
   }
   memoryLimit = Math.floor(v);
   for (const p of pools) p.setLimit(memoryLimit);
@@ -252,6 +261,21 @@ export class MemoryPool {
     }
   }
 
+  /**
+   * Hands `buf`'s device memory to a new buffer record (a donated input's memory becoming an
+   * output): every holder of the old record sees it as gone, none sees the output's values.
+   */
+  adopt(buf: DeviceBuffer, aval: ShapedArray): DeviceBuffer {
+    const out = new DeviceBuffer(this, buf.bytes, aval);
+    out.handle = buf.handle;
+    unwatch(buf);
+    this.#unlink(buf);
+    buf.handle = null;
+    buf.freed = true;
+    this.#link(out);
+    return out;
+  }
+
   /** The device handle of a buffer about to be used, uploading it first if it was evicted. */
   use(buf: DeviceBuffer): unknown {
     if (buf.freed) throw new Error("internal: use of a freed device buffer");
@@ -307,7 +331,8 @@ export class MemoryPool {
         `(at most ${this.heap.maxAllocation} bytes, ${MiB(this.heap.maxAllocation)}, in one allocation).`);
     }
     if (block > this.#limit) {
-      throw new RangeError(`webjax: ${what} of ${bytes} bytes (${MiB(bytes)}) is larger than the memory limit of ${this.heap.name}, ` +
+      const header = bytes <= this.#limit ? `; with the allocator's header, ${block} bytes,` : "";
+      throw new RangeError(`webjax: ${what} of ${bytes} bytes (${MiB(bytes)})${header} is larger than the memory limit of ${this.heap.name}, ` +
         `${this.#limit} bytes (${MiB(this.#limit)}). Raise it with jax.config.update("memoryLimit", bytes) or jax.init({memoryLimit}).`);
     }
   }
@@ -330,10 +355,15 @@ export class MemoryPool {
   }
 
   #full(bytes: number, what: string): RangeError {
+    const fix = `Raise the limit with jax.config.update("memoryLimit", bytes) or jax.init({memoryLimit}), or split the computation.`;
+    if (this.#inUse + this.heap.blockBytes(bytes) <= this.#limit) {
+      return new RangeError(`webjax: out of memory on ${this.heap.name} allocating ${what} of ${bytes} bytes (${MiB(bytes)}): ` +
+        `the limit has room for it, but the device's free memory is not in one piece that large (blocks the running program ` +
+        `holds, or the core's own scratch, split it). ${fix}`);
+    }
     return new RangeError(`webjax: out of memory on ${this.heap.name} allocating ${what} of ${bytes} bytes (${MiB(bytes)}): ` +
       `${MiB(this.#inUse)} of the ${MiB(this.#limit)} memory limit is held by the running program's inputs, outputs and ` +
-      `scratch and by compiled programs, and nothing else can be evicted. Raise the limit with ` +
-      `jax.config.update("memoryLimit", bytes) or jax.init({memoryLimit}), or split the computation.`);
+      `scratch and by compiled programs, and nothing else can be evicted. ${fix}`);
   }
 
   /** Copies the least recently used idle buffer to host memory and frees its device memory. */

@@ -1,13 +1,18 @@
 // How an array is laid out over devices, as JAX says it: a Mesh (devices in an n-d grid with
 // named axes), a PartitionSpec (which mesh axes each array axis is split over) and a
 // NamedSharding (the two together). Pure metadata: the shards themselves live in
-// sharded_array.ts.
+// ts/sharding/array.ts.
 
 import { prod } from "./aval.js";
 import { Device } from "./backend.js";
 import { ValueError, shapeStr } from "./errors.js";
 
+/** A mesh axis's name, as collectives and PartitionSpecs name it. @example const name: MeshAxisName = "x" */
 export type MeshAxisName = string;
+/**
+ * How a mesh axis is partitioned (JAX's `AxisType`): webjax prints all three and acts on every
+ * axis as `Auto`. @example jax.makeMesh([2], ["x"], {axisTypes: "Auto"})
+ */
 export type AxisType = "Auto" | "Explicit" | "Manual";
 
 /** Nested JS arrays of devices, one level per mesh axis. */
@@ -152,6 +157,7 @@ export interface Sharding {
   /** The shape of each shard of an array of `shape`. */
   shardShape(shape: readonly number[]): number[];
   readonly isFullyReplicated: boolean;
+  /** JAX's repr. @example String(x.sharding)   // "SingleDeviceSharding(device=wasm:0, memory_kind=device)" */
   toString(): string;
 }
 

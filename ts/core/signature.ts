@@ -27,6 +27,8 @@ export interface Signature {
   readonly required: number;
 }
 
+import { freeingIntermediates } from "./array.js";
+
 const signatures = new WeakMap<Function, Signature>();
 const impls = new WeakMap<Function, Function>();
 
@@ -78,18 +80,27 @@ export function declareAs<F extends Function>(name: string, params: string, opti
   return wrapped as unknown as F;
 }
 
+// Library functions made of several primitives (np.mean is a sum and a division): called eagerly,
+// the arrays they make and do not return are freed when they return, as Python's reference
+// counts would free them in JAX; otherwise only the garbage collector could. Not while a
+// transformation traces (it may keep them), and never for functions that call user code.
+const LIBRARY = /^(np|lax|random|nn|x)\./;
+
 function wrap(sig: Signature, impl: Function): Function {
   const most = sig.params.length, least = sig.required;
+  const scoped = LIBRARY.test(sig.name) && !sig.rest?.data && sig.params.every((p) => p.kind !== "fn");
+  const body = scoped ? freeingIntermediates(impl as (...a: unknown[]) => unknown) : impl;
+  const call = (self: unknown, args: unknown[]) => body.apply(self, args);
   // Eager ops pass through here on every call: a function of plain positionals skips the parse.
   const plain = !sig.options.length && !sig.rest && sig.params.every((p) => p.kind === "any");
   const wrapped = plain
     ? function (this: unknown, ...args: unknown[]) {
         const n = args.length;
-        if (n <= most && n >= least && !(n > least && isPlainObject(args[n - 1]))) return impl.apply(this, args);
-        return impl.apply(this, normalizeArgs(sig, args));
+        if (n <= most && n >= least && !(n > least && isPlainObject(args[n - 1]))) return call(this, args);
+        return call(this, normalizeArgs(sig, args));
       }
     : function (this: unknown, ...args: unknown[]) {
-        return impl.apply(this, normalizeArgs(sig, args));
+        return call(this, normalizeArgs(sig, args));
       };
   signatures.set(wrapped, sig);
   impls.set(wrapped, impl);

@@ -1,7 +1,7 @@
 // The interpreter stack (Autodidax's design): each active transformation is a MainTrace at a
 // level; `bind` hands a primitive to the innermost trace that owns one of its arguments.
 
-import { Array, ConcreteArray, Tracer } from "./array.js";
+import { Array, ConcreteArray, Tracer, setTransformingProbe } from "./array.js";
 import { ShapedArray } from "./aval.js";
 import { Backend, BackendName, Buffer, getBackend } from "./backend.js";
 import { DType, allocHost, castScalar, float16Bits } from "./dtype.js";
@@ -75,6 +75,12 @@ export function currentLevel(): number {
   return traceStack.length - 1;
 }
 
+/** Whether a transformation is tracing (arrays made now may be captured by it). */
+export function transforming(): boolean {
+  return traceStack.length > 1 || dynamicTrace !== null;
+}
+setTransformingProbe(transforming);
+
 function checkActive(t: Tracer): void {
   if (!t.trace.main.active) {
     throw new UnexpectedTracerError(`${t.toString()} was created by a transformation that has already returned`);
@@ -141,7 +147,7 @@ let eagerCount = 0;
 const EAGER_PROGRAMS = 4096;
 
 function runEager(prim: Primitive, params: Params, args: ConcreteArray[]): Array[] {
-  const backend = args.length ? args[0].backend : getBackend();
+  const backend = placement(args);
   let node = eagerPrograms;
   const path: unknown[] = [prim, paramsKey(params), args.length];
   for (const a of args) path.push(a.aval.key());
@@ -167,10 +173,10 @@ function runEager(prim: Primitive, params: Params, args: ConcreteArray[]): Array
 }
 
 /**
- * The device a computation runs on: that of its committed arguments (JAX's rule), else the
- * backend's first. Arguments committed to different devices are JAX's error.
+ * The device of `backend` a computation runs on: that of its committed arguments there (JAX's
+ * rule), else the backend's first. Arguments committed to different devices are JAX's error.
  */
-export function placement(backend: Backend, args: readonly ConcreteArray[], what = "the computation", argNames?: readonly string[]): { device: number; committed: boolean } {
+export function devicePlacement(backend: Backend, args: readonly ConcreteArray[], what = "the computation", argNames?: readonly string[]): { device: number; committed: boolean } {
   let at = -1;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -186,13 +192,32 @@ export function placement(backend: Backend, args: readonly ConcreteArray[], what
 }
 
 /**
- * Runs a jaxpr on a backend, moving any argument that lives elsewhere. Donated arguments
- * (`jit(f, {donateArgnums})`) are given up: their buffers may become outputs. It runs on the
- * device of its committed arguments (see `placement`), and its results are committed when they are.
+ * Where a computation on these arguments runs (JAX's placement rule): on the backend of its
+ * committed arguments, else on the default backend. Committed arguments on two backends are an error.
+ */
+export function placement(args: readonly ConcreteArray[]): Backend {
+  let committed: Backend | undefined;
+  for (const a of args) {
+    if (!a.committed || a.backend === committed) continue;
+    if (committed) {
+      throw new ValueError(`Received incompatible devices for a computation: arrays committed to ${committed.name}:0 and ${a.backend.name}:0. ` +
+        `Move them to one device first, e.g. jax.devicePut(x, "${committed.name}").`);
+    }
+    committed = a.backend;
+  }
+  return committed ?? getBackend();
+}
+
+/**
+ * Runs a jaxpr on a backend. Uncommitted arguments that live on another backend move there for
+ * good; committed (and shared, pinned) ones are copied for this call only. It runs on the device
+ * of its committed arguments (see `devicePlacement`; `on`: a device chosen by the caller, a
+ * shardMap's first), and the outputs are committed when an argument was. Donated arguments
+ * (`jit(f, {donateArgnums})`) are given up: their buffers may become outputs.
  */
 export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray[], donated?: readonly boolean[], what?: string, argNames?: readonly string[], on?: number): ConcreteArray[] {
-  // `on`: a device chosen by the caller (a shardMap's first device), whatever the arguments say.
-  const { device, committed } = on === undefined ? placement(backend, args, what, argNames) : { device: on, committed: true };
+  for (const a of args) if (a.backend !== backend && !a.committed && !a.isPinned && a.isOwned) a.moveTo(backend);
+  const { device, committed } = on === undefined ? devicePlacement(backend, args, what, argNames) : { device: on, committed: true };
   const give = donated?.map((d, i) => d && !args[i].isPinned && args[i].backend === backend && args[i].deviceId === device && args.indexOf(args[i]) === i);
   // Arguments from another backend are copied for this call only, and freed after it. Arguments
   // on another device of this backend are read where they are (the devices share memory).
@@ -205,18 +230,15 @@ export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray
     if (moved) for (const m of moved) m.dispose();
   }
   for (const a of args) a.rewatch();
-  // Donated arguments let go of their buffers before outputs that took them over claim them.
+  // A donated buffer that an output took over is gone already (adopted); one that none did is freed.
   donated?.forEach((d, i) => {
-    if (d && !args[i].isPinned) args[i].release("donated", !(give?.[i] && outs.includes(bufs[i])));
+    if (d && !args[i].isPinned) args[i].release("donated", true);
   });
-  return outs.map((b, i) => {
-    const out = new ConcreteArray(jaxpr.outvars[i].aval, backend, b);
-    out.committed = committed;
-    return out;
-  });
+  const outCommitted = committed || args.some((a) => a.committed);
+  return outs.map((b, i) => new ConcreteArray(jaxpr.outvars[i].aval, backend, b, true, outCommitted));
 }
 
-/** A device named as users name one: a backend name (its first device), or a Device. */
+/** A device named as users name one: a backend name (its first device), or a Device. @example np.zeros([2], {device: jax.devices()[1]}) */
 export type DeviceLike = BackendName | { platform: BackendName; id?: number };
 
 /** The backend and device index a DeviceLike names (RangeError for a device that does not exist). */
@@ -230,21 +252,27 @@ export function resolveDevice(device: DeviceLike): { backend: Backend; id: numbe
   return { backend, id };
 }
 
-/** A copy of `x` on another backend or device (`jax.devicePut`); `x` itself when it is already there. */
+/**
+ * A copy of `x` on another backend or device, committed there (`jax.devicePut`); `x` itself,
+ * committed, if it is there already.
+ */
 export function transfer(x: ConcreteArray, backend: Backend, device = 0): ConcreteArray {
-  if (x.backend === backend && x.deviceId === device) return x;
-  return new ConcreteArray(x.aval, backend, backend.put(x.readSync(), x.aval, device));
+  if (x.backend === backend && x.deviceId === device) {
+    x.committed = true;
+    return x;
+  }
+  return new ConcreteArray(x.aval, backend, backend.put(x.readSync(), x.aval, device), true, true);
 }
 
-/** A concrete array from host values, on the given (default: the default) backend. */
+/**
+ * A concrete array from host values: committed to `backend` (device `device`) when one is
+ * given, else uncommitted on the default backend.
+ */
 export function fromHostValues(values: ArrayLike<number>, aval: ShapedArray, backend?: Backend, device?: number): ConcreteArray {
   const b = backend ?? getBackend();
   const data = allocHost(aval.dtype, aval.size);
   writeValues(data, values, aval.dtype);
-  const out = new ConcreteArray(aval, b, b.put(data, aval, device));
-  // Placed on a named device: committed there (jnp.array(x, device=d)).
-  if (device !== undefined) out.committed = true;
-  return out;
+  return new ConcreteArray(aval, b, b.put(data, aval, device), true, backend !== undefined || device !== undefined);
 }
 
 function writeValues(data: globalThis.Float32Array | any, values: ArrayLike<number>, dtype: DType): void {
@@ -273,7 +301,7 @@ export function scalar(x: number | boolean, dtype: DType = scalarDType(x), weakT
   const key = `${dtype}|${weakType}|${Object.is(v, -0) ? "-0" : v}`;
   let s = cache.get(key);
   if (!s || s.isDeleted) {
-    s = fromHostValues([v], new ShapedArray([], dtype, weakType), backend).pin();
+    s = fromHostValues([v], new ShapedArray([], dtype, weakType)).pin();
     if (cache.size >= SCALAR_CACHE_SIZE) {
       const [oldKey, old] = cache.entries().next().value!;
       cache.delete(oldKey);

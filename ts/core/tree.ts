@@ -26,7 +26,10 @@ export function registerPytreeNode<T>(
   registry.set(cls, { flatten, unflatten });
 }
 
-/** The structure of a pytree, without its leaves. */
+/**
+ * The structure of a pytree, without its leaves.
+ * @example const [leaves, treedef] = jax.tree.flatten({a: 1, b: [2, 3]});   // [1, 2, 3], PyTreeDef({'a': *, 'b': [*, *]})
+ */
 export class TreeDef {
   readonly numLeaves: number;
   constructor(
@@ -39,10 +42,12 @@ export class TreeDef {
     this.numLeaves = kind === "leaf" ? 1 : children.reduce((n, c) => n + c.numLeaves, 0);
   }
 
+  /** Nodes in the structure, leaves included. @example jax.tree.structure([1, [2, 3]]).numNodes   // 5 */
   get numNodes(): number {
     return 1 + this.children.reduce((n, c) => n + c.numNodes, 0);
   }
 
+  /** Same structure. @example jax.tree.structure([1, 2]).equals(jax.tree.structure([3, 4]))   // true */
   equals(other: TreeDef): boolean {
     if (this === other) return true;
     if (this.kind !== other.kind || this.children.length !== other.children.length) return false;
@@ -51,6 +56,7 @@ export class TreeDef {
     return this.children.every((c, i) => c.equals(other.children[i]));
   }
 
+  /** As JAX prints it. @example String(jax.tree.structure({a: 1}))   // "PyTreeDef({'a': *})" */
   toString(): string {
     return `PyTreeDef(${this.repr()})`;
   }

@@ -29,20 +29,122 @@ const binary = <R extends Array = Array>(name: string, prim: Primitive, params =
 const unary = (name: string, prim: Primitive) => declare(`lax.${name}`, "x", "", (x: ArrayLike): Array => bind1(prim, [toArray(x)]));
 type BoolArray = Array<"bool">;
 
-export const add = binary("add", m.add), sub = binary("sub", m.sub), mul = binary("mul", m.mul), div = binary("div", m.div), rem = binary("rem", m.rem);
-export const pow = binary("pow", m.pow), max = binary("max", m.max), min = binary("min", m.min), atan2 = binary("atan2", m.atan2), nextafter = binary("nextafter", m.nextafter, "x1, x2");
-export const bitwiseAnd = binary("bitwiseAnd", m.and), bitwiseOr = binary("bitwiseOr", m.or), bitwiseXor = binary("bitwiseXor", m.xor);
-export const shiftLeft = binary("shiftLeft", m.shiftLeft), shiftRightLogical = binary("shiftRightLogical", m.shiftRightLogical), shiftRightArithmetic = binary("shiftRightArithmetic", m.shiftRightArithmetic);
-export const eq = binary<BoolArray>("eq", m.eq), ne = binary<BoolArray>("ne", m.ne), lt = binary<BoolArray>("lt", m.lt), le = binary<BoolArray>("le", m.le), gt = binary<BoolArray>("gt", m.gt), ge = binary<BoolArray>("ge", m.ge);
+/** `x + y`, lax's strict form: shapes and dtypes must match (JS numbers take the other operand's dtype). @example lax.add(np.array([1, 2]), 1)   // [2, 3] */
+export const add = binary("add", m.add);
+/** `x - y` (shapes and dtypes must match). @example lax.sub(np.array([3, 4]), np.array([1, 1]))   // [2, 3] */
+export const sub = binary("sub", m.sub);
+/** `x * y` (shapes and dtypes must match). @example lax.mul(np.array([2, 3]), 2)   // [4, 6] */
+export const mul = binary("mul", m.mul);
+/** `x / y`; integers round towards zero, as C. @example lax.div(np.array([7, -7], "int32"), 2)   // [3, -3] */
+export const div = binary("div", m.div);
+/** C-style remainder (the sign of the dividend). @example lax.rem(np.array([-7], "int32"), 3)   // [-1] */
+export const rem = binary("rem", m.rem);
+/** `x ** y` elementwise. @example lax.pow(np.array([2, 3]), 2)   // [4, 9] */
+export const pow = binary("pow", m.pow);
+/** Elementwise maximum. @example lax.max(np.array([1, 5]), 3)   // [3, 5] */
+export const max = binary("max", m.max);
+/** Elementwise minimum. @example lax.min(np.array([1, 5]), 3)   // [1, 3] */
+export const min = binary("min", m.min);
+/** Elementwise arctangent of `x / y`, by quadrant. @example lax.atan2(np.array([1]), np.array([-1]))   // [2.356] */
+export const atan2 = binary("atan2", m.atan2);
+/** The next representable float after `x1` towards `x2`. @example lax.nextafter(np.array([1]), np.array([2]))   // [1.0000001] */
+export const nextafter = binary("nextafter", m.nextafter, "x1, x2");
+/** Elementwise bitwise AND. @example lax.bitwiseAnd(np.array([6], "int32"), 3)   // [2] */
+export const bitwiseAnd = binary("bitwiseAnd", m.and);
+/** Elementwise bitwise OR. @example lax.bitwiseOr(np.array([4], "int32"), 1)   // [5] */
+export const bitwiseOr = binary("bitwiseOr", m.or);
+/** Elementwise bitwise XOR. @example lax.bitwiseXor(np.array([6], "int32"), 3)   // [5] */
+export const bitwiseXor = binary("bitwiseXor", m.xor);
+/** Elementwise `x << y`. @example lax.shiftLeft(np.array([1], "int32"), 4)   // [16] */
+export const shiftLeft = binary("shiftLeft", m.shiftLeft);
+/** Elementwise `x >>> y` (zeros shifted in). @example lax.shiftRightLogical(np.array([-16], "int32"), 28)   // [15] */
+export const shiftRightLogical = binary("shiftRightLogical", m.shiftRightLogical);
+/** Elementwise `x >> y` (the sign bit shifted in). @example lax.shiftRightArithmetic(np.array([-16], "int32"), 2)   // [-4] */
+export const shiftRightArithmetic = binary("shiftRightArithmetic", m.shiftRightArithmetic);
+/** Elementwise `x == y` (a bool array). @example lax.eq(np.array([1, 2]), 2)   // [false, true] */
+export const eq = binary<BoolArray>("eq", m.eq);
+/** Elementwise `x != y` (a bool array). @example lax.ne(np.array([1, 2]), 2)   // [true, false] */
+export const ne = binary<BoolArray>("ne", m.ne);
+/** Elementwise `x < y` (a bool array). @example lax.lt(np.array([1, 2]), 2)   // [true, false] */
+export const lt = binary<BoolArray>("lt", m.lt);
+/** Elementwise `x <= y` (a bool array). @example lax.le(np.array([1, 3]), 2)   // [true, false] */
+export const le = binary<BoolArray>("le", m.le);
+/** Elementwise `x > y` (a bool array). @example lax.gt(np.array([1, 3]), 2)   // [false, true] */
+export const gt = binary<BoolArray>("gt", m.gt);
+/** Elementwise `x >= y` (a bool array). @example lax.ge(np.array([1, 2]), 2)   // [false, true] */
+export const ge = binary<BoolArray>("ge", m.ge);
+/** A complex64 array from real and imaginary parts. @example lax.complex(np.array([1]), np.array([2]))   // [1 + 2i] */
 export const complex = binary("complex", m.complex);
-export const neg = unary("neg", m.neg), sign = unary("sign", m.sign), floor = unary("floor", m.floor), ceil = unary("ceil", m.ceil), isFinite = unary("isFinite", m.isFinite) as (x: ArrayLike) => BoolArray;
-export const exp = unary("exp", m.exp), exp2 = unary("exp2", m.exp2), log = unary("log", m.log), log1p = unary("log1p", m.log1p), expm1 = unary("expm1", m.expm1);
-export const tanh = unary("tanh", m.tanh), logistic = unary("logistic", m.logistic), sin = unary("sin", m.sin), cos = unary("cos", m.cos), tan = unary("tan", m.tan);
-export const asin = unary("asin", m.asin), acos = unary("acos", m.acos), atan = unary("atan", m.atan), sinh = unary("sinh", m.sinh), cosh = unary("cosh", m.cosh);
-export const asinh = unary("asinh", m.asinh), acosh = unary("acosh", m.acosh), atanh = unary("atanh", m.atanh);
-export const sqrt = unary("sqrt", m.sqrt), rsqrt = unary("rsqrt", m.rsqrt), cbrt = unary("cbrt", m.cbrt), abs = unary("abs", m.abs), square = unary("square", m.square);
-export const bitwiseNot = unary("bitwiseNot", m.not), not = bitwiseNot, erf = unary("erf", m.erf), erfInv = unary("erfInv", m.erfInv);
-export const real = unary("real", m.real), imag = unary("imag", m.imag), conj = unary("conj", m.conj);
+/** Elementwise `-x`. @example lax.neg(np.array([1, -2]))   // [-1, 2] */
+export const neg = unary("neg", m.neg);
+/** Elementwise sign: -1, 0 or 1. @example lax.sign(np.array([-3, 0, 2]))   // [-1, 0, 1] */
+export const sign = unary("sign", m.sign);
+/** Elementwise floor. @example lax.floor(np.array([1.5, -1.5]))   // [1, -2] */
+export const floor = unary("floor", m.floor);
+/** Elementwise ceiling. @example lax.ceil(np.array([1.5, -1.5]))   // [2, -1] */
+export const ceil = unary("ceil", m.ceil);
+/** Elementwise: not infinite and not NaN. @example lax.isFinite(np.array([1, Infinity]))   // [true, false] */
+export const isFinite = unary("isFinite", m.isFinite) as (x: ArrayLike) => BoolArray;
+/** Elementwise e^x. @example lax.exp(np.array([0, 1]))   // [1, 2.718] */
+export const exp = unary("exp", m.exp);
+/** Elementwise 2^x. @example lax.exp2(np.array([3]))   // [8] */
+export const exp2 = unary("exp2", m.exp2);
+/** Elementwise natural logarithm. @example lax.log(np.array([1]))   // [0] */
+export const log = unary("log", m.log);
+/** Elementwise log(1 + x), accurate for small x. @example lax.log1p(np.array([1e-8]))   // [1e-8] */
+export const log1p = unary("log1p", m.log1p);
+/** Elementwise e^x - 1, accurate for small x. @example lax.expm1(np.array([1e-8]))   // [1e-8] */
+export const expm1 = unary("expm1", m.expm1);
+/** Elementwise hyperbolic tangent. @example lax.tanh(np.array([0]))   // [0] */
+export const tanh = unary("tanh", m.tanh);
+/** Elementwise 1 / (1 + e^-x), the sigmoid. @example lax.logistic(np.array([0]))   // [0.5] */
+export const logistic = unary("logistic", m.logistic);
+/** Elementwise sine. @example lax.sin(np.array([0]))   // [0] */
+export const sin = unary("sin", m.sin);
+/** Elementwise cosine. @example lax.cos(np.array([0]))   // [1] */
+export const cos = unary("cos", m.cos);
+/** Elementwise tangent. @example lax.tan(np.array([0]))   // [0] */
+export const tan = unary("tan", m.tan);
+/** Elementwise inverse sine. @example lax.asin(np.array([1]))   // [π/2] */
+export const asin = unary("asin", m.asin);
+/** Elementwise inverse cosine. @example lax.acos(np.array([1]))   // [0] */
+export const acos = unary("acos", m.acos);
+/** Elementwise inverse tangent. @example lax.atan(np.array([1]))   // [π/4] */
+export const atan = unary("atan", m.atan);
+/** Elementwise hyperbolic sine. @example lax.sinh(np.array([0]))   // [0] */
+export const sinh = unary("sinh", m.sinh);
+/** Elementwise hyperbolic cosine. @example lax.cosh(np.array([0]))   // [1] */
+export const cosh = unary("cosh", m.cosh);
+/** Elementwise inverse hyperbolic sine. @example lax.asinh(np.array([0]))   // [0] */
+export const asinh = unary("asinh", m.asinh);
+/** Elementwise inverse hyperbolic cosine. @example lax.acosh(np.array([1]))   // [0] */
+export const acosh = unary("acosh", m.acosh);
+/** Elementwise inverse hyperbolic tangent. @example lax.atanh(np.array([0]))   // [0] */
+export const atanh = unary("atanh", m.atanh);
+/** Elementwise square root. @example lax.sqrt(np.array([4]))   // [2] */
+export const sqrt = unary("sqrt", m.sqrt);
+/** Elementwise 1 / sqrt(x). @example lax.rsqrt(np.array([4]))   // [0.5] */
+export const rsqrt = unary("rsqrt", m.rsqrt);
+/** Elementwise cube root. @example lax.cbrt(np.array([27]))   // [3] */
+export const cbrt = unary("cbrt", m.cbrt);
+/** Elementwise absolute value. @example lax.abs(np.array([-2]))   // [2] */
+export const abs = unary("abs", m.abs);
+/** Elementwise x * x. @example lax.square(np.array([3]))   // [9] */
+export const square = unary("square", m.square);
+/** Elementwise bitwise NOT (logical NOT for bools). @example lax.bitwiseNot(np.array([0], "int32"))   // [-1] */
+export const bitwiseNot = unary("bitwiseNot", m.not);
+/** Alias of `lax.bitwiseNot` (JAX's `lax.bitwise_not`). @example lax.not(np.array([true]))   // [false] */
+export const not = bitwiseNot;
+/** Elementwise error function. @example lax.erf(np.array([0]))   // [0] */
+export const erf = unary("erf", m.erf);
+/** Elementwise inverse error function. @example lax.erfInv(np.array([0]))   // [0] */
+export const erfInv = unary("erfInv", m.erfInv);
+/** The real part of a complex64 array. @example lax.real(lax.complex(np.array([1]), np.array([2])))   // [1] */
+export const real = unary("real", m.real);
+/** The imaginary part of a complex64 array. @example lax.imag(lax.complex(np.array([1]), np.array([2])))   // [2] */
+export const imag = unary("imag", m.imag);
+/** The complex conjugate. @example lax.conj(lax.complex(np.array([1]), np.array([2])))   // [1 - 2i] */
+export const conj = unary("conj", m.conj);
 /** `x ** y` for a static integer `y`. @example lax.integerPow(x, 3) */
 export const integerPow = declare("lax.integerPow", "x, y:int", "", (x: ArrayLike, y: number): Array => bind1(m.integerPow, [toArray(x)], { y }));
 /** Rounds: method 0 rounds half away from zero (the default), 1 half to even. @example lax.round(x, 1) */
@@ -191,13 +293,26 @@ const reduce = (name: string, prim: Primitive) => declare(`lax.${name}`, "operan
   const a = toArray(x);
   return bind1(prim, [a], { axes: axes.map((d) => canonicalAxis(d, a.ndim)), out_sharding: null });
 });
-export const reduceSum = reduce("reduceSum", r.reduceSum), reduceProd = reduce("reduceProd", r.reduceProd), reduceMax = reduce("reduceMax", r.reduceMax), reduceMin = reduce("reduceMin", r.reduceMin);
-export const reduceAnd = reduce("reduceAnd", r.reduceAnd), reduceOr = reduce("reduceOr", r.reduceOr);
+/** Sums over `axes`. @example lax.reduceSum(np.array([[1, 2], [3, 4]]), [0])   // [4, 6] */
+export const reduceSum = reduce("reduceSum", r.reduceSum);
+/** Multiplies over `axes`. @example lax.reduceProd(np.array([[1, 2], [3, 4]]), [1])   // [2, 12] */
+export const reduceProd = reduce("reduceProd", r.reduceProd);
+/** The maximum over `axes`. @example lax.reduceMax(np.array([[1, 5], [3, 4]]), [0])   // [3, 5] */
+export const reduceMax = reduce("reduceMax", r.reduceMax);
+/** The minimum over `axes`. @example lax.reduceMin(np.array([[1, 5], [3, 4]]), [0])   // [1, 4] */
+export const reduceMin = reduce("reduceMin", r.reduceMin);
+/** Logical AND over `axes`. @example lax.reduceAnd(np.array([[true, false], [true, true]]), [1])   // [false, true] */
+export const reduceAnd = reduce("reduceAnd", r.reduceAnd);
+/** Logical OR over `axes`. @example lax.reduceOr(np.array([[true, false], [false, false]]), [1])   // [true, false] */
+export const reduceOr = reduce("reduceOr", r.reduceOr);
 const argReduce = (name: string, prim: Primitive) => declare(`lax.${name}`, "operand, axis:int, indexDtype?:dtype", "", (x: ArrayLike, axis: number, indexDtype: DType | string = "int32"): Array => {
   const a = toArray(x);
   return bind1(prim, [a], { axes: [canonicalAxis(axis, a.ndim)], index_dtype: toDType(indexDtype) });
 });
-export const argmax = argReduce("argmax", r.argmax), argmin = argReduce("argmin", r.argmin);
+/** The index of the largest element along `axis` (int32 unless `indexDtype`). @example lax.argmax(np.array([[1, 5], [4, 2]]), 1)   // [1, 0] */
+export const argmax = argReduce("argmax", r.argmax);
+/** The index of the smallest element along `axis` (int32 unless `indexDtype`). @example lax.argmin(np.array([[1, 5], [4, 2]]), 1)   // [0, 1] */
+export const argmin = argReduce("argmin", r.argmin);
 
 /** A running reduction along `axis` (default 0), `reverse` from the end. */
 export interface LaxCumulative {
@@ -209,7 +324,14 @@ const cumulative = (name: string, prim: Primitive) =>
     const a = toArray(x);
     return bind1(prim, [a], { axis: canonicalAxis(axis, a.ndim), reverse });
   });
-export const cumsum = cumulative("cumsum", r.cumsum), cumprod = cumulative("cumprod", r.cumprod), cummax = cumulative("cummax", r.cummax), cummin = cumulative("cummin", r.cummin);
+/** Running sum along `axis` (default 0); `reverse` from the end. @example lax.cumsum(np.array([1, 2, 3]))   // [1, 3, 6] */
+export const cumsum = cumulative("cumsum", r.cumsum);
+/** Running product along `axis` (default 0); `reverse` from the end. @example lax.cumprod(np.array([1, 2, 3]))   // [1, 2, 6] */
+export const cumprod = cumulative("cumprod", r.cumprod);
+/** Running maximum along `axis` (default 0); `reverse` from the end. @example lax.cummax(np.array([1, 3, 2]))   // [1, 3, 3] */
+export const cummax = cumulative("cummax", r.cummax);
+/** Running minimum along `axis` (default 0); `reverse` from the end. @example lax.cummin(np.array([3, 1, 2]), {reverse: true})   // [1, 1, 2] */
+export const cummin = cumulative("cummin", r.cummin);
 export { stopGradient } from "../transforms/stop_gradient.js";
 export { psum, pmean, pmax, pmin, allGather, psumScatter, ppermute, allToAll, axisIndex, axisSize, pcast } from "./parallel.js";
 export { cond, switch_ as switch, whileLoop, foriLoop, scan, map } from "./control_flow.js";

@@ -102,7 +102,7 @@ setPsum((x, axes) => psumImpl(x, axes));
 
 // ---- the public, checked entry points ----
 
-/** The size of a named axis (the product, for several names). */
+/** The size of a named axis (the product, for several names). @example jax.vmap((x) => x.mul(lax.axisSize("i")), {axisName: "i"})(np.ones([3]))   // [3, 3, 3] */
 export const axisSize: (axisName: AxisName | AxisName[]) => number = declareAs("lax.axisSize", "axisName", "", axisSizeImpl);
 
 /**
@@ -111,13 +111,13 @@ export const axisSize: (axisName: AxisName | AxisName[]) => number = declareAs("
  */
 export const psum: <T>(x: T, axisName: AxisName | AxisName[]) => T = declareAs("lax.psum", "x, axisName", "", psumImpl);
 
-/** Mean over a named axis. */
+/** Mean over a named axis. @example jax.vmap((x) => lax.pmean(x, "i"), {axisName: "i"})(np.arange(3))   // [1, 1, 1] */
 export const pmean: <T>(x: T, axisName: AxisName | AxisName[]) => T = declareAs("lax.pmean", "x, axisName", "", pmeanImpl);
 
-/** Maximum over a named axis. */
+/** Maximum over a named axis. @example jax.vmap((x) => lax.pmax(x, "i"), {axisName: "i"})(np.arange(3))   // [2, 2, 2] */
 export const pmax: <T>(x: T, axisName: AxisName | AxisName[]) => T = declareAs("lax.pmax", "x, axisName", "", pmaxImpl);
 
-/** Minimum over a named axis. */
+/** Minimum over a named axis. @example jax.vmap((x) => lax.pmin(x, "i"), {axisName: "i"})(np.arange(3))   // [0, 0, 0] */
 export const pmin: <T>(x: T, axisName: AxisName | AxisName[]) => T = declareAs("lax.pmin", "x, axisName", "", pminImpl);
 
 /**
@@ -126,7 +126,7 @@ export const pmin: <T>(x: T, axisName: AxisName | AxisName[]) => T = declareAs("
  */
 export const allGather: <T>(x: T, axisName: AxisName | AxisName[], opts?: { axis?: number; tiled?: boolean }) => T = declareAs("lax.allGather", "x, axisName", "axis tiled", allGatherImpl);
 
-/** psum, then member i keeps slice i of `scatterDimension` (a block of it when `tiled`). */
+/** psum, then member i keeps slice i of `scatterDimension` (a block of it when `tiled`). @example jax.vmap((x) => lax.psumScatter(x, "i"), {axisName: "i"})(np.ones([2, 2]))   // [2, 2] */
 export const psumScatter: <T>(x: T, axisName: AxisName | AxisName[], opts?: { scatterDimension?: number; tiled?: boolean }) => T = declareAs("lax.psumScatter", "x, axisName", "scatterDimension tiled", psumScatterImpl);
 
 /**

@@ -36,8 +36,10 @@ export function reshapeTarget(from: readonly number[], shape: number | readonly 
       throw new TypeError(`cannot reshape array of shape ${shapeStr(from)} (size ${size}) into shape ${shapeStr(s)} because the product of specified axis sizes (${known}) does not evenly divide ${size}`);
     }
     s[s.indexOf(-1)] = size / known;
-  } else if (prod(s) !== size || s.some((d) => d < 0)) {
+  } else if (prod(s) !== size) {
     throw new TypeError(`cannot reshape array of shape ${shapeStr(from)} (size ${size}) into shape ${shapeStr(s)} (size ${prod(s)})`);
+  } else if (s.some((d) => d < 0)) {
+    throw new TypeError(`reshape new_sizes must all be positive, got ${shapeStr(s)}.`);
   }
   return s;
 }

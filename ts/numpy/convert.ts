@@ -9,6 +9,7 @@ import { declare, declareAs } from "../core/signature.js";
 import { DeviceLike, bind1, fromHostValues, resolveDevice, scalar, scalarDType, transfer } from "../core/trace.js";
 import { broadcastInDim, convertElementType } from "../primitives/layout.js";
 
+/** Options of `np.array` / `np.asarray`. @example np.array([1, 2], {dtype: "int32", device: "cpu"}) */
 export interface ArrayOptions {
   dtype?: DType | string;
   device?: DeviceLike;

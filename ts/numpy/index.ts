@@ -1,6 +1,6 @@
 // The jax.numpy surface.
 
-import { installArrayOps } from "../core/array.js";
+import { freeingIntermediates, installArrayOps } from "../core/array.js";
 import { asMethod, implOf } from "../core/signature.js";
 import { array, asarray, astype } from "./convert.js";
 import * as creation from "./creation.js";
@@ -28,7 +28,7 @@ installArrayOps({
   divide: implOf(uf.divide),
   power: implOf(uf.power),
   negative: implOf(uf.negative),
-  matmul: implOf(linalgFns.matmul),
+  matmul: freeingIntermediates(implOf(linalgFns.matmul)),
   less: implOf(uf.less),
   lessEqual: implOf(uf.lessEqual),
   greater: implOf(uf.greater),
@@ -44,7 +44,7 @@ installArrayOps({
   min: asMethod(red.min, "x.min"),
   prod: asMethod(red.prod, "x.prod"),
   argmax: asMethod(red.argmax, "x.argmax"),
-  slice: idx.slice,
+  slice: freeingIntermediates(idx.slice),
   at: idx.at,
 });
 void creation;

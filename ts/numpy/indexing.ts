@@ -2,7 +2,7 @@
 // Basic specs (numbers, [start, stop, step], null) stage `slice` (+ `rev` for negative steps,
 // `squeeze` for numbers), as JAX does; integer Arrays stage one `gather` over the indexed axes.
 
-import { Array, ArrayLike, AtIndexer, IndexSpec } from "../core/array.js";
+import { Array, ArrayLike, AtGetOptions, AtIndexer, AtUpdateOptions, IndexSpec, freeingIntermediates } from "../core/array.js";
 import { prod } from "../core/aval.js";
 import { ValueError } from "../core/errors.js";
 import { isInteger } from "../core/dtype.js";
@@ -19,6 +19,9 @@ export { IndexError };
 
 /** Python's slice.indices(n): normalised start, stop, step and the resulting length. */
 export function sliceIndices(spec: [number | null, number | null, (number | null)?], n: number): { start: number; step: number; length: number } {
+  for (const v of spec) {
+    if (v !== null && v !== undefined && !Number.isInteger(v)) throw new TypeError(`slice indices must be integers or null; got ${v} in [${spec.join(", ")}].`);
+  }
   const step = spec[2] ?? 1;
   if (step === 0) throw new ValueError("slice step cannot be zero");
   const norm = (v: number | null, dflt: number, lo: number, hi: number) => {
@@ -145,24 +148,55 @@ export function slice(x: Array, specs: IndexSpec[]): Array {
   return index(x, specs, "clip");
 }
 
-/** JAX's `x.at[...]`: functional updates returning a new array (out-of-range Array indices are dropped). */
+const GET_OPTIONS = ["mode", "fillValue", "indicesAreSorted", "uniqueIndices"];
+const UPDATE_OPTIONS = ["mode", "indicesAreSorted", "uniqueIndices"];
+const MODES = ["clip", "fill", "drop", "promise_in_bounds"];
+
+function checkAtOptions(method: string, opts: object, accepted: string[], kind: string): string | undefined {
+  if (opts === null || typeof opts !== "object") throw new TypeError(`x.at(...).${method}() takes an options object {${accepted.join(", ")}}; got ${String(opts)}.`);
+  for (const k of Object.keys(opts)) {
+    if (!accepted.includes(k)) throw new TypeError(`x.at(...).${method}() got an unexpected keyword argument '${k}'; accepted options: ${accepted.join(", ")}.`);
+  }
+  const mode = (opts as { mode?: string }).mode;
+  if (mode !== undefined && !MODES.includes(mode)) throw new ValueError(`Unknown ${kind} mode "${mode}"; modes: ${MODES.join(", ")}.`);
+  return mode;
+}
+
+/** What `mode: "fill"` reads out of bounds by default, as JAX. */
+function defaultFill(dtype: string): number {
+  if (dtype === "int32") return -(2 ** 31);
+  if (dtype === "uint32") return 2 ** 32 - 1;
+  if (dtype === "bool") return 1;
+  return NaN;
+}
+
+/**
+ * JAX's `x.at[...]`: functional updates returning a new array. Out-of-bounds Array indices are
+ * dropped by updates (`mode: "clip"` clamps them) and clamped by `get` (`mode: "fill"` gives a
+ * fill value), as in JAX.
+ */
 export function at(x: Array, specs: IndexSpec[]): AtIndexer {
-  const update = (prim: Primitive) => (v: ArrayLike): Array => {
+  const update = (prim: Primitive, method: string) => freeingIntermediates((v: ArrayLike, opts: AtUpdateOptions = {}): Array => {
+    const clip = checkAtOptions(method, opts, UPDATE_OPTIONS, "scatter") === "clip";
     const k = specs.length;
     const lead = x.shape.slice(0, k), rest = x.shape.slice(k);
     // Where each selected element lives, as a flat index into the leading axes (-1: dropped).
     const flat = bind1(iota, [], { dtype: "int32", shape: [prod(lead)], dimension: 0, sharding: null });
-    const pos = index(reshape(flat, lead), specs, "fill");
+    const pos = index(reshape(flat, lead), specs, clip ? "clip" : "fill");
     const upd = broadcastTo(astype(v, x.dtype), [...pos.shape, ...rest]);
     const out = bind1(prim, [reshape(x, [prod(lead), ...rest]), reshape(pos, [...pos.shape, 1]), upd]);
     return reshape(out, x.shape);
-  };
+  });
   return {
-    get: () => slice(x, specs),
-    set: update(ix.scatter),
-    add: update(ix.scatterAdd),
-    mul: update(ix.scatterMul),
-    min: update(ix.scatterMin),
-    max: update(ix.scatterMax),
+    get: freeingIntermediates((opts: AtGetOptions = {}) => {
+      const mode = checkAtOptions("get", opts, GET_OPTIONS, "gather");
+      if (mode !== "fill" && mode !== "drop") return slice(x, specs);
+      return index(x, specs, "fill", opts.fillValue === undefined ? defaultFill(x.dtype) : Number(opts.fillValue));
+    }),
+    set: update(ix.scatter, "set"),
+    add: update(ix.scatterAdd, "add"),
+    mul: update(ix.scatterMul, "mul"),
+    min: update(ix.scatterMin, "min"),
+    max: update(ix.scatterMax, "max"),
   };
 }

@@ -140,6 +140,8 @@ export const pad: {
 /**
  * Elements at `indices` along `axis` (flattened when axis is null). Out-of-bounds indices give
  * NaN for floats (JAX's default "fill" mode; INT_MIN for int32); negatives count from the end.
+ * @example np.take(np.array([10, 20, 30]), np.array([2, 0], "int32"))   // [30, 10]
+ * @example np.take(x, idx, 1)   // columns idx of x
  */
 export const take: {
   (a: ArrayLike, indices: ArrayLike, axis?: number | null): Array;
@@ -214,6 +216,7 @@ function diagonalize(x: Array, labels: string[]): { x: Array; labels: string[] }
   return { x, labels };
 }
 
+/** Options of `np.linalg.norm`. @example np.linalg.norm(x, {ord: 2, axis: -1, keepdims: true}) */
 export interface NormOptions {
   ord?: number | "fro" | null;
   axis?: number | number[] | null;
@@ -257,6 +260,7 @@ export const norm: {
 });
 const minOf = (x: Array, o: ReduceOptions) => uf.negative(max(uf.negative(x), o));
 
+/** `jnp.linalg`. @example np.linalg.norm(np.array([3, 4]))   // 5 */
 export const linalg = { norm };
 
 interface CloseOptions { rtol?: number; atol?: number; equalNan?: boolean }

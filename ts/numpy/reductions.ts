@@ -50,7 +50,9 @@ export const prod = reducer("prod", r.reduceProd, { upcastBool: true });
 export const max = reducer("max", r.reduceMax);
 /** Smallest element over axes. @example np.min(x, 1) */
 export const min = reducer("min", r.reduceMin);
+/** Alias of `np.max`. @example np.amax(np.array([1, 3, 2]))   // 3 */
 export const amax = max;
+/** Alias of `np.min`. @example np.amin(np.array([1, 3, 2]))   // 1 */
 export const amin = min;
 /** Whether every element is true (nonzero). @example np.all(x.gt(0), 0) */
 export const all = reducer<Array<"bool">>("all", r.reduceAnd, { toBool: true });
@@ -105,7 +107,8 @@ export const argmin = argReducer("argmin", r.argmin);
 function cumulative(name: string, prim: Primitive): Cumulative {
   return declareAs(`np.${name}`, "a, axis?:int", "axis reverse", (x: ArrayLike, { axis, reverse = false }: { axis?: number | null; reverse?: boolean }): Array => {
     let a = toArray(x);
-    if (a.dtype === "bool" || (isInteger(a.dtype) && a.dtype !== "int32" && prim !== r.cummax && prim !== r.cummin)) a = astype(a, "int32");
+    // JAX promotes bool (and narrow ints) to int32 and keeps uint32 unsigned.
+    if (a.dtype === "bool" && prim !== r.cummax && prim !== r.cummin) a = astype(a, "int32");
     if (axis === null || axis === undefined) {
       a = a.reshape([a.size]);
       axis = 0;

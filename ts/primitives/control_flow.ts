@@ -17,7 +17,7 @@ import { HostArray, hostValues, hostZeros } from "../core/host.js";
 import { Atom, ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, dce } from "../core/jaxpr.js";
 import { AxisData, Params, Primitive, UndefinedPrimal } from "../core/primitive.js";
 import { convertConstvars, evalJaxpr, traceToJaxpr } from "../core/staging.js";
-import { bind, bind1, executeJaxpr, scalar } from "../core/trace.js";
+import { bind, bind1, executeJaxpr, placement, scalar } from "../core/trace.js";
 import { addTangents, isUndefined, zeros } from "../transforms/ad_util.js";
 import { bdimToFront, broadcastAxis, moveaxis } from "../transforms/batch_util.js";
 import { jvpFlat } from "../transforms/jvp.js";
@@ -152,7 +152,7 @@ function runOnce(prim: Primitive, args: Array[], params: Params): Array[] {
   const invars = concrete.map((a) => new Var(a.aval));
   const outvars = prim.rules.abstractEval(invars.map((v) => v.aval), params).map((a) => new Var(a));
   const jaxpr = new Jaxpr([], invars, [new JaxprEqn(prim, invars, params, outvars)], outvars);
-  return executeJaxpr(concrete.length ? concrete[0].backend : getBackend(), jaxpr, concrete);
+  return executeJaxpr(placement(concrete), jaxpr, concrete);
 }
 
 /**

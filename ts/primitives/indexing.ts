@@ -20,7 +20,7 @@ import { broadcastInDim, clamp, gatherFlat, iota, reshape, selectN, unravel, wit
 import { add, and, div, eq, max, mul, or, sub } from "./math.js";
 import { reduceSum } from "./reduce.js";
 
-/** An integer index outside an axis (NumPy's IndexError). */
+/** An integer index outside an axis (NumPy's IndexError). @example np.arange(3).slice(5)   // throws IndexError: index 5 is out of bounds for axis 0 with size 3 */
 export class IndexError extends Error {
   override name = "IndexError";
 }

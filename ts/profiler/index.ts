@@ -35,6 +35,7 @@ export interface ChromeTrace {
   otherData: Record<string, unknown>;
 }
 
+/** Options of `jax.profiler.startTrace`. @example jax.profiler.startTrace(null, {perEquation: false}) */
 export interface TraceOptions {
   /** Time every equation of every program (default true); false times whole programs. */
   perEquation?: boolean;
@@ -45,7 +46,7 @@ export interface TraceOptions {
   createPerfettoTrace?: boolean;
 }
 
-/** JAX's RuntimeError for profiler misuse. */
+/** JAX's RuntimeError for profiler misuse. @example jax.profiler.stopTrace()   // throws ProfilerError (named RuntimeError, as JAX's): No profile started */
 export class ProfilerError extends Error {
   override name = "RuntimeError";
 }
@@ -192,11 +193,13 @@ export class TraceAnnotation {
   readonly #start = now();
   #open = true;
   constructor(readonly name: string, readonly args: Record<string, unknown> = {}) {}
+  /** Ends the span. @example const a = new jax.profiler.TraceAnnotation("load"); load(); a.exit(); */
   exit(): void {
     if (!this.#open) return;
     this.#open = false;
     if (session) record(session, this.name, "annotation", this.#start, now(), HOST_TID, this.args);
   }
+  /** Ends the span at the end of a `using` block. @example { using _ = new jax.profiler.TraceAnnotation("load"); load(); } */
   [Symbol.dispose](): void {
     this.exit();
   }
@@ -390,14 +393,16 @@ export const startTrace: (logDir?: string | null, opts?: TraceOptions) => void =
 /**
  * Stops recording and returns the trace (`jax.profiler.stop_trace`). With a `logDir` given to
  * `startTrace` in Node, also writes `<logDir>/plugins/profile/<run>/webjax.trace.json`.
+ * @example jax.profiler.startTrace(); f(x); const trace = jax.profiler.stopTrace();   // Chrome trace JSON
  */
 export const stopTrace: () => ChromeTrace = declareAs("profiler.stopTrace", "", "", stopTraceImpl);
 
-/** Whether a trace is recording. */
+/** Whether a trace is recording. @example jax.profiler.isTracing()   // false unless startTrace ran */
 export const isTracing: () => boolean = declareAs("profiler.isTracing", "", "", isTracingImpl);
 
 /**
  * `fn` wrapped in a TraceAnnotation per call (`jax.profiler.annotate_function`).
  * @example const step = jax.profiler.annotateFunction(trainStep, {name: "train step"});
+ * @typeParam F - the function's type, which the result keeps
  */
 export const annotateFunction: <F extends (...args: any[]) => any>(func: F, ...rest: [opts?: { name?: string }] | [name: string | undefined]) => F = declareAs("profiler.annotateFunction", "func:fn, name?", "name", annotateFunctionImpl);

@@ -172,10 +172,10 @@ export const key: (seed: number | Array) => Array = declareAs("random.key", "see
 /** Splits a key into `num` new keys (shape [num, 2], or [...shape, 2]). @example const [k1, k2] = random.split(key) */
 export const split: (key: Array, num?: number | number[]) => Array = declareAs("random.split", "key, num?:shape", "", splitImpl);
 
-/** A new key derived from `k` and an integer. */
+/** A new key derived from `k` and an integer. @example const stepKey = random.foldIn(key, step) */
 export const foldIn: (key: Array, data: number | Array) => Array = declareAs("random.foldIn", "key, data", "", foldInImpl);
 
-/** Uniform random uint32 bits of `shape`. */
+/** Uniform random uint32 bits of `shape`. @example random.bits(key, [4])   // uint32[4] */
 export const bits: (key: Array, shape?: number | number[]) => Array = declareAs("random.bits", "key, shape?:shape", "", bitsImpl);
 
 /**
@@ -183,18 +183,19 @@ export const bits: (key: Array, shape?: number | number[]) => Array = declareAs(
  */
 export const uniform: (key: Array, shape?: number | number[], ...rest: UniformRest) => Array = declareAs("random.uniform", "key, shape?:shape, dtype?:dtype, minval?, maxval?", "dtype minval maxval", uniformImpl);
 
-/** Standard normal samples. */
+/** Standard normal samples. @example random.normal(key, [2, 3]).mul(0.1)   // float32[2,3] */
 export const normal: (key: Array, shape?: number | number[], ...rest: FloatRest) => Array = declareAs("random.normal", "key, shape?:shape, dtype?:dtype", "dtype", normalImpl);
 
 /** True with probability p. @example random.bernoulli(key, 0.3, [5]) */
 export const bernoulli: (key: Array, p?: ArrayLike, shape?: number | number[]) => Array<"bool"> = declareAs("random.bernoulli", "key, p?, shape?:shape", "", bernoulliImpl);
 
-/** Standard Gumbel samples ("low" mode, JAX's default). */
+/** Standard Gumbel samples ("low" mode, JAX's default). @example random.gumbel(key, [5]) */
 export const gumbel: (key: Array, shape?: number | number[], ...rest: FloatRest) => Array = declareAs("random.gumbel", "key, shape?:shape, dtype?:dtype", "dtype", gumbelImpl);
 
-/** Samples category indices from unnormalised log-probabilities along `axis`. */
+/** Samples category indices from unnormalised log-probabilities along `axis`. @example random.categorical(key, np.log(np.array([0.2, 0.8])), {shape: [10]})   // int32[10] of 0s and 1s */
 export const categorical: (key: Array, logits: ArrayLike, ...rest: CategoricalRest) => Array<"int32"> = declareAs("random.categorical", "key, logits, axis?:int, shape?:shape", "axis shape", categoricalImpl);
 
-/** A random permutation of arange(n), or of an array's entries along `axis`. */
+/** A random permutation of arange(n), or of an array's entries along `axis`. @example random.permutation(key, 5)   // a shuffle of [0, 1, 2, 3, 4] */
 export const permutation: (key: Array, x: number | Array, ...rest: PermutationRest) => Array = declareAs("random.permutation", "key, x, axis?:int, independent?", "axis independent", permutationImpl);
+/** The same key as `random.key(seed)` (JAX's older name). @example const key = random.PRNGKey(0) */
 export const PRNGKey: (seed: number | Array) => Array = declareAs("random.PRNGKey", "seed", "", keyImpl);

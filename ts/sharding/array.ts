@@ -25,8 +25,7 @@ export class ShardedArray extends ConcreteArray {
     /** One per device of the mesh, in the mesh's device order (replicated parts are copies). */
     readonly shards: readonly ConcreteArray[],
   ) {
-    super(aval, shards[0].backend, null as Buffer, false, shards[0].deviceId);
-    this.committed = true;
+    super(aval, shards[0].backend, null as Buffer, false, true, shards[0].deviceId);
     trackInTidy(this);
   }
 

@@ -27,7 +27,8 @@ function constructible<C extends abstract new (...a: any[]) => any, A extends an
   return fn as any;
 }
 
-interface MeshOptions {
+/** Options of `Mesh` and `makeMesh`. @example jax.sharding.Mesh(jax.devices().slice(0, 2), ["x"], {axisTypes: "Auto"}) */
+export interface MeshOptions {
   axisTypes?: AxisType | readonly AxisType[];
 }
 
@@ -36,7 +37,12 @@ interface MeshOptions {
  * one level per axis name.
  * @example const mesh = jax.sharding.Mesh([[d[0], d[1]], [d[2], d[3]]], ["x", "y"])   // also with `new`
  */
-export const Mesh = constructible(
+export const Mesh: {
+  /** A mesh of `devices` with one name per axis. @example jax.sharding.Mesh(jax.devices().slice(0, 2), ["x"]) */
+  (devices: DeviceGrid | readonly Device[], axisNames: MeshAxisName | readonly MeshAxisName[], opts?: MeshOptions | AxisType | readonly AxisType[]): MeshClass;
+  /** The same, with `new`. @example new jax.sharding.Mesh(jax.devices().slice(0, 2), ["x"]) */
+  new (devices: DeviceGrid | readonly Device[], axisNames: MeshAxisName | readonly MeshAxisName[], opts?: MeshOptions | AxisType | readonly AxisType[]): MeshClass;
+} = constructible(
   MeshClass,
   declare("jax.sharding.Mesh", "devices, axisNames, axisTypes?", "axisTypes", (devices: DeviceGrid | readonly Device[], axisNames: MeshAxisName | readonly MeshAxisName[], opts: MeshOptions) =>
     new MeshClass(devices, axisNames, opts)) as (devices: DeviceGrid | readonly Device[], axisNames: MeshAxisName | readonly MeshAxisName[], opts?: MeshOptions | AxisType | readonly AxisType[]) => MeshClass,
@@ -49,7 +55,12 @@ export const Mesh = constructible(
  * @example P("x")              // rows over mesh axis x
  * @example P(null, ["x", "y"]) // columns over x and y
  */
-export const PartitionSpec = constructible(
+export const PartitionSpec: {
+  /** A spec with one entry per leading array axis. @example P("x", null) */
+  (...partitions: SpecEntry[]): PartitionSpecClass;
+  /** The same, with `new`. @example new jax.sharding.PartitionSpec("x") */
+  new (...partitions: SpecEntry[]): PartitionSpecClass;
+} = constructible(
   PartitionSpecClass,
   declare("jax.sharding.PartitionSpec", "...partitions:data", "", (...partitions: SpecEntry[]) => new PartitionSpecClass(...partitions)) as (...partitions: SpecEntry[]) => PartitionSpecClass,
 );
@@ -61,13 +72,23 @@ export const P = PartitionSpec;
  * An array laid out over a mesh by a PartitionSpec (`jax.sharding.NamedSharding`).
  * @example jax.devicePut(x, jax.sharding.NamedSharding(mesh, P("x")))
  */
-export const NamedSharding = constructible(
+export const NamedSharding: {
+  /** `mesh` laid out by `spec`. @example jax.sharding.NamedSharding(mesh, P("x")) */
+  (mesh: MeshClass, spec: PartitionSpecClass): NamedShardingClass;
+  /** The same, with `new`. @example new jax.sharding.NamedSharding(mesh, P("x")) */
+  new (mesh: MeshClass, spec: PartitionSpecClass): NamedShardingClass;
+} = constructible(
   NamedShardingClass,
   declare("jax.sharding.NamedSharding", "mesh, spec", "", (mesh: MeshClass, spec: PartitionSpecClass) => new NamedShardingClass(mesh, spec)) as (mesh: MeshClass, spec: PartitionSpecClass) => NamedShardingClass,
 );
 
 /** One device holds the whole array (`x.sharding` of an unsharded array). @example jax.sharding.SingleDeviceSharding(jax.devices()[1]) */
-export const SingleDeviceSharding = constructible(
+export const SingleDeviceSharding: {
+  /** The whole array on `device`. @example jax.sharding.SingleDeviceSharding(jax.devices()[0]) */
+  (device: Device): SingleDeviceShardingClass;
+  /** The same, with `new`. @example new jax.sharding.SingleDeviceSharding(jax.devices()[0]) */
+  new (device: Device): SingleDeviceShardingClass;
+} = constructible(
   SingleDeviceShardingClass,
   declare("jax.sharding.SingleDeviceSharding", "device", "", (device: Device) => {
     if (!(device instanceof Device)) throw new TypeError(`SingleDeviceSharding takes a Device (jax.devices()[i]); got ${String(device)}.`);
@@ -75,7 +96,8 @@ export const SingleDeviceSharding = constructible(
   }) as (device: Device) => SingleDeviceShardingClass,
 );
 
-interface MakeMeshOptions extends MeshOptions {
+/** Options of `makeMesh`. @example jax.makeMesh([2], ["x"], {devices: [d[2], d[3]]}) */
+export interface MakeMeshOptions extends MeshOptions {
   devices?: readonly Device[];
 }
 

@@ -10,7 +10,7 @@ import { DType, TypedArray, allocHost, toDType } from "../core/dtype.js";
 import { ValueError, shapeStr } from "../core/errors.js";
 import { HostArray, hostFromValues } from "../core/host.js";
 import { Primitive } from "../core/primitive.js";
-import { EvalTrace, MainTrace, bind, withDynamicTrace } from "../core/trace.js";
+import { EvalTrace, MainTrace, bind, placement, withDynamicTrace } from "../core/trace.js";
 import * as tree from "../core/tree.js";
 import { scanImpl as scan } from "../lax/control_flow.js";
 import { broadcastAxis, moveaxis } from "./batch_util.js";
@@ -21,6 +21,7 @@ export class NotImplementedError extends Error {
   override name = "NotImplementedError";
 }
 
+/** How `vmap` maps a `pureCallback` (JAX's `vmap_method`). @example jax.pureCallback(cb, outShape, x, {vmapMethod: "sequential"}) */
 export type VmapMethod = "sequential" | "sequential_unrolled" | "expand_dims" | "broadcast_all" | "legacy_vectorized";
 const VMAP_METHODS: readonly (VmapMethod | null)[] = ["sequential", "sequential_unrolled", "expand_dims", "broadcast_all", "legacy_vectorized", null];
 
@@ -219,7 +220,7 @@ export const pureCallbackP: Primitive<PureCallbackParams> = new Primitive<PureCa
     impl(args, params) {
       const concrete = args as ConcreteArray[];
       const outs = runCallback(params, concrete.map((a) => ({ shape: a.shape, dtype: a.dtype, data: a.readSync() })));
-      const backend: Backend = concrete.length ? concrete[0].backend : getBackend();
+      const backend: Backend = placement(concrete);
       return outs.map((o, i) => new ConcreteArray(params.result_avals[i], backend, backend.put(o.data, params.result_avals[i])));
     },
     jvp() {
@@ -266,6 +267,7 @@ export const pureCallbackP: Primitive<PureCallbackParams> = new Primitive<PureCa
 
 // ---- the user API ----
 
+/** Options of `jax.pureCallback`, last after the callback's arguments. @example jax.pureCallback(cb, jax.ShapeDtypeStruct([3], "float32"), x, {vmapMethod: "expand_dims"}) */
 export interface PureCallbackOptions {
   /** Where the callback runs (accepted for JAX compatibility; webjax has one host). */
   sharding?: unknown;

@@ -20,7 +20,9 @@ import { batchJaxpr } from "./vmap.js";
 
 /** Decides which intermediate values the forward pass may keep for the backward pass. */
 export interface CheckpointPolicy {
+  /** Whether this equation's result may be kept. @example jax.checkpointPolicies.dotsSaveable.saveable(eqn) */
   saveable(eqn: JaxprEqn): boolean;
+  /** JAX's name of the policy. @example String(jax.checkpointPolicies.nothingSaveable)   // "nothing_saveable" */
   toString(): string;
 }
 
@@ -29,14 +31,24 @@ const isDot = (e: JaxprEqn) => e.primitive.name === "dot_general";
 const nameOf = (e: JaxprEqn): string | null => (e.primitive.name === "name" ? e.params.name : null);
 const pyNames = (names: string[]) => `frozenset({${names.map((n) => `'${n}'`).join(", ")}})`;
 
-/** `jax.checkpoint_policies`. */
+/**
+ * `jax.checkpoint_policies`: which residuals `jax.checkpoint` may keep for the backward pass
+ * (the rest are recomputed).
+ * @example jax.checkpoint(f, {policy: jax.checkpointPolicies.dotsSaveable})   // keep matmul results, recompute the rest
+ */
 export const checkpointPolicies = {
+  /** Keep every residual (no recomputation). @example jax.checkpoint(f, {policy: jax.checkpointPolicies.everythingSaveable}) */
   everythingSaveable: policy("everything_saveable", () => true),
+  /** Keep none: recompute everything in the backward pass (the default). @example jax.checkpoint(f, {policy: jax.checkpointPolicies.nothingSaveable}) */
   nothingSaveable: policy("nothing_saveable", () => false),
+  /** Keep the results of matmuls (dot_general). @example jax.checkpoint(f, {policy: jax.checkpointPolicies.dotsSaveable}) */
   dotsSaveable: policy("dots_saveable", isDot),
+  /** Keep the results of matmuls without batch dimensions. @example jax.checkpoint(f, {policy: jax.checkpointPolicies.dotsWithNoBatchDimsSaveable}) */
   dotsWithNoBatchDimsSaveable: policy("dots_with_no_batch_dims_saveable", (e) => isDot(e) && e.params.dimension_numbers[1][0].length === 0),
+  /** Keep only values tagged with these names by `jax.checkpointName`. @example jax.checkpointPolicies.saveOnlyTheseNames("h1", "h2") */
   saveOnlyTheseNames: (...names: string[]) =>
     policy(`SaveOnlyTheseNames(saveable_names=${pyNames(names)})`, (e) => nameOf(e) !== null && names.includes(nameOf(e)!)),
+  /** Keep every named value except these. @example jax.checkpointPolicies.saveAnyNamesButThese("big") */
   saveAnyNamesButThese: (...names: string[]) =>
     policy(`SaveAnyNamesButThese(names_not_to_save=${pyNames(names)})`, (e) => nameOf(e) !== null && !names.includes(nameOf(e)!)),
 };
@@ -107,6 +119,7 @@ function checkpointNameImpl<T>(x: T, name: string): T {
   return tree.map((l: Array) => bind1(nameP, [l], { name }), x);
 }
 
+/** Options of `jax.checkpoint`. @example jax.checkpoint(f, {policy: jax.checkpointPolicies.dotsSaveable, staticArgnums: [1]}) */
 export interface CheckpointOptions {
   concrete?: boolean;
   policy?: CheckpointPolicy | null;
@@ -154,8 +167,12 @@ export const checkpointName: <T>(x: T, name: string) => T = declareAs("jax.check
 /**
  * Recompute `fun`'s intermediates in the backward pass instead of storing them (`jax.checkpoint`).
  * @example const g = jax.grad(jax.checkpoint((x) => np.sin(np.sin(x))));
+ * @typeParam F - the function's type, which the result keeps
  */
 export const checkpoint: <F extends (...args: any[]) => any>(fun: F, opts?: CheckpointOptions) => F = declareAs("jax.checkpoint", "fun:fn", "concrete policy preventCse staticArgnums", checkpointImpl);
 
-/** `jax.remat` is `jax.checkpoint`. @example const g = jax.grad(jax.remat(f)) */
+/**
+ * `jax.remat` is `jax.checkpoint`. @example const g = jax.grad(jax.remat(f))
+ * @typeParam F - the function's type, which the result keeps
+ */
 export const remat: <F extends (...args: any[]) => any>(fun: F, opts?: CheckpointOptions) => F = declareAs("jax.remat", "fun:fn", "concrete policy preventCse staticArgnums", checkpointImpl);

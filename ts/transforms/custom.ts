@@ -16,12 +16,17 @@ import { bdimToFront } from "./batch_util.js";
 import { hoistConsts, leafAval, normalizeArgnums } from "./jit.js";
 import { batchJaxpr, vmap } from "./vmap.js";
 
-/** A zero tangent passed to rules defined with `symbolicZeros: true`. */
+/**
+ * A zero tangent passed to rules defined with `symbolicZeros: true`.
+ * @example f.defjvp(([x], [t]) => [np.sin(x), t instanceof jax.SymbolicZero ? np.zerosLike(x) : t.mul(np.cos(x))], {symbolicZeros: true})
+ */
 export class SymbolicZero {
   constructor(readonly aval: ShapedArray) {}
+  /** The shape of the zero tangent. @example t.shape */
   get shape(): number[] {
     return [...this.aval.shape];
   }
+  /** The dtype of the zero tangent. @example t.dtype */
   get dtype() {
     return this.aval.dtype;
   }
@@ -402,6 +407,7 @@ function closureConvertImpl(fun: (...args: any[]) => any, ...exampleArgs: any[])
  * A function with a custom forward-mode rule (`jax.custom_jvp`).
  * @example const f = jax.customJvp((x) => np.log1p(np.exp(x)));
  *   f.defjvp(([x], [t]) => [f(x), t.mul(jax.nn.sigmoid(x))]);
+ * @typeParam F - the function's type, which the result keeps
  */
 export const customJvp: <F extends (...args: any[]) => any>(fun: F, ...rest: [opts?: { nondiffArgnums?: number[] }] | [nondiffArgnums: number[] | undefined]) => CustomJvpFunction<F> = declareAs("jax.customJvp", "fun:fn, nondiffArgnums?", "nondiffArgnums", customJvpImpl);
 
@@ -409,6 +415,7 @@ export const customJvp: <F extends (...args: any[]) => any>(fun: F, ...rest: [op
  * A function with a custom reverse-mode rule (`jax.custom_vjp`).
  * @example const clip = jax.customVjp((x) => x);
  *   clip.defvjp((x) => [x, null], (_, g) => [np.clip(g, -1, 1)]);
+ * @typeParam F - the function's type, which the result keeps
  */
 export const customVjp: <F extends (...args: any[]) => any>(fun: F, ...rest: [opts?: { nondiffArgnums?: number[] }] | [nondiffArgnums: number[] | undefined]) => CustomVjpFunction<F> = declareAs("jax.customVjp", "fun:fn, nondiffArgnums?", "nondiffArgnums", customVjpImpl);
 
@@ -416,6 +423,7 @@ export const customVjp: <F extends (...args: any[]) => any>(fun: F, ...rest: [op
  * `fun(...args)` returns `[out, gradFn]` with `gradFn(ct)` giving the input cotangents
  * (`jax.custom_gradient`).
  * @example const f = jax.customGradient((x) => [np.sin(x), (g) => [g.mul(np.cos(x))]]);
+ * @typeParam F - the function's type, which the result keeps
  */
 export const customGradient: <F extends (...args: any[]) => [any, (ct: any) => any]>(fun: F) => (...args: Parameters<F>) => ReturnType<F>[0] = declareAs("jax.customGradient", "fun:fn", "", customGradientImpl);
 

@@ -286,6 +286,7 @@ export const hessian: Jacobian = declareAs("jax.hessian", "fun:fn, argnums?, has
  * The forward and backward passes of `fun` as two functions (jitted by default), so the
  * backward pass compiles once: `fwd(...args) -> [out, residuals]`, `bwd(residuals, ct) -> grads`.
  * @example const [fwd, bwd] = jax.fwdAndBwd(f, {argnums: [0, 1]}); const [y, res] = fwd(x, w); bwd(res, ct)
+ * @typeParam F - the function's type, which the result keeps
  */
 export const fwdAndBwd: <F extends (...args: any[]) => any>(fun: F, ...rest: [opts?: { argnums?: number | number[]; hasAux?: boolean; jitted?: boolean }] | [argnums: number | number[] | undefined, opts?: { hasAux?: boolean; jitted?: boolean }] | [argnums: number | number[] | undefined, hasAux?: boolean, jitted?: boolean]) => [(...args: Parameters<F>) => any, (res: Residuals, ct: any) => any] = declareAs("jax.fwdAndBwd", "fun:fn, argnums?, hasAux?, jitted?", "argnums hasAux jitted", fwdAndBwdImpl);
 

@@ -11,7 +11,7 @@ import { ClosedJaxpr, Jaxpr, JaxprEqn, Var, paramsKey } from "../core/jaxpr.js";
 import { JaxprTemplate, leafAxesOf, traceSizes } from "./abstracted_axes.js";
 import { Params, Primitive } from "../core/primitive.js";
 import { convertConstvars, evalJaxpr, JaxprTrace, traceToJaxpr } from "../core/staging.js";
-import { bind, executeJaxpr, findTopTrace, scalarDType } from "../core/trace.js";
+import { bind, executeJaxpr, findTopTrace, placement, scalarDType } from "../core/trace.js";
 import { array } from "../numpy/convert.js";
 import { isUndefined } from "./ad_util.js";
 import { jvpJaxpr } from "./jvp.js";
@@ -42,7 +42,7 @@ export const jitP: Primitive<JitParams> = new Primitive<JitParams>(
       const direct = singleEqn(jaxpr.jaxpr, args);
       if (direct && !donated_invars.some(Boolean)) return direct.eqn.primitive.rules.impl!(direct.args, direct.eqn.params);
       const concrete = args as ConcreteArray[];
-      const b = backend ? getBackend(backend) : concrete.length ? concrete[0].backend : getBackend();
+      const b = backend ? getBackend(backend) : placement(concrete);
       return executeJaxpr(b, jaxpr.jaxpr, concrete, donated_invars.some(Boolean) ? donated_invars : undefined, name);
     },
     jvp(primals, tangents, params) {
@@ -137,7 +137,9 @@ export class ShapeDtypeStructClass {
 export const ShapeDtypeStruct = declare("jax.ShapeDtypeStruct", "shape:shape, dtype:dtype", "", function (shape: readonly number[], dtype: DType | string) {
   return new ShapeDtypeStructClass(shape, dtype);
 }) as unknown as {
+  /** A shape and dtype standing for an argument. @example jax.ShapeDtypeStruct([3], "float32") */
   (shape: readonly number[], dtype: DType | string): ShapeDtypeStructClass;
+  /** The same with `new`. @example new jax.ShapeDtypeStruct([3], "float32") */
   new (shape: readonly number[], dtype: DType | string): ShapeDtypeStructClass;
 };
 (ShapeDtypeStruct as any).prototype = ShapeDtypeStructClass.prototype;
@@ -186,6 +188,7 @@ export function namesToArgnums(fn: Function, names: string | string[] | undefine
   });
 }
 
+/** Options of `jax.jit` (JAX's keywords in camelCase). @example jax.jit(f, {staticArgnums: [1], donateArgnums: [0]}) */
 export interface JitOptions {
   staticArgnums?: number | number[];
   staticArgnames?: string | string[];
@@ -313,7 +316,8 @@ function specializeAbstracted(
   }));
   const withSizes = (sz: number[]) => avals.map((a, i) =>
     new ShapedArray(a.shape.map((n, d) => (axes[i].has(d) ? sz[names.indexOf(axes[i].get(d)!)] : n)), a.dtype, a.weakType));
-  const key = `${structKey}|${names}|${withSizes(names.map(() => -1)).map((a) => a.key()).join(",")}`;
+  // The key names each abstracted size "?": one template serves every size.
+  const key = `${structKey}|${names}|${avals.map((a, i) => `${a.dtype}${a.weakType ? "w" : ""}[${a.shape.map((n, d) => (axes[i].has(d) ? "?" : n))}]`).join(",")}`;
   let t = templates.get(key);
   if (!t) {
     const traces = traceSizes(names.length).map((sz) => traceToJaxpr(flatFun, withSizes(sz)));
@@ -358,6 +362,7 @@ function evalShapeImpl(fun: (...args: any[]) => any, ...args: any[]): any {
 /**
  * Traces `fun` once per argument signature and runs it as one compiled program.
  * @example const f = jax.jit((x) => np.sin(x).mul(2)); f(np.array([1, 2, 3]))
+ * @typeParam F - the function's type, which the result keeps
  */
 export const jit: <F extends (...args: any[]) => any>(fun: F, opts?: JitOptions) => F = declareAs("jax.jit", "fun:fn", "inShardings outShardings staticArgnums staticArgnames donateArgnums donateArgnames keepUnused device backend inline abstractedAxes", jitImpl);
 

@@ -116,5 +116,6 @@ export function withNameStack<T>(entries: readonly NameStackEntry[], fn: () => T
  * `fun` with its staged computations named `name` (default: the function's name), as
  * `jax.named_call`: a name-stack scope around every call, no extra primitive.
  * @example const layer = jax.namedCall((x) => np.tanh(x), {name: "layer"});
+ * @typeParam F - the function's type, which the result keeps
  */
 export const namedCall: <F extends (...args: any[]) => any>(fun: F, opts?: { name?: string | null }) => F = declareAs("jax.namedCall", "fun", "name", namedCallImpl);

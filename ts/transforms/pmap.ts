@@ -13,6 +13,7 @@ import * as tree from "../core/tree.js";
 import { jit } from "./jit.js";
 import { shardMap } from "./shard_map.js";
 
+/** Options of `jax.pmap` (JAX's keywords in camelCase). @example jax.pmap(f, {axisName: "i", inAxes: [0, null]}) */
 export interface PmapOptions {
   axisName?: string | null;
   inAxes?: unknown;
@@ -144,6 +145,7 @@ function checkGlobalArgShapes(shapes: unknown, dynArgs: unknown[], leaves: unkno
  * Parallel map over devices (JAX's `pmap`, built as JAX 0.10 builds it: jit of a shardMap over
  * the first devices): each device gets one slice of the mapped axis, collectives name `axisName`,
  * and results are Arrays sharded over those devices.
+ * @typeParam F - the function's type, which the result keeps
  * @example jax.pmap((x) => x.div(lax.psum(x, "i")), { axisName: "i" })(np.arange(4))   // [0, 1/6, 1/3, 1/2]
  */
 export const pmap: <F extends (...args: any[]) => any>(fun: F, axisNameOrOpts?: string | null | PmapOptions, opts?: PmapOptions) => F = declareAs(

@@ -239,6 +239,7 @@ registerPartialEval("shard_map", (eqn: JaxprEqn, unknowns: boolean[]) => {
   return { known, unknown, outUnknowns: s.outUnknowns };
 });
 
+/** Options of `jax.shardMap` (JAX's keywords in camelCase). @example jax.shardMap(f, {mesh, inSpecs: P("i"), outSpecs: P()}) */
 export interface ShardMapOptions {
   mesh: Mesh;
   inSpecs: unknown;
@@ -320,6 +321,7 @@ function topLevelIndices(args: unknown[]): number[] {
  * say how each argument is split (a PartitionSpec, or a pytree prefix of them), `outSpecs` how
  * the blocks of each result are put together; inside `f`, collectives (`lax.psum`, ...) name
  * mesh axes.
+ * @typeParam F - the function's type, which the result keeps
  * @example
  * const mesh = jax.makeMesh([4], ["i"]);
  * const f = jax.shardMap((x) => x.sub(lax.pmean(x, "i")), { mesh, inSpecs: P("i"), outSpecs: P("i") });

@@ -31,6 +31,7 @@ type ArgAt<F extends Fn, N> = N extends number ? (`${N}` extends `-${string}` ? 
 export type OutOf<F extends Fn> = ReturnType<F> extends readonly [infer V, any] ? V : unknown;
 export type AuxOf<F extends Fn> = ReturnType<F> extends readonly [any, infer X] ? X : unknown;
 
+/** Options of `jax.grad` and `jax.valueAndGrad`. @example jax.grad(loss, {argnums: [0, 1], hasAux: true}) */
 export interface GradOptions {
   argnums?: Argnums;
   hasAux?: boolean;
@@ -39,6 +40,7 @@ export interface GradOptions {
   /** Named (vmap) axes to sum the gradients over (JAX's pre-0.4.x `reduce_axes`). */
   reduceAxes?: AxisName[];
 }
+/** Options of `jax.jacfwd`, `jax.jacrev`, `jax.jacobian` and `jax.hessian`. @example jax.jacrev(f, {argnums: 1}) */
 export type JacOptions = Omit<GradOptions, "reduceAxes">;
 
 /** `grad(f, opts)`: the gradient function, with f's parameters. */
@@ -62,6 +64,7 @@ export interface Grad {
   <F extends Fn, const A extends Argnums, const O extends Omit<GradOptions, "argnums"> = {}>(fun: F, argnums: A, opts?: Exact<O, Omit<GradOptions, "argnums">>): GradFn<F, A, Get<O, "hasAux", false>>;
   <F extends Fn>(fun: F, ...positional: PositionalGrad): (...args: Parameters<F>) => any;
 }
+/** `jax.valueAndGrad`'s overloads: options object, or `argnums` positionally then options. @example const [loss, grads] = jax.valueAndGrad(f)(params, x) */
 export interface ValueAndGrad {
   <F extends AuxFn, const O extends GradOptions & { hasAux: true }>(fun: F, opts: Exact<O, GradOptions>): ValueAndGradFn<F, Get<O, "argnums", 0>, true>;
   <F extends AuxFn, const A extends Argnums, const O extends Omit<GradOptions, "argnums"> & { hasAux: true }>(fun: F, argnums: A, opts: Exact<O, Omit<GradOptions, "argnums">>): ValueAndGradFn<F, A, true>;
@@ -104,6 +107,7 @@ export type Linearize = <F extends Fn>(fun: F, ...primals: Parameters<F>) => [Li
 /** `jax.linearTranspose(linearFun, ...primals)` -> the transpose: cotangent in, one cotangent per primal out. */
 export type LinearTranspose = <F extends Fn>(fun: F, ...primals: Parameters<F>) => (ct: LeafLike<ReturnType<F>>) => TangentsOut<Parameters<F>>;
 
+/** Options of `jax.vmap`. @example jax.vmap(f, {inAxes: [null, 0], outAxes: 0, axisName: "batch"}) */
 export interface VmapOptions {
   inAxes?: any;
   outAxes?: any;

@@ -163,8 +163,10 @@ export class WasmBackend implements Backend {
   }
 
   async read(b: Buffer, aval: ShapedArray): Promise<TypedArray> {
+    // The copy is taken now: the array may be disposed or donated before the promise resolves.
+    const data = this.readSync(b, aval);
     await this.memory.settle();
-    return this.readSync(b, aval);
+    return data;
   }
 
   free(b: Buffer): void {

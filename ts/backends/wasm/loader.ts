@@ -8,7 +8,7 @@
 import { relaxedSimd, simd, threads as threadsSupported } from "wasm-feature-detect";
 
 import { Core, MAX_THREADS } from "../../../bindings/core.js";
-import { isNode, isServed, readWasmBytes, wasmUrl, type WasmFile } from "./locate.js";
+import { inlinedWasm, isNode, isServed, nodeBuiltin, readWasmBytes, wasmUrl, type WasmFile } from "./locate.js";
 import type { WasmRuntime } from "./runtime.js";
 import { describeFailure, startWorkers, type PoolWorker } from "./workers.js";
 
@@ -17,6 +17,8 @@ export interface WasmRuntimeOptions {
   threads?: boolean | number;
   /** false: never the relaxed-SIMD variant, so results match engines without it bit for bit. */
   relaxedSimd?: boolean;
+  /** An already compiled core (one of wasm/webjax-*.wasm), for runtimes that forbid compiling bytes. */
+  module?: WebAssembly.Module;
   /** Devices that run programs of their own (jax.init({devices})): device d runs on pool thread d, so at least this many threads are started. */
   devices?: number;
 }
@@ -92,38 +94,53 @@ class Pool {
 
 /** A loaded runtime; `lastThreadIds` and the pool hooks are diagnostics for tests. */
 export class LoadedRuntime implements WasmRuntime {
+  /** Threads that run kernels now: 1 until the pool's workers have started (joinPool). */
+  threads = 1;
+  /** Resolves once the pool has joined (or failed to, and the runtime stays single-threaded). */
+  poolReady: Promise<void> = Promise.resolve();
+  /** The threads kernels will use once the pool has joined (the default device count). */
+  wantedThreads = 1;
+  /**
+   * Why this runtime has no worker threads (devices then run one after another on the calling
+   * thread), or undefined when it has them (or they are still starting).
+   */
+  whyNoWorkers: string | undefined;
+  private pool: Pool | undefined;
+  private disposed = false;
+
   constructor(
     readonly variant: WasmVariant,
-    readonly threads: number,
     /** The memory's declared maximum: the most the heap can ever reach. */
     readonly maxMemoryBytes: number,
     private readonly core: Core,
-    private readonly pool: Pool | undefined,
+    private readonly module: WebAssembly.Module,
     private readonly forget: () => void,
   ) {}
 
-  addF32(a: Float32Array, b: Float32Array): Float32Array {
-    return this.core.addF32(a, b);
-  }
-
-  /** The typed wrapper over the exports, for the wasm Backend. */
-  get kernels(): Core {
-    return this.core;
-  }
-
   /**
-   * Why this runtime has no worker threads (devices then run one after another on the calling
-   * thread), or undefined when it has them.
+   * Starts `wanted - 1` workers over the shared memory; kernels use them from the first call
+   * after they are all parked in wj_worker_loop (their "ready" arrives between calls, never
+   * inside one).
    */
-  whyNoWorkers: string | undefined;
-
-  lastThreadIds(): number[] {
-    return this.core.lastThreadIds();
-  }
-
-  /** Test hooks: worker `tid` traps (or its thread ends) in its next kernel slice. */
-  testPoolFault(kind: "trap" | "die", tid: number): void {
-    this.core.exports.wj_test_pool_hook(kind === "trap" ? 1 : 2, tid);
+  joinPool(wanted: number, devices = 1): Promise<void> {
+    this.wantedThreads = wanted;
+    // Kernels use `wanted` threads; devices need one each (device d runs on thread d).
+    const started = Math.max(wanted, clampThreads(devices));
+    this.poolReady = (async () => {
+      let workers: PoolWorker[] = [];
+      try {
+        const stacks = Array.from({ length: started - 1 }, (_, i) => ({ tid: i + 1, stackTop: this.core.allocStack(WORKER_STACK_BYTES) }));
+        workers = await startWorkers(this.module, this.core.memory, stacks);
+      } catch (e) {
+        infoOnce(`webjax: wasm workers failed to start, running single-threaded (${describeFailure(e)})`);
+        this.whyNoWorkers = `the wasm workers failed to start (${describeFailure(e)})`;
+      }
+      this.pool = new Pool(this.module, this.core.memory, this.core, workers);
+      if (this.disposed) return this.pool.dispose();
+      this.threads = Math.min(workers.length + 1, wanted);
+      this.core.setNumThreads(this.threads);
+    })();
+    return this.poolReady;
   }
 
   /** Test hooks for devices: device thread `tid` traps ("trap") or its thread ends ("die") at its next collective. */
@@ -134,6 +151,24 @@ export class LoadedRuntime implements WasmRuntime {
   /** Whether the threads that run `tids` are there to run device programs now. */
   devicesReady(tids: readonly number[]): boolean {
     return !!this.pool && this.pool.serving(tids);
+  }
+
+  addF32(a: Float32Array, b: Float32Array): Float32Array {
+    return this.core.addF32(a, b);
+  }
+
+  /** The typed wrapper over the exports, for the wasm Backend. */
+  get kernels(): Core {
+    return this.core;
+  }
+
+  lastThreadIds(): number[] {
+    return this.core.lastThreadIds();
+  }
+
+  /** Test hooks: worker `tid` traps (or its thread ends) in its next kernel slice. */
+  testPoolFault(kind: "trap" | "die", tid: number): void {
+    this.core.exports.wj_test_pool_hook(kind === "trap" ? 1 : 2, tid);
   }
 
   /** Test hook: ends worker `tid`'s thread now, as a crash would (it is parked between calls). */
@@ -156,65 +191,94 @@ export class LoadedRuntime implements WasmRuntime {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.forget();
     this.pool?.dispose();
   }
 }
 
 export async function load(opts: WasmRuntimeOptions, forget: () => void): Promise<WasmRuntime> {
-  if (!(await simd())) throw new Error("webjax: this engine lacks WebAssembly SIMD128, which the wasm backend needs");
+  if (!opts.module && !(await simd())) throw new Error("this engine lacks WebAssembly SIMD128, which the wasm backend needs");
   const wanted = opts.threads === false ? 1 : clampThreads(typeof opts.threads === "number" ? opts.threads : await defaultThreadCount());
-  const why = opts.threads === false ? undefined : await whyNoThreads();
+  const why = opts.threads === false ? undefined : (whyNoThreadsHere() ?? ((await threadsSupported()) ? undefined : "this engine lacks WebAssembly threads"));
   if (why) infoOnce(`webjax: wasm backend runs single-threaded: ${why}`);
   const threaded = opts.threads !== false && !why;
 
-  const [variant, module] = await compileCore(threaded, opts.relaxedSimd !== false);
-  const [memory, maxMemoryBytes] = createMemory(threaded);
+  const runtime = opts.module
+    ? instantiateGiven(opts.module, threaded, forget)
+    : instantiate(...(await compileCore(threaded, opts.relaxedSimd !== false)), forget);
+  if (runtime.variant !== "simd") await runtime.joinPool(wanted, opts.devices);
+  else runtime.whyNoWorkers = why ?? "jax.init({threads: 1}) (or false) asked for no threads besides the calling one";
+  return runtime;
+}
+
+/**
+ * `load`, synchronously, from bytes at hand (`bytesOf` returns a file's bytes or throws why it
+ * cannot): the runtime works at once, single-threaded, and the pool joins when its workers
+ * have started (`poolReady`). Throws when the core cannot start here.
+ */
+export function loadSync(opts: WasmRuntimeOptions, bytesOf: (file: WasmFile) => Uint8Array, forget: () => void): LoadedRuntime {
+  const wanted = opts.threads === false ? 1 : clampThreads(typeof opts.threads === "number" ? opts.threads : defaultThreadCountSync());
+  const threaded = opts.threads !== false && !whyNoThreadsHere();
+  let runtime: LoadedRuntime | undefined;
+  // Compiling is the feature test: an engine without relaxed SIMD or threads rejects that variant.
+  const tries: WasmVariant[] = threaded ? (opts.relaxedSimd !== false ? ["relaxed-threads", "simd-threads", "simd"] : ["simd-threads", "simd"]) : ["simd"];
+  for (const variant of tries.filter((v) => v === "simd" || isServed(`webjax-${v}.wasm`))) {
+    const bytes = bytesOf(`webjax-${variant}.wasm`); // a file that cannot be read ends the attempt
+    try {
+      runtime = instantiate(variant, new WebAssembly.Module(bytes as BufferSource), forget);
+      break;
+    } catch (e) {
+      if (variant === "simd") throw cspError(e) ?? e;
+    }
+  }
+  if (runtime!.variant !== "simd") void runtime!.joinPool(wanted, opts.devices);
+  else runtime!.whyNoWorkers = whyNoThreadsHere() ?? (opts.threads === false ? "jax.init({threads: 1}) (or false) asked for no threads besides the calling one" : "this engine lacks WebAssembly threads");
+  return runtime!;
+}
+
+/** Instantiates a compiled variant over a new memory (shared for the threaded ones), single-threaded for now. */
+function instantiate(variant: WasmVariant, module: WebAssembly.Module, forget: () => void): LoadedRuntime {
+  const [memory, maxMemoryBytes] = createMemory(variant !== "simd");
   // wj_host: programs call back into JS for primitives without a C++ kernel (Core.hostCall).
   let core: Core | undefined;
-  const instance = await WebAssembly.instantiate(module, { env: { memory, wj_host: (id: number) => core!.hostCall(id) } });
+  const instance = new WebAssembly.Instance(module, { env: { memory, wj_host: (id: number) => core!.hostCall(id) } });
   core = new Core(instance, memory);
   core.setNumThreads(1);
   // Deno installs no wasm trap handler, so V8 bounds-checks every load there (Node and
   // browsers use guard pages); kernels that can trade loads for shuffles then do.
   core.setCheckedLoads("Deno" in globalThis);
-  if (!threaded) {
-    const rt = new LoadedRuntime("simd", 1, maxMemoryBytes, core, undefined, forget);
-    rt.whyNoWorkers = why ?? "jax.init({threads: 1}) (or false) asked for no threads besides the calling one";
-    return rt;
-  }
-
-  let workers: PoolWorker[] = [];
-  // Kernels use `wanted` threads; devices need one each (device d runs on thread d).
-  const started = Math.max(wanted, clampThreads(opts.devices ?? 1));
   // The calling thread may block while devices run, except a browser's main thread.
   core.callerMayWait = isNode || "Deno" in globalThis || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined";
-  try {
-    const stacks = Array.from({ length: started - 1 }, (_, i) => ({ tid: i + 1, stackTop: core.allocStack(WORKER_STACK_BYTES) }));
-    workers = await startWorkers(module, memory, stacks);
-  } catch (e) {
-    infoOnce(`webjax: wasm workers failed to start, running single-threaded (${describeFailure(e)})`);
+  return new LoadedRuntime(variant, maxMemoryBytes, core, module, forget);
+}
+
+/** A module the caller compiled: its memory import tells threaded (shared) from single-threaded. */
+function instantiateGiven(module: WebAssembly.Module, threaded: boolean, forget: () => void): LoadedRuntime {
+  if (threaded) {
+    try {
+      return instantiate("simd-threads", module, forget);
+    } catch (e) {
+      if (!(e instanceof WebAssembly.LinkError)) throw e;
+    }
   }
-  // Only now, with every worker parked in wj_worker_loop, may kernels use them.
-  const threads = Math.min(workers.length + 1, wanted);
-  core.setNumThreads(threads);
-  const rt = new LoadedRuntime(variant, threads, maxMemoryBytes, core, new Pool(module, memory, core, workers), forget);
-  if (!workers.length && wanted > 1) rt.whyNoWorkers = "the wasm workers failed to start";
-  return rt;
+  return instantiate("simd", module, forget);
+}
+
+/** Chromium: "Refused to compile or instantiate WebAssembly module because 'unsafe-eval' is not ...". */
+function cspError(e: unknown): Error | undefined {
+  if (!/Content Security Policy|unsafe-eval|wasm-eval/i.test(describeFailure(e))) return undefined;
+  return new Error(`the page's Content-Security-Policy forbids compiling WebAssembly: add 'wasm-unsafe-eval' to its script-src (${describeFailure(e)})`);
 }
 
 /** The best variant this engine runs, compiled: relaxed SIMD when it has it, else plain SIMD. */
 async function compileCore(threaded: boolean, relaxedWanted: boolean): Promise<[WasmVariant, WebAssembly.Module]> {
   const compile = async (file: WasmFile) => {
-    const bytes = await readWasmBytes(wasmUrl(file));
+    const bytes = inlinedWasm(file) ?? (await readWasmBytes(wasmUrl(file)));
     try {
-      return await WebAssembly.compile(bytes);
+      return await WebAssembly.compile(bytes as BufferSource);
     } catch (e) {
-      // Chromium: "Refused to compile or instantiate WebAssembly module because 'unsafe-eval' is not ...".
-      if (/Content Security Policy|unsafe-eval|wasm-eval/i.test(describeFailure(e))) {
-        throw new Error(`the page's Content-Security-Policy forbids compiling WebAssembly: add 'wasm-unsafe-eval' to its script-src (${describeFailure(e)})`);
-      }
-      throw e;
+      throw cspError(e) ?? e;
     }
   };
   if (threaded && relaxedWanted && isServed("webjax-relaxed-threads.wasm") && (await relaxedSimd())) {
@@ -250,15 +314,20 @@ async function defaultThreadCount(): Promise<number> {
   return typeof navigator !== "undefined" && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 1;
 }
 
-/** Why the threaded variant cannot run here, or undefined when it can. */
-async function whyNoThreads(): Promise<string | undefined> {
+function defaultThreadCountSync(): number {
+  const os = nodeBuiltin<typeof import("node:os")>("node:os");
+  if (os) return os.availableParallelism?.() ?? os.cpus().length;
+  return typeof navigator !== "undefined" && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 1;
+}
+
+/** Why the threaded variant cannot run here (short of the engine's support), or undefined when it can. */
+function whyNoThreadsHere(): string | undefined {
   if (typeof SharedArrayBuffer === "undefined" || typeof Atomics === "undefined") {
     return "SharedArrayBuffer is unavailable (serve the page with COOP: same-origin and COEP: require-corp)";
   }
   if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) {
     return "the page is not cross-origin isolated (serve it with COOP: same-origin and COEP: require-corp)";
   }
-  if (!(await threadsSupported())) return "this engine lacks WebAssembly threads";
   if (!isNode && typeof Worker === "undefined") return "Web Workers are unavailable";
   return undefined;
 }

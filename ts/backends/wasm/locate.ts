@@ -72,3 +72,69 @@ export async function readWasmBytes(url: URL): Promise<ArrayBuffer> {
 }
 
 export { isNode };
+
+// ---- bytes at hand: the inlined build, and synchronous reads for the automatic start ----
+
+let inlined: Partial<Record<WasmFile, string>> | undefined;
+const decoded = new Map<WasmFile, Uint8Array>();
+
+/** The inline entry (ts/inline.ts) hands over the variants as base64, decoded on first use. */
+export function provideInlineWasm(files: Partial<Record<WasmFile, string>>): void {
+  inlined = files;
+}
+
+/** A variant's bytes from the inlined build, unless setWasmPaths chose files instead. */
+export function inlinedWasm(file: WasmFile): Uint8Array | undefined {
+  const b64 = pathOverride === undefined ? inlined?.[file] : undefined;
+  if (b64 === undefined) return undefined;
+  let bytes = decoded.get(file);
+  if (!bytes) decoded.set(file, (bytes = decodeBase64(b64)));
+  return bytes;
+}
+
+function decodeBase64(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** A Node built-in module, synchronously (Node >= 20.16), or undefined elsewhere. */
+export function nodeBuiltin<T>(name: string): T | undefined {
+  if (!isNode) return undefined;
+  return (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule?.(name) as T | undefined;
+}
+
+/**
+ * A variant's bytes now, without awaiting: inlined, or read from disk (Node, Deno) or by a
+ * synchronous request (a dedicated worker). Throws why not (browsers' main threads fetch only
+ * asynchronously; Deno needs --allow-read for files).
+ */
+export function wasmBytesSync(file: WasmFile): Uint8Array {
+  const inline = inlinedWasm(file);
+  if (inline) return inline;
+  const url = wasmUrl(file);
+  const deno = (globalThis as { Deno?: { readFileSync(u: URL): Uint8Array } }).Deno;
+  if (url.protocol === "file:" && deno) {
+    try {
+      return deno.readFileSync(url);
+    } catch (e) {
+      throw new Error(`Deno could not read ${url.pathname} (${(e as Error).name}): run with --allow-read, or import "webjax/inline", which carries the wasm inside`);
+    }
+  }
+  if (url.protocol === "file:" && isNode) {
+    const fs = nodeBuiltin<typeof import("node:fs")>("node:fs");
+    if (!fs) throw new Error(`Node ${process.versions.node} reads files synchronously only from 20.16 on (process.getBuiltinModule)`);
+    return fs.readFileSync(url);
+  }
+  const inWorker = typeof XMLHttpRequest !== "undefined" && typeof document === "undefined";
+  if (inWorker) {
+    const xhr = new XMLHttpRequest();
+    xhr.open("GET", url.href, false);
+    xhr.responseType = "arraybuffer";
+    xhr.send();
+    if (xhr.status !== 200 && xhr.status !== 0) throw new Error(`could not fetch ${url.href} (${xhr.status}); see setWasmPaths()`);
+    return new Uint8Array(xhr.response as ArrayBuffer);
+  }
+  throw new Error(`${url.href} can only be fetched asynchronously on a page's main thread (webjax.umd.js and "webjax/inline" carry the wasm and start at once)`);
+}

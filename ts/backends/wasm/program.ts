@@ -159,9 +159,15 @@ export class WasmProgram {
           case "cond":
             enc.emit(Op.COND, [s(ins.index), ins.branches.length, ...ins.branches.flatMap(block)]);
             break;
-          case "dslice":
-            enc.emit(Op.DSLICE, [s(ins.src), s(ins.dst), ins.eb, ins.big.length, ins.update ? 1 : 0, ...ins.big, ...ins.window, ...ins.starts.flatMap((b) => [s(b), b.aval.dtype === "uint32" ? 1 : 0])]);
+          case "dslice": {
+            if (ins.window.includes(0)) break; // nothing to read or write
+            // Axes of size 1 take no part (their start clamps to 0); the kernel holds 16 axes.
+            const axes = ins.big.flatMap((n, i) => (n === 1 && ins.window[i] === 1 ? [] : [i]));
+            if (axes.length > MAX_RANK) throw new Error(`webjax wasm: a dynamic slice of rank ${axes.length} (over ${MAX_RANK} axes longer than 1) is not supported.`);
+            enc.emit(Op.DSLICE, [s(ins.src), s(ins.dst), ins.eb, axes.length, ins.update ? 1 : 0, ...axes.map((i) => ins.big[i]), ...axes.map((i) => ins.window[i]),
+              ...axes.flatMap((i) => [s(ins.starts[i]), ins.starts[i].aval.dtype === "uint32" ? 1 : 0])]);
             break;
+          }
           case "sort":
             enc.emit(Op.SORT, [ins.ins.length, ins.numKeys, ins.outer, ins.n, ins.inner, ...ins.ins.flatMap((b, k) => [s(b), s(ins.outs[k]), dtCode(b.aval.dtype)!])]);
             break;
@@ -252,18 +258,19 @@ export class WasmProgram {
     let pinned = 0;
     let arena = 0;
     let table = 0;
+    let taken: Set<number> | undefined;
     // Running from here on: the cache must not let this program go while it allocates.
     const outermost = this.depth++ === 0;
     try {
       // Inputs may live on any device (one memory): each is held by its own owner.
       for (; pinned < nIn; pinned++) args[pinned].pool.pin(args[pinned]);
-      const taken = donated ? new Set<number>() : undefined;
+      const took = (taken = donated ? new Set<number>() : undefined);
       for (let k = 0; k < outs.length; k++) {
         // Outputs take over donated inputs' buffers where the plan allows it.
-        const j = taken ? this.donatable[k].find((j) => donated![j] && !taken.has(j)) : undefined;
+        const j = took ? this.donatable[k].find((j) => donated![j] && !took.has(j)) : undefined;
         if (j !== undefined) {
-          taken!.add(j);
-          outs[k] = args[j];
+          took!.add(j);
+          outs[k] = args[j]; // adopted below, once the call succeeded
           continue;
         }
         const b = this.outputs[k];
@@ -272,7 +279,7 @@ export class WasmProgram {
         pool.pin(o);
         outs[k] = o;
       }
-      if (this.arenaBytes) arena = pool.allocRaw(this.arenaBytes, "a program's temporaries") as number;
+      if (this.arenaBytes) arena = pool.allocRaw(this.arenaBytes, "the scratch arena of a program's temporaries") as number;
       table = outermost ? this.tablePtr : (pool.allocRaw(4 * Math.max(1, this.nSlots), "a program's slot table") as number);
       // The view is taken after every allocation: growing memory replaces memory.buffer.
       const i32 = core.i32();
@@ -292,6 +299,8 @@ export class WasmProgram {
       if (table && !outermost) pool.freeRaw(table, 4 * Math.max(1, this.nSlots));
       if (--this.depth === 0 && this.disposed) this.release();
     }
+    // Outputs written into donated inputs' memory get records of their own.
+    if (taken) for (let k = 0; k < outs.length; k++) if (args.includes(outs[k])) outs[k] = pool.adopt(outs[k], this.outputs[k].aval);
     return outs;
   }
   /** For each output, the inputs whose buffers it may be written into. */
