@@ -44,6 +44,20 @@ async function coresAvailable() {
 }
 if (!("Deno" in globalThis)) console.log(`cores available to this process now (2 busy threads' throughput over 1's): ${(await coresAvailable()).toFixed(2)}`);
 
+/**
+ * The CPU time of the whole process, every thread (ms; NaN where the runtime cannot say): with
+ * the wall time it shows whether the devices split the work or the machine withheld a core
+ * (2 devices in about 1 device's CPU time but not half its wall time: the cores were busy).
+ */
+function cpuMs() {
+  try {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  } catch {
+    return NaN;
+  }
+}
+
 const [d0, d1] = jax.devices();
 const meshes = { "pmap, 2 devices": [d0, d1], "pmap, 1 device": [d0] };
 
@@ -127,19 +141,25 @@ for (const c of cases) {
     }
   }
   const times = Object.fromEntries(names.map((k) => [k, []]));
+  const cpu = Object.fromEntries(names.map((k) => [k, []]));
   for (let r = -2; r < reps; r++) {
     for (let i = 0; i < names.length; i++) {
       const k = names[(i + Math.max(r, 0)) % names.length];
-      const t0 = performance.now();
+      const c0 = cpuMs(), t0 = performance.now();
       runs[k]();
-      if (r >= 0) times[k].push(performance.now() - t0);
+      const t1 = performance.now(), c1 = cpuMs();
+      if (r >= 0) {
+        times[k].push(t1 - t0);
+        cpu[k].push(c1 - c0);
+      }
     }
   }
   const med = Object.fromEntries(names.map((k) => [k, median(times[k])]));
   const one = med["pmap, 1 device"];
   console.log(`\n### ${c.title}`);
-  console.log(formatTable(["configuration", "median", "min", "speed over 1 device"], names.map((k) => [
+  console.log(formatTable(["configuration", "median", "min", "speed over 1 device", "CPU time (all threads)"], names.map((k) => [
     k, formatTime(med[k]), formatTime(Math.min(...times[k])), `${(one / med[k]).toFixed(2)}x`,
+    Number.isNaN(cpu[k][0]) ? "n/a" : formatTime(median(cpu[k])),
   ])));
 }
 if (!("Deno" in globalThis)) console.log(`\ncores available at the end: ${(await coresAvailable()).toFixed(2)}`);
