@@ -135,7 +135,7 @@ module.exports = async (config) => {
       { match: "csp-no-workers\\.html$", name: "Content-Security-Policy", value: "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'none'" },
       { match: "csp-no-wasm-eval\\.html$", name: "Content-Security-Policy", value: "default-src 'self'; script-src 'self'" },
       // A page without cross-origin isolation inside the isolated one: no SharedArrayBuffer there.
-      { match: "pmap-not-isolated\\.html$", name: "Permissions-Policy", value: "cross-origin-isolated=()" },
+      { match: "pmap-not-isolated\\.html(\\?|$)", name: "Permissions-Policy", value: "cross-origin-isolated=()" },
     ],
     plugins: ["karma-jasmine", "karma-chrome-launcher", { "reporter:named": ["type", NamedReporter] }],
     reporters: ["named"],

@@ -97,24 +97,29 @@ describe("isolated in Chromium", () => {
     expect(r.infos.join("\n")).toContain("'wasm-unsafe-eval'");
   });
 
-  it("pmap and shardMap in a page that is not cross-origin isolated: vmap over the shards on the calling thread, the same values, and a notice saying why", async () => {
-    const r = await openPage("/base/tests/browser/pages/pmap-not-isolated.html", 60_000);
-    expect(r.error).toBeUndefined();
-    expect(r.isolated).withContext("the page must not be cross-origin isolated (Permissions-Policy: cross-origin-isolated=())").toBeFalse();
-    expect(r.sab).toBeFalse();
-    expect(r.variant).toBe("simd");
-    expect(r.checks).toEqual({ psum: true, ppermute: true, shardMap: true, vmap: true, grad: true });
-    expect(r.shards).toEqual(["wasm:0", "wasm:1", "wasm:2", "wasm:3"]);
-    const notices = r.infos.filter((l) => l.includes("pmap and shardMap run on the calling thread"));
-    expect(notices.length).withContext(r.infos.join("\n")).toBe(1);
-    expect(notices[0]).toMatch(/SharedArrayBuffer is unavailable|not cross-origin isolated/);
-  });
+  const CHECKS = { psum: true, ppermute: true, allToAll: true, shardMap: true, vmap: true, grad: true };
+  for (const n of [2, 4, 8]) {
+    const devices = Array.from({ length: n }, (_, i) => `wasm:${i}`);
+    it(`pmap and shardMap on ${n} devices in a page that is not cross-origin isolated: vmap over the shards on the calling thread, the same values, and a notice saying why`, async () => {
+      const r = await openPage(`/base/tests/browser/pages/pmap-not-isolated.html?devices=${n}`, 60_000);
+      expect(r.error).toBeUndefined();
+      expect(r.isolated).withContext("the page must not be cross-origin isolated (Permissions-Policy: cross-origin-isolated=())").toBeFalse();
+      expect(r.sab).toBeFalse();
+      expect(r.variant).toBe("simd");
+      expect(r.checks).toEqual(CHECKS);
+      expect(r.shards).toEqual(devices);
+      const notices = r.infos.filter((l) => l.includes("pmap and shardMap run on the calling thread"));
+      expect(notices.length).withContext(r.infos.join("\n")).toBe(1);
+      expect(notices[0]).toMatch(/SharedArrayBuffer is unavailable|not cross-origin isolated/);
+    });
 
-  it("pmap and shardMap in a cross-origin isolated page: the same values, no notice", async () => {
-    const r = await openPage("/base/tests/browser/pages/pmap-isolated.html", 60_000);
-    expect(r.error).toBeUndefined();
-    expect(r.isolated).toBeTrue();
-    expect(r.checks).toEqual({ psum: true, ppermute: true, shardMap: true, vmap: true, grad: true });
-    expect(r.infos.filter((l) => l.includes("pmap and shardMap run on the calling thread"))).toEqual([]);
-  });
+    it(`pmap and shardMap on ${n} devices in a cross-origin isolated page: the same values, no notice`, async () => {
+      const r = await openPage(`/base/tests/browser/pages/pmap-isolated.html?devices=${n}`, 60_000);
+      expect(r.error).toBeUndefined();
+      expect(r.isolated).toBeTrue();
+      expect(r.checks).toEqual(CHECKS);
+      expect(r.shards).toEqual(devices);
+      expect(r.infos.filter((l) => l.includes("pmap and shardMap run on the calling thread"))).toEqual([]);
+    });
+  }
 });
