@@ -52,7 +52,10 @@ async function bundleSpecs() {
   if (!fs.existsSync(SPEC_ROOT)) throw new Error(`${SPEC_ROOT} is missing: run \`npm run build:ts\` first`);
   fs.mkdirSync(BUNDLE_DIR, { recursive: true });
   const entry = path.join(BUNDLE_DIR, "entry.mjs");
-  const imports = [path.join(SPEC_ROOT, "browser", "setup.js"), ...specFiles()];
+  // The helpers (tests/helpers/, as jasmine's `helpers` in Node) start the runtime with the test
+  // devices; the memory page measures the runtime as users start it.
+  const helpers = MEMORY_ONLY ? [] : [path.join(SPEC_ROOT, "helpers", "devices.js")];
+  const imports = [path.join(SPEC_ROOT, "browser", "setup.js"), ...helpers, ...specFiles()];
   fs.writeFileSync(entry, imports.map((f) => `import ${JSON.stringify(f)};\n`).join(""));
 
   const { rollup } = await import("rollup");
@@ -68,7 +71,7 @@ async function bundleSpecs() {
   });
   await bundle.write({ file: path.join(BUNDLE_DIR, "specs.mjs"), format: "es", inlineDynamicImports: true, sourcemap: true });
   await bundle.close();
-  return imports.length - 1;
+  return imports.length - 1 - helpers.length;
 }
 
 /** Prints every spec's full name, per browser, and writes the counts for scripts/test.mjs. */
@@ -131,6 +134,8 @@ module.exports = async (config) => {
       { match: "csp-no-blob\\.html$", name: "Content-Security-Policy", value: "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'" },
       { match: "csp-no-workers\\.html$", name: "Content-Security-Policy", value: "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'none'" },
       { match: "csp-no-wasm-eval\\.html$", name: "Content-Security-Policy", value: "default-src 'self'; script-src 'self'" },
+      // A page without cross-origin isolation inside the isolated one: no SharedArrayBuffer there.
+      { match: "pmap-not-isolated\\.html(\\?|$)", name: "Permissions-Policy", value: "cross-origin-isolated=()" },
     ],
     plugins: ["karma-jasmine", "karma-chrome-launcher", { "reporter:named": ["type", NamedReporter] }],
     reporters: ["named"],

@@ -4,7 +4,7 @@
 //   node bench/run.mjs [case ...] [--quick] [--libs=webjax,jax-js,tfjs] [--reps=N] [--json=FILE] [--baseline=DIST]
 //   npx deno run -A bench/run.mjs [same]
 //
-// Cases: matmul, elementwise, reductions, transpose, mlp, dispatch (the default set), and gemm-kernel
+// Cases: matmul, elementwise, reductions, transpose, mlp, dispatch, pmap (the default set), and gemm-kernel
 // (bench/matmul.mjs, the GEMM kernel alone, run as a child process). Beside webjax's own row,
 // "webjax (no dispose)" runs elementwise, mlp and dispatch as a new user writes them (results
 // never disposed), and --baseline=OTHER/dist runs another build of webjax in the same process. --quick runs small
@@ -19,13 +19,14 @@ import * as elementwise from "./cases/elementwise.mjs";
 import * as gemmKernel from "./cases/gemm_kernel.mjs";
 import * as matmul from "./cases/matmul.mjs";
 import * as mlp from "./cases/mlp.mjs";
+import * as pmapCase from "./cases/pmap.mjs";
 import * as reductions from "./cases/reductions.mjs";
 import * as transpose from "./cases/transpose.mjs";
 import { describeRuntime, formatRate, formatTable, formatTime, median, mismatch, timeCalls } from "./harness.mjs";
 import { LIBRARIES, loadLibraries } from "./peers.mjs";
 
-const CASES = [matmul, elementwise, reductions, transpose, mlp, dispatch, gemmKernel];
-const DEFAULT_CASES = ["matmul", "elementwise", "reductions", "transpose", "mlp", "dispatch"];
+const CASES = [matmul, elementwise, reductions, transpose, mlp, dispatch, pmapCase, gemmKernel];
+const DEFAULT_CASES = ["matmul", "elementwise", "reductions", "transpose", "mlp", "dispatch", "pmap"];
 /** webjax's speed over the best peer's that the project aims for (the bench issue). */
 const TARGETS = { elementwise: 3, mlp: 1.5, dispatch: 1 };
 

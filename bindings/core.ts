@@ -28,7 +28,14 @@ export interface CoreExports {
   wj_set_checked_loads(on: number): void;
   wj_vmath_f32(op: number, input: number, out: number, n: number): void;
   wj_run(code: number, nWords: number, slots: number): void;
+  wj_device_run(): number;
+  wj_run_devices(code: number, nWords: number): void;
+  wj_host_slots(): number;
+  wj_test_device_hook(kind: number, tid: number): void;
 }
+
+// core-cpp/devices.h DeviceRun, in int32 words: n, mesh_rank, mesh_sizes[8], tid[32], slots[32], caller_waits.
+const RUN_SIZES = 2, RUN_TID = 10, RUN_SLOTS = 42, RUN_CALLER_WAITS = 74, MAX_MESH_RANK = 8;
 
 /** The thread pool's limit (core-cpp/threads.h kMaxThreads). */
 export const MAX_THREADS = 32;
@@ -86,6 +93,7 @@ export class Core {
           depth--;
         }
       },
+      wj_run_devices: guarded(raw.wj_run_devices),
       wj_add_f32: guarded(raw.wj_add_f32),
       wj_gemm_f32: guarded(raw.wj_gemm_f32),
       wj_vmath_f32: guarded(raw.wj_vmath_f32),
@@ -109,11 +117,37 @@ export class Core {
     this.raw.wj_pool_clear_fault();
     if (code < 0) return e; // the call's own trap came first
     if (kind === FAULT_LOST) {
-      return new Error(`webjax wasm: worker ${tid} made no progress for too long during a kernel (its thread ended or hangs); ` +
+      return new Error(`webjax wasm: worker ${tid} made no progress for too long during a kernel or device program (its thread ended or hangs); ` +
         "the call was abandoned and the worker is being replaced. Run the call again.");
     }
     return new WebAssembly.RuntimeError(`${text || "trap"} (in a kernel on wasm worker ${tid})`);
   }
+
+  /** Whether the calling thread may block in memory.atomic.wait (not a browser's main thread). */
+  callerMayWait = false;
+
+  /**
+   * Runs a program on every device of a job (core-cpp/devices.h): position p runs on pool
+   * thread tids[p] over slot table tables[p]; meshSizes is the mesh's shape.
+   */
+  runDevices(code: number, nWords: number, tids: number[], tables: number[], meshSizes: number[]): void {
+    if (meshSizes.length > MAX_MESH_RANK) throw new RangeError(`webjax wasm: a mesh of rank ${meshSizes.length} (at most ${MAX_MESH_RANK}).`);
+    const at = (this.raw.wj_device_run() >>> 0) >>> 2;
+    const i32 = this.i32();
+    i32[at] = tids.length;
+    i32[at + 1] = meshSizes.length;
+    meshSizes.forEach((n, k) => (i32[at + RUN_SIZES + k] = n));
+    tids.forEach((t, p) => (i32[at + RUN_TID + p] = t));
+    tables.forEach((t, p) => (i32[at + RUN_SLOTS + p] = t));
+    i32[at + RUN_CALLER_WAITS] = this.callerMayWait ? 1 : 0;
+    this.exports.wj_run_devices(code, nWords);
+  }
+
+  /** The slot table of the program (or device program) whose host call is under way. */
+  hostTable(): number {
+    return this.i32()[(this.hostSlotsPtr ??= this.raw.wj_host_slots() >>> 0) >>> 2] >>> 0;
+  }
+  private hostSlotsPtr: number | undefined;
 
   malloc(bytes: number): number {
     const ptr = this.exports.wj_malloc(bytes) >>> 0;

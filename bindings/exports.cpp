@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "../core-cpp/alloc.h"
+#include "../core-cpp/devices.h"
 #include "../core-cpp/elementwise.h"
 #include "../core-cpp/gemm.h"
 #include "../core-cpp/interp.h"
@@ -66,3 +67,10 @@ WJ_EXPORT int wj_pool_recover() { return wj::pool_recover(); }
 WJ_EXPORT void wj_pool_clear_fault() { wj::pool_clear_fault(); }
 WJ_EXPORT void wj_set_stall_ms(int ms) { wj::set_stall_ms(ms); }
 WJ_EXPORT void wj_test_pool_hook(int kind, int tid) { wj::test_pool_hook(kind, tid); }
+
+// Devices (core-cpp/devices.h): the job the host fills, running it, the slot table of the host
+// call under way, and a test hook.
+WJ_EXPORT wj::DeviceRun* wj_device_run() { return &wj::g_device_run; }
+WJ_EXPORT void wj_run_devices(const int32_t* code, int32_t n_words) { wj::run_devices(code, n_words); }
+WJ_EXPORT uint8_t* const** wj_host_slots() { return &wj::g_host_slots; }
+WJ_EXPORT void wj_test_device_hook(int kind, int tid) { wj::test_device_hook(kind, tid); }

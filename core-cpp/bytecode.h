@@ -27,6 +27,17 @@ enum Op : int32_t {
   OP_CUMULATIVE = 13,  // inclusive scan (sum, prod, max, min) along the middle axis of [outer, n, inner]
   OP_SORT = 14,   // stable sort of operands along the middle axis by their first keys
   OP_REDUCE_FUSED = 15,  // a float32 OP_REDUCE over trailing axes whose input is an OP_FUSED kernel, computed piecewise
+  OP_COLLECTIVE = 16,    // a collective over mesh axes, in a program that runs on every device (devices.cpp)
+};
+
+// Collectives (OP_COLLECTIVE), on contiguous buffers; "rows" are the group's members, in rank order.
+enum Coll : int32_t {
+  C_PSUM = 0, C_PMAX = 1, C_PMIN = 2,  // elementwise over the members' inputs
+  C_ALL_GATHER = 3,      // out[r] = member r's input
+  C_REDUCE_SCATTER = 4,  // out = sum over members of row `rank` of their inputs
+  C_ALL_TO_ALL = 5,      // out[r] = row `rank` of member r's input
+  C_PPERMUTE = 6,        // out = the input of the member sending here, else zeros
+  C_AXIS_INDEX = 7,      // out (int32) = this device's rank along the axes
 };
 
 // Storage dtypes of kernel inputs and outputs.

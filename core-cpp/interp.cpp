@@ -6,14 +6,12 @@
 #include <wasm_simd128.h>
 
 #include "bytecode.h"
+#include "devices.h"
 #include "fused.h"
 #include "gemm.h"
 #include "gemm64.h"
 #include "layout.h"
 #include "threads.h"
-
-// Implemented by the JS host: runs the primitive registered under `id` on the slots.
-extern "C" __attribute__((import_module("env"), import_name("wj_host"))) void wj_host(int32_t id);
 
 namespace wj {
 namespace {
@@ -707,13 +705,14 @@ void run_program(const int32_t* code, int32_t n_words, uint8_t* const* slots) {
   while (code < end) {
     const int32_t op = code[0], len = code[1];
     const int32_t* p = code + 2;
+    device_step();  // on a device: stop when another device faulted; show progress
     switch (op) {
       case OP_FUSED: run_fused(p, slots); break;
       case OP_DOT: run_dot(p, slots); break;
       case OP_REDUCE: run_reduce(p, slots); break;
       case OP_COPY: run_copy(p, slots); break;
       case OP_FILL: run_fill(p, slots); break;
-      case OP_HOST: wj_host(p[0]); break;
+      case OP_HOST: host_call(p[0], slots); break;
       case OP_GATHER: run_gather(p, slots); break;
       case OP_SCATTER: run_scatter(p, slots); break;
       case OP_SCAN: run_scan(p, slots); break;
@@ -723,6 +722,7 @@ void run_program(const int32_t* code, int32_t n_words, uint8_t* const* slots) {
       case OP_CUMULATIVE: run_cumulative(p, slots); break;
       case OP_SORT: run_sort(p, slots); break;
       case OP_REDUCE_FUSED: run_reduce_fused(p, slots); break;
+      case OP_COLLECTIVE: run_collective(p, slots); break;
       default: __builtin_trap();
     }
     code += len;

@@ -15,3 +15,21 @@ wj_get_stack:
   .functype wj_get_stack() -> (i32)
   global.get __stack_pointer
   end_function
+
+# Which thread of the pool this instance runs (0: the calling thread, whose instance keeps the
+# initial value; workers set theirs once): a wasm global, one per instance, so per thread.
+.globaltype wj_thread_global, i32
+wj_thread_global:
+
+.globl wj_set_thread
+wj_set_thread:
+  .functype wj_set_thread(i32) -> ()
+  local.get 0
+  global.set wj_thread_global
+  end_function
+
+.globl wj_get_thread
+wj_get_thread:
+  .functype wj_get_thread() -> (i32)
+  global.get wj_thread_global
+  end_function

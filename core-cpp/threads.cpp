@@ -17,6 +17,8 @@
 // results do not depend on which thread (or how many) ran what.
 #include "threads.h"
 
+#include "threads_internal.h"
+
 // Implemented by the JS host (the same import programs use for host calls).
 extern "C" __attribute__((import_module("env"), import_name("wj_host"))) void wj_host(int32_t id);
 
@@ -30,22 +32,10 @@ uint32_t g_participants = 0;
 
 PoolState g_pool_state;
 
-namespace {
-
 #ifdef __wasm_atomics__
-struct Job {
-  RangeFn fn;
-  void* ctx;
-  int64_t n;
-  int threads;
-};
+namespace detail {
+
 Job g_job;
-
-// A slot word is generation << 2 | state: a stale claim or completion never matches a later
-// job. Zero (the initial word) reads as settled.
-enum : uint64_t { S_TAKEN = 0, S_PENDING = 1, S_RUNNING = 2, S_DONE = 3 };
-inline uint64_t slot_word(uint32_t gen, uint64_t state) { return (uint64_t)gen << 2 | state; }
-
 uint32_t g_generation = 0;  // the futex workers sleep on
 uint64_t g_slot[kMaxThreads];
 uint32_t g_beat[kMaxThreads];  // bumped by a worker when it wakes and after every piece: alive
@@ -56,6 +46,13 @@ int32_t g_raised = 0;          // the caller trapped on purpose to report a faul
 uint32_t g_lost = 0;           // workers reported lost (replacements pending)
 int32_t g_stall_ms = 10000;
 
+}  // namespace detail
+using namespace detail;
+#endif
+
+namespace {
+
+#ifdef __wasm_atomics__
 // The caller's view of slow workers (caller-only state).
 uint32_t g_suspect = 0;
 uint32_t g_suspect_beat[kMaxThreads];
@@ -63,15 +60,9 @@ double g_suspect_since[kMaxThreads];
 
 constexpr double kGraceMs = 100;    // a live worker claims its slot well within this, even on a busy machine
 constexpr int32_t kHostClock = -1;  // the host writes performance.now() to g_pool_state.clock_ms
-constexpr int32_t kHostDie = -2;    // test hook, on a worker: its thread ends here
 constexpr int32_t kHostLost = -1000;  // kHostLost - tid: worker tid is lost, replace it
 
 int32_t g_test_kind = 0, g_test_tid = -1;
-
-double now_ms() {
-  wj_host(kHostClock);
-  return *static_cast<volatile double*>(&g_pool_state.clock_ms);
-}
 
 inline void beat_tid(int tid) { __atomic_fetch_add(&g_beat[tid], 1, __ATOMIC_RELAXED); }
 inline void progress_any() { __atomic_fetch_add(&g_progress, 1, __ATOMIC_RELAXED); }
@@ -91,6 +82,15 @@ void run_slice(const Job& job, int slot, int runner) {
   __atomic_fetch_or(&g_participants, 1u << runner, __ATOMIC_RELAXED);
 }
 
+}  // namespace
+
+namespace detail {
+
+double now_ms() {
+  wj_host(kHostClock);
+  return *static_cast<volatile double*>(&g_pool_state.clock_ms);
+}
+
 // Records a fault (the first one wins); returns whether this one was recorded.
 bool record_fault(int tid, int32_t kind) {
   int32_t none = 0;
@@ -107,6 +107,15 @@ void report_lost(int tid) {
   if (__atomic_fetch_or(&g_lost, 1u << tid, __ATOMIC_RELAXED) & (1u << tid)) return;
   wj_host(kHostLost - tid);
 }
+
+[[noreturn]] void raise_fault() {
+  __atomic_store_n(&g_raised, 1, __ATOMIC_RELAXED);
+  __builtin_trap();
+}
+
+}  // namespace detail
+
+namespace {
 
 // Waits until every worker slot of job `gen` is settled. Pending slots are taken and run
 // here (or, with `run` false or after a fault, only taken); running ones are waited for,
@@ -175,11 +184,6 @@ void review_suspects() {
   }
 }
 
-[[noreturn]] void raise_fault() {
-  __atomic_store_n(&g_raised, 1, __ATOMIC_RELAXED);
-  __builtin_trap();
-}
-
 // Test hooks: make worker `tid` trap, or end its thread, in its next slice.
 void test_hook(int tid) {
   if (__atomic_load_n(&g_test_tid, __ATOMIC_ACQUIRE) != tid) return;
@@ -187,7 +191,7 @@ void test_hook(int tid) {
   __atomic_store_n(&g_test_tid, -1, __ATOMIC_RELAXED);
   if (kind == 1) __builtin_trap();
   if (kind == 2) {
-    wj_host(kHostDie);
+    wj_host(kHostDieId);
     static int32_t never = 0;  // where the host cannot end the thread, it sleeps for good
     for (;;) __builtin_wasm_memory_atomic_wait32(&never, 0, -1);
   }
@@ -210,11 +214,25 @@ uint32_t last_participants() { return __atomic_load_n(&g_participants, __ATOMIC_
 void progress() {
 #ifdef __wasm_atomics__
   progress_any();
+  beat_tid(wj_get_thread());
 #endif
 }
 
 void parallel_for(int64_t n, int64_t grain, RangeFn fn, void* ctx) {
   if (n <= 0) return;
+#ifdef __wasm_atomics__
+  if (__atomic_load_n(&g_dev_active, __ATOMIC_ACQUIRE)) {
+    // Inside a device program every kernel runs on its device's thread alone (the pool's job
+    // slot belongs to the device job), in pieces that show it is working.
+    const int tid = wj_get_thread();
+    const int64_t piece = (n + 31) / 32 > grain ? (n + 31) / 32 : (grain > 0 ? grain : 1);
+    for (int64_t b = 0; b < n; b += piece) {
+      fn(ctx, b, n - b < piece ? n : b + piece, tid);
+      progress();
+    }
+    return;
+  }
+#endif
   const int64_t max_by_grain = grain > 0 ? (n + grain - 1) / grain : n;
   const int threads = (int)(g_num_threads < max_by_grain ? g_num_threads : max_by_grain);
   if (threads <= 1) {
@@ -241,6 +259,7 @@ void parallel_for(int64_t n, int64_t grain, RangeFn fn, void* ctx) {
 
 void worker_loop(int tid) {
 #ifdef __wasm_atomics__
+  wj_set_thread(tid);
   __atomic_fetch_and(&g_lost, ~(1u << tid), __ATOMIC_RELAXED);  // a (new) worker serves tid
   uint32_t seen = __atomic_load_n(&g_generation, __ATOMIC_ACQUIRE) - 1;  // try the current job too
   for (;;) {
@@ -253,8 +272,12 @@ void worker_loop(int tid) {
     uint64_t expect = slot_word(gen, S_PENDING);
     if (!__atomic_compare_exchange_n(&g_slot[tid], &expect, slot_word(gen, S_RUNNING), false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) continue;
     const Job job = g_job;  // stable: the caller rewrites it only after every slot settled
-    test_hook(tid);
-    run_slice(job, tid, tid);
+    if (job.kind == kDeviceJob) {
+      run_device(tid);
+    } else {
+      test_hook(tid);
+      run_slice(job, tid, tid);
+    }
     expect = slot_word(gen, S_RUNNING);
     __atomic_compare_exchange_n(&g_slot[tid], &expect, slot_word(gen, S_DONE), false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
   }
@@ -286,6 +309,7 @@ void worker_fault_done(int tid, int32_t len) {
 
 int32_t pool_recover() {
 #ifdef __wasm_atomics__
+  if (__atomic_load_n(&g_dev_active, __ATOMIC_RELAXED)) device_recover();
   if (__atomic_load_n(&g_in_job, __ATOMIC_RELAXED)) {
     // The caller trapped inside a job: stop the other slices and wait for the running ones.
     __atomic_store_n(&g_abort, 1, __ATOMIC_RELEASE);

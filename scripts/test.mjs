@@ -184,13 +184,14 @@ testEnv("docs", "node", ["scripts/docs.mjs"], "WEBJAX_DOCS_RESULTS");
 // processes (and a page) of their own: they measure how far wasm memory grows, which never
 // shrinks. Nothing runs with --expose-gc or any other flag: memory must hold as users run.
 const jasmineConfig = JSON.parse(readFileSync(join(ROOT, "jasmine.json"), "utf8"));
-const writeConfig = (name, specFiles) => {
+const writeConfig = (name, specFiles, helpers = jasmineConfig.helpers) => {
   const file = join(BUILD, `jasmine.${name}.json`);
-  writeFileSync(file, JSON.stringify({ ...jasmineConfig, spec_files: specFiles }, null, 2));
+  writeFileSync(file, JSON.stringify({ ...jasmineConfig, spec_files: specFiles, helpers }, null, 2));
   return file;
 };
 const mainSpecs = writeConfig("node", [...jasmineConfig.spec_files.filter((f) => f !== "!browser/**" && f !== "!memory/**"), "!browser/**", "!memory/**"]);
-const memorySpecs = writeConfig("memory", ["memory/**/*.spec.js"]);
+// The memory specs measure the runtime as users start it: without the test devices of tests/helpers/.
+const memorySpecs = writeConfig("memory", ["memory/**/*.spec.js"], []);
 const jasmine = ["node_modules/jasmine/bin/jasmine.js", "--reporter=./scripts/jasmine-reporter.mjs"];
 const deno = ["npx", "deno", "run", "-A"];
 

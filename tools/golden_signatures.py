@@ -45,6 +45,10 @@ SPECIAL = {
     "lax.not": jax.lax.bitwise_not,
     "jax.ShapeDtypeStruct": jax.ShapeDtypeStruct,
     "tree.registerPytreeNode": jax.tree_util.register_pytree_node,
+    "jax.sharding.Mesh": jax.sharding.Mesh,
+    "jax.sharding.NamedSharding": jax.sharding.NamedSharding,
+    "jax.sharding.PartitionSpec": jax.sharding.PartitionSpec,
+    "jax.sharding.SingleDeviceSharding": jax.sharding.SingleDeviceSharding,
 }
 
 
@@ -60,14 +64,25 @@ def lookup(name):
     return obj
 
 
+# C++ (nanobind) classes that inspect cannot read: their Python stubs (jaxlib/_jax/__init__.pyi) say these.
+BUILTIN = {
+    jax.sharding.NamedSharding: {"params": ["mesh", "spec"], "variadic": False},
+    jax.sharding.PartitionSpec: {"params": [], "variadic": True},
+    jax.sharding.SingleDeviceSharding: {"params": ["device"], "variadic": False},
+}
+
+
 def positional(fn):
+    if fn in BUILTIN:
+        return BUILTIN[fn]
     if isinstance(fn, jnp.ufunc):  # jnp.add and kin take *args of length nin
         return {"params": ["*"] * fn.nin, "variadic": False}
-    target = fn.__init__ if inspect.isclass(fn) else fn
+    # Mesh is built in __new__ (its __init__ is object's).
+    target = (fn.__new__ if "__new__" in vars(fn) else fn.__init__) if inspect.isclass(fn) else fn
     sig = inspect.signature(target)
     params, variadic = [], False
     for p in sig.parameters.values():
-        if p.name == "self":
+        if p.name in ("self", "cls"):
             continue
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
             params.append(p.name)

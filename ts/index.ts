@@ -8,7 +8,9 @@ import * as wasmRuntime from "./backends/wasm/runtime.js";
 import * as initModule from "./init.js";
 import { declare, describeSignature } from "./core/signature.js";
 import { Array, ConcreteArray } from "./core/array.js";
-import { transfer } from "./core/trace.js";
+import { DeviceLike, resolveDevice, transfer } from "./core/trace.js";
+import { NamedSharding as NamedShardingClass, Sharding, SingleDeviceSharding as SingleDeviceShardingClass } from "./core/sharding.js";
+import { ShardedArray, shardArray } from "./sharding/array.js";
 import * as treeUtil from "./core/tree.js";
 import * as numpy from "./numpy/index.js";
 
@@ -23,7 +25,11 @@ export type { ArrayLike, AtGetOptions, AtIndexer, AtUpdateOptions, Axis, IndexSp
 export type { TypedArray } from "./core/dtype.js";
 export type { JitOptions } from "./transforms/jit.js";
 export type { ArrayOptions } from "./numpy/convert.js";
+export type { DeviceLike } from "./core/trace.js";
 export { Device } from "./core/backend.js";
+export * as sharding from "./sharding/index.js";
+export { makeMesh, P } from "./sharding/index.js";
+export { Shard } from "./core/array.js";
 export type { MemoryStats } from "./core/memory.js";
 export type { BackendName } from "./core/backend.js";
 export type { DType } from "./core/dtype.js";
@@ -38,6 +44,11 @@ export type { GradOptions, JacOptions } from "./transforms/grad.js";
 export type { Argnums, Grad, ValueAndGrad, Jacobian, Jvp, Vjp, Vmap, Linearize, LinearTranspose } from "./transforms/types.js";
 export type { Leaf, Lifted, Tangent, LeafLike, LeafOf, MapLeaves } from "./core/tree_types.js";
 export { vmap } from "./transforms/vmap.js";
+export { shardMap } from "./transforms/shard_map.js";
+export { pmap } from "./transforms/pmap.js";
+export type { PmapOptions } from "./transforms/pmap.js";
+export type { ShardMapOptions } from "./transforms/shard_map.js";
+import "./sharding/run.js";
 export { checkpoint, remat, checkpointName, checkpointPolicies } from "./transforms/checkpoint.js";
 export type { CheckpointPolicy, CheckpointOptions } from "./transforms/checkpoint.js";
 export { customJvp, customVjp, customGradient, closureConvert, SymbolicZero } from "./transforms/custom.js";
@@ -53,14 +64,39 @@ import type { WasmRuntime } from "./backends/wasm/runtime.js";
 export type { WasmRuntime };
 
 
-/** Copies an array to a device (`"cpu"`, `"wasm"`, or a Device). @example jax.devicePut(x, "cpu") */
-export const devicePut = declare("jax.devicePut", "x, device?", "", function devicePut<T extends Array>(x: T | number, device?: BackendName | { platform: BackendName }): Array {
-  const a = x instanceof Array ? x : numpy.array(x);
+function devicePutLeaf(x: unknown, device: DeviceLike | Sharding | undefined): unknown {
+  const a = x instanceof Array ? x : numpy.array(x as number);
   const c = a.toConcrete();
   if (!c) return a;
-  const name = device === undefined ? undefined : typeof device === "string" ? device : device.platform;
-  return transfer(c as ConcreteArray, getBackend(name));
-});
+  if (device === undefined) return transfer(c as ConcreteArray, getBackend());
+  if (device instanceof NamedShardingClass) return shardArray(c, device, (name) => getBackend(name));
+  if (device instanceof SingleDeviceShardingClass) device = device.device;
+  const { backend, id } = resolveDevice(device as DeviceLike);
+  // A sharded array becomes one array on that device; any other is moved there (or, there
+  // already, committed in place, as main's transfer does).
+  if (c instanceof ShardedArray) return new ConcreteArray(c.aval, backend, backend.put(c.readSync(), c.aval, id), true, true);
+  return transfer(c, backend, id);
+}
+
+const isPlacement = (d: unknown): d is DeviceLike | Sharding | undefined => d === undefined || typeof d === "string" || d instanceof Device || d instanceof NamedShardingClass || d instanceof SingleDeviceShardingClass;
+
+/**
+ * Copies an array (or each array of a pytree) to a device, or lays it out over devices by a
+ * sharding, and commits it there: computations on it run where it is.
+ * @example jax.devicePut(x, jax.devices()[1])                           // on wasm:1
+ * @example jax.devicePut(x, jax.sharding.NamedSharding(mesh, P("x")))   // split over mesh axis x
+ */
+export const devicePut = declare("jax.devicePut", "x, device?", "", function devicePut(x: any, device?: DeviceLike | Sharding | any): any {
+  if (x instanceof Array || typeof x === "number" || typeof x === "boolean") return devicePutLeaf(x, isPlacement(device) ? device : treeUtil.leaves(device)[0]);
+  if (isPlacement(device)) return treeUtil.map((l: unknown) => devicePutLeaf(l, device), x);
+  // A pytree of placements, a prefix of x's.
+  const places = treeUtil.broadcastPrefix(device, x, "jax.devicePut device", undefined, (d: unknown) => isPlacement(d) || d === null);
+  const [leaves, def] = treeUtil.flatten(x);
+  return treeUtil.unflatten(def, leaves.map((l, i) => devicePutLeaf(l, places[i] ?? undefined)));
+}) as {
+  <T extends Array>(x: T | number, device?: DeviceLike | Sharding): Array;
+  <T>(x: T, device?: unknown): T;
+};
 
 /** Resolves once every array in the pytree is computed. @example await jax.blockUntilReady(f(x)) */
 export const blockUntilReady = declare("jax.blockUntilReady", "x", "", async function blockUntilReady<T>(x: T): Promise<T> {
@@ -99,5 +135,6 @@ export const setWasmPaths: (paths: string | Record<string, string>) => void = de
  * to their names. Without it, the first operation starts wasm itself where it can (see init.ts).
  * @example await jax.init()                                   // ["cpu", "wasm"]
  * @example await jax.init({ threads: 1, memoryLimit: 2 ** 29 })
+ * @example await jax.init({ devices: 4 })                     // jax.devices(): wasm:0 ... wasm:3
  */
-export const init = describeSignature(initModule.init, "jax.init", "", "threads relaxedSimd memoryLimit wasmModule allowFallback");
+export const init = describeSignature(initModule.init, "jax.init", "", "threads devices relaxedSimd memoryLimit wasmModule allowFallback");

@@ -17,6 +17,12 @@ export interface InitOptions {
   /** `false`: never the relaxed-SIMD variant, so results are equal bit for bit on every machine. */
   relaxedSimd?: boolean;
   /**
+   * How many wasm devices `jax.devices()` lists (`wasm:0` ... `wasm:N-1`) for `pmap`, `shardMap`
+   * and shardings (default: the thread count). More than the cores is allowed, like XLA's
+   * forced host device count (at most 32).
+   */
+  devices?: number;
+  /**
    * Bytes of device memory each device may hold (default 1 GiB, less where the engine allows
    * less); past it, the least recently used arrays are evicted to host memory. Also
    * `jax.config.update("memoryLimit", bytes)` at run time.
@@ -35,9 +41,12 @@ export interface InitOptions {
   allowFallback?: boolean;
 }
 
-const INIT_KEYS: readonly (keyof InitOptions)[] = ["threads", "relaxedSimd", "memoryLimit", "wasmModule", "allowFallback"];
+const INIT_KEYS: readonly (keyof InitOptions)[] = ["threads", "devices", "relaxedSimd", "memoryLimit", "wasmModule", "allowFallback"];
 /** Options that shape the running runtime; `allowFallback` only says what a failed start does. */
-const RUNTIME_KEYS: readonly (keyof InitOptions)[] = ["threads", "relaxedSimd", "memoryLimit", "wasmModule"];
+const RUNTIME_KEYS: readonly (keyof InitOptions)[] = ["threads", "devices", "relaxedSimd", "memoryLimit", "wasmModule"];
+
+/** The most devices one runtime has (each runs on a thread of its own: core-cpp/threads.h kMaxThreads). */
+export const MAX_DEVICES = 32;
 
 function checkOptions(opts: InitOptions): void {
   if (opts === null || typeof opts !== "object" || globalThis.Array.isArray(opts)) {
@@ -51,6 +60,9 @@ function checkOptions(opts: InitOptions): void {
   const { threads, relaxedSimd, wasmModule, allowFallback } = opts;
   if (threads !== undefined && threads !== false && !(Number.isInteger(threads) && threads >= 1)) {
     throw new TypeError(`jax.init: threads must be a positive integer or false; got ${String(threads)}.`);
+  }
+  if (opts.devices !== undefined && !(Number.isInteger(opts.devices) && opts.devices >= 1 && opts.devices <= MAX_DEVICES)) {
+    throw new TypeError(`jax.init: devices must be an integer from 1 to ${MAX_DEVICES}; got ${String(opts.devices)}.`);
   }
   if (opts.memoryLimit !== undefined && !(typeof opts.memoryLimit === "number" && opts.memoryLimit > 0 && Number.isFinite(opts.memoryLimit))) {
     throw new TypeError(`jax.init: memoryLimit must be a positive number of bytes (e.g. 512 * 2 ** 20); got ${String(opts.memoryLimit)}.`);
@@ -80,6 +92,7 @@ let noticeShown = false;
  * unless `allowFallback: true` lets it run on the cpu reference interpreter.
  * @example await jax.init()                         // ["cpu", "wasm"]
  * @example await jax.init({ threads: 1, relaxedSimd: false, memoryLimit: 512 * 2 ** 20 })
+ * @example await jax.init({ devices: 4 })          // jax.devices(): wasm:0 ... wasm:3
  * @example await jax.init({ allowFallback: true })  // ["cpu"] where wasm cannot load, with a notice
  */
 export function init(options: InitOptions = {}): Promise<BackendName[]> {
@@ -119,9 +132,9 @@ async function start(options: InitOptions): Promise<BackendName[]> {
   if (options.memoryLimit !== undefined) config.update("memoryLimit", options.memoryLimit);
   try {
     const threads = options.threads === 1 ? false : options.threads;
-    const runtime = await loadWasmRuntime({ threads, relaxedSimd: options.relaxedSimd, module: options.wasmModule });
+    const runtime = (await loadWasmRuntime({ threads, relaxedSimd: options.relaxedSimd, module: options.wasmModule, devices: options.devices })) as LoadedRuntime;
     // The compiled wasm backend becomes the default; cpu stays available as the reference.
-    registerBackend(new WasmBackend(runtime as LoadedRuntime), true);
+    registerBackend(new WasmBackend(runtime, options.devices ?? runtime.wantedThreads), true);
   } catch (e) {
     const reason = (e as Error).message;
     if (!options.allowFallback) {
@@ -147,7 +160,8 @@ function describe(opts: InitOptions): string {
 function autoStart(): void {
   try {
     const runtime = startWasmRuntimeSync({});
-    registerBackend(new WasmBackend(runtime), true);
+    // As many devices as the pool will have threads (it joins later).
+    registerBackend(new WasmBackend(runtime, runtime.wantedThreads), true);
     started = { options: {}, auto: true, done: runtime.poolReady.then(() => registeredBackends()) };
   } catch (e) {
     notice(`the wasm backend could not start by itself here (${(e as Error).message}). Call \`await jax.init()\` before the first operation`);

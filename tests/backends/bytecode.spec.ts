@@ -1,6 +1,6 @@
 // The bytecode numbers are written twice, in core-cpp/bytecode.h (the interpreter) and in
 // ts/compiler/bytecode.ts (the compiler): this spec reads the header and compares them.
-import { DT, E, Op, ROp } from "../../ts/compiler/bytecode.js";
+import { Coll, DT, E, Op, ROp } from "../../ts/compiler/bytecode.js";
 
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
@@ -21,7 +21,7 @@ async function headerEnums(): Promise<Map<string, number>> {
 }
 
 describe("bytecode numbering", () => {
-  it("matches core-cpp/bytecode.h for ops, dtypes, reductions and kernel instructions", async () => {
+  it("matches core-cpp/bytecode.h for ops, dtypes, reductions, kernel instructions and collectives", async () => {
     if (!isNode) {
       pending("reads core-cpp/bytecode.h from disk: runs in Node only");
       return;
@@ -34,6 +34,7 @@ describe("bytecode numbering", () => {
     check("DT_", DT);
     check("R_", ROp);
     check("E_", E);
-    expect(h.size).toBe(Object.keys(Op).length + Object.keys(DT).length + Object.keys(ROp).length + Object.keys(E).length);
+    check("C_", Coll);
+    expect(h.size).toBe(Object.keys(Op).length + Object.keys(DT).length + Object.keys(ROp).length + Object.keys(E).length + Object.keys(Coll).length);
   });
 });

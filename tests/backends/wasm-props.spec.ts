@@ -679,6 +679,11 @@ const NOT_EAGER: Record<string, string> = {
   all_gather: "a collective: tested under vmap below",
   reduce_scatter: "a collective: tested under vmap below",
   axis_index: "a collective: tested under vmap below",
+  ppermute: "a collective: tested under vmap below",
+  psum_invariant: "a collective: tested under vmap below",
+  pvary: "a collective: tested under vmap below",
+  all_to_all: "a collective: tested under vmap below",
+  shard_map: "a program over a mesh: tests/sharding/ compare it with the unsharded function, as one program and on devices",
 };
 
 // ---- random programs (jit ≡ eager) ----
@@ -1125,13 +1130,18 @@ const COLLECTIVES: Record<string, (n: number) => Params> = {
   all_gather: (n) => ({ axis_name: ["i"], all_gather_dimension: 0, axis_size: n, tiled: false }),
   reduce_scatter: (n) => ({ axis_name: ["i"], scatter_dimension: 0, axis_size: n, tiled: false }),
   axis_index: () => ({ axis_name: ["i"] }),
+  psum_invariant: () => ({ axis_name: ["i"] }),
+  pvary: () => ({ axis_name: ["i"] }),
+  // A rotation, with the last member receiving nothing (zeros) when there are several.
+  ppermute: (n) => ({ axis_name: ["i"], perm: globalThis.Array.from({ length: Math.max(1, n - 1) }, (_, j) => [j, (j + 1) % n]) }),
+  all_to_all: (n) => ({ axis_name: ["i"], split_axis: 0, concat_axis: 0, axis_size: n, tiled: false }),
 };
 
 function collectiveCase(g: G): { name: string; input: HostArray; params: Params } {
   const name = pick(g, Object.keys(COLLECTIVES));
   const n = int(g, 1, 4);
   const rest = shapeOf(g, { maxRank: 2, maxDim: 4 });
-  if (name === "reduce_scatter") rest.unshift(n);
+  if (name === "reduce_scatter" || name === "all_to_all") rest.unshift(n);
   const d = pick(g, ["float32", "float32", "int32"] as DType[]);
   return { name, input: arr(g, d, [n, ...rest], { integers: true, min: -8, max: 8 }), params: COLLECTIVES[name](n) };
 }

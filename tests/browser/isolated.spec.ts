@@ -4,6 +4,10 @@
 // (tests/browser/pages/csp-*.html in iframes, served with the policies in karma.conf.cjs).
 
 interface PageReport {
+  isolated?: boolean;
+  sab?: boolean;
+  checks?: Record<string, boolean>;
+  shards?: string[];
   backends?: string[];
   threads?: number;
   variant?: string;
@@ -56,6 +60,14 @@ describe("isolated in Chromium", () => {
     expect(counts.passed).toBeGreaterThanOrEqual(5);
   }, 100_000);
 
+  it("worker devices survive faults (tests/isolated/device-faults.mjs in a Web Worker)", async () => {
+    const { counts, lines } = await runWorker("/base/tests/isolated/device-faults.mjs", 90_000);
+    console.log(lines.join("\n"));
+    expect(counts.failed).withContext(lines.filter((l) => l.includes("FAIL")).join("\n")).toBe(0);
+    expect(counts.skipped).withContext(lines.filter((l) => l.includes("SKIP")).join("\n")).toBe(0);
+    expect(counts.passed).toBeGreaterThanOrEqual(6);
+  }, 100_000);
+
   for (const paths of ["map", "prefix"]) {
     it(`starts the workers under worker-src 'self' (no blob:) from the served webjax-worker.js (${paths === "map" ? "named in setWasmPaths" : "beside the wasm files"})`, async () => {
       const r = await openPage(`/base/tests/browser/pages/csp-no-blob.html?paths=${paths}`, 30_000);
@@ -84,4 +96,30 @@ describe("isolated in Chromium", () => {
     expect(r.backends).not.toContain("wasm");
     expect(r.infos.join("\n")).toContain("'wasm-unsafe-eval'");
   });
+
+  const CHECKS = { psum: true, ppermute: true, allToAll: true, shardMap: true, vmap: true, grad: true };
+  for (const n of [2, 4, 8]) {
+    const devices = Array.from({ length: n }, (_, i) => `wasm:${i}`);
+    it(`pmap and shardMap on ${n} devices in a page that is not cross-origin isolated: vmap over the shards on the calling thread, the same values, and a notice saying why`, async () => {
+      const r = await openPage(`/base/tests/browser/pages/pmap-not-isolated.html?devices=${n}`, 60_000);
+      expect(r.error).toBeUndefined();
+      expect(r.isolated).withContext("the page must not be cross-origin isolated (Permissions-Policy: cross-origin-isolated=())").toBeFalse();
+      expect(r.sab).toBeFalse();
+      expect(r.variant).toBe("simd");
+      expect(r.checks).toEqual(CHECKS);
+      expect(r.shards).toEqual(devices);
+      const notices = r.infos.filter((l) => l.includes("pmap and shardMap run on the calling thread"));
+      expect(notices.length).withContext(r.infos.join("\n")).toBe(1);
+      expect(notices[0]).toMatch(/SharedArrayBuffer is unavailable|not cross-origin isolated/);
+    });
+
+    it(`pmap and shardMap on ${n} devices in a cross-origin isolated page: the same values, no notice`, async () => {
+      const r = await openPage(`/base/tests/browser/pages/pmap-isolated.html?devices=${n}`, 60_000);
+      expect(r.error).toBeUndefined();
+      expect(r.isolated).toBeTrue();
+      expect(r.checks).toEqual(CHECKS);
+      expect(r.shards).toEqual(devices);
+      expect(r.infos.filter((l) => l.includes("pmap and shardMap run on the calling thread"))).toEqual([]);
+    });
+  }
 });

@@ -121,6 +121,19 @@ Object.assign(SAMPLES, {
   all_gather: collective({ all_gather_dimension: 0, axis_size: 3, tiled: false }),
   reduce_scatter: collective({ scatter_dimension: 0, axis_size: 3, tiled: false }, () => [f32(3, 3)]),
   axis_index: collective({}, () => []),
+  ppermute: collective({ perm: [[0, 1], [1, 2]] }),
+  psum_invariant: collective({}),
+  pvary: collective({}),
+  all_to_all: collective({ split_axis: 0, concat_axis: 1, axis_size: 3, tiled: false }, () => [f32(3, 3)]),
+  // A mesh needs the devices, which exist once the runtime started: built when the spec runs.
+  shard_map: {
+    inputs: () => [f32(4, 3)],
+    get params() {
+      const mesh = jax.makeMesh([2], ["i"]);
+      const body = new ClosedJaxpr(jax.makeJaxpr((a: Array) => [np.sin(a).sum(0, { keepdims: true })])(f32(2, 3)).jaxpr, []);
+      return { jaxpr: body, mesh, in_specs: [jax.P("i")], out_specs: [jax.P("i")], check_vma: false, name: "f" };
+    },
+  },
   cond: { inputs: () => [np.array(1, { dtype: "int32" }), f32(3)], params: { branches: [callJaxpr(), closedOf((a) => [a.mul(2)], f32(3))] } },
   while: { inputs: () => [i32()], params: { cond_jaxpr: closedOf((i) => [i.lt(5)], i32()), body_jaxpr: closedOf((i) => [i.add(1)], i32()), cond_nconsts: 0, body_nconsts: 0 } },
   scan: { inputs: () => [f32(3), f32(4, 3)], params: { jaxpr: closedOf((c, x) => [c.add(x), np.sin(x)], f32(3), f32(3)), length: 4, reverse: false, unroll: 1, num_consts: 0, num_carry: 1 } },
@@ -154,7 +167,7 @@ describe("primitive checklist", () => {
   it("has a transpose rule for every linear primitive", () => {
     const LINEAR = ["neg", "add", "sub", "mul", "div", "real", "imag", "conj", "complex", "convert_element_type", "broadcast_in_dim",
       "reshape", "transpose", "squeeze", "select_n", "reduce_sum", "cumsum", "dot_general", "slice", "dynamic_slice",
-      "dynamic_update_slice", "gather", "scatter-add", "concatenate", "pad", "rev", "add_any", "name", "psum", "all_gather",
+      "dynamic_update_slice", "gather", "scatter-add", "concatenate", "pad", "rev", "add_any", "name", "psum", "all_gather", "ppermute", "all_to_all", "shard_map", "psum_invariant", "pvary",
       "reduce_scatter", "jit", "remat2", "custom_lin", "cond", "scan", "while"];
     const byName = new Map(prims.map((p) => [p.name, p]));
     expect(LINEAR.filter((n) => !byName.get(n)?.rules.transpose)).toEqual([]);

@@ -9,7 +9,7 @@ import { JAX_SIGNATURES } from "../golden/signatures.js";
 
 /** Exports that are not functions users call with arguments: classes, constants, namespaces of settings. */
 const NOT_DECLARED = new Set([
-  "Array", "Device", "ClosedJaxpr", "Jaxpr", "ShapedArray", "SymbolicZero", "ValueError", "ConcretizationTypeError",
+  "Array", "Device", "Shard", "ClosedJaxpr", "Jaxpr", "ShapedArray", "SymbolicZero", "ValueError", "ConcretizationTypeError",
   "UnboundAxisError", "UnexpectedTracerError", "config", "checkpointPolicies", "numpy.IndexError", "numpy.linalg",
   "tree.TreeDef", "profiler.ProfilerError", "profiler.TraceAnnotation",
 ]);
@@ -29,7 +29,7 @@ function exportedFunctions(): [string, Function][] {
       const name = prefix + k;
       if (NOT_DECLARED.has(name)) continue;
       if (typeof v === "function") out.push([name, v]);
-      else if (v && typeof v === "object" && ["numpy", "lax", "random", "tree", "profiler"].includes(k) && prefix === "") walk(`${k}.`, v as Record<string, unknown>);
+      else if (v && typeof v === "object" && ["numpy", "lax", "random", "tree", "profiler", "sharding"].includes(k) && prefix === "") walk(`${k}.`, v as Record<string, unknown>);
     }
   };
   walk("", jax as unknown as Record<string, unknown>);

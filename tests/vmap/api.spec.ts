@@ -86,8 +86,11 @@ describe("collectives", () => {
   });
 
   it("are differentiable and jittable", () => {
+    // JAX 0.10.2: psum transposes to psum, so each member's gradient counts every member's
+    // copy of the total (jax.vmap(jax.grad(lambda v: psum(v * v, "i").sum()), axis_name="i")).
     const g = jax.vmap(jax.grad((v: Array) => lax.psum(v.mul(v), "i").sum()), { axisName: "i" })(x);
-    expectClose(L(g), L(x.mul(2)));
+    expectClose(L(g), L(x.mul(2 * 3)));
+    expectClose(L(jax.vmap(jax.grad((v: Array) => lax.psum(v, "i")), { axisName: "i" })(f64([1, 1, 1]))), [3, 3, 3]);
     const j = jax.jit(jax.vmap((v: Array) => v.sub(lax.pmean(v, "i")), { axisName: "i" }))(x);
     expectClose(L(j), L(x.sub(x.mean({ axis: 0 }))));
   });

@@ -5,7 +5,10 @@ import { DType, float16Bits, float16Value } from "../core/dtype.js";
 import { hostFromValues } from "../core/host.js";
 import type { Literal } from "../core/jaxpr.js";
 
-export const Op = { FUSED: 1, DOT: 2, REDUCE: 3, COPY: 4, FILL: 5, HOST: 6, GATHER: 7, SCATTER: 8, SCAN: 9, WHILE: 10, COND: 11, DSLICE: 12, CUMULATIVE: 13, SORT: 14, REDUCE_FUSED: 15 } as const;
+export const Op = { FUSED: 1, DOT: 2, REDUCE: 3, COPY: 4, FILL: 5, HOST: 6, GATHER: 7, SCATTER: 8, SCAN: 9, WHILE: 10, COND: 11, DSLICE: 12, CUMULATIVE: 13, SORT: 14, REDUCE_FUSED: 15, COLLECTIVE: 16 } as const;
+
+/** OP_COLLECTIVE's kinds (core-cpp/bytecode.h Coll). */
+export const Coll = { PSUM: 0, PMAX: 1, PMIN: 2, ALL_GATHER: 3, REDUCE_SCATTER: 4, ALL_TO_ALL: 5, PPERMUTE: 6, AXIS_INDEX: 7 } as const;
 
 /** Storage dtypes the kernels handle natively; others go through host calls. */
 export const DT = { F32: 0, I32: 1, U32: 2, BOOL: 3, F64: 4, C64: 5, F16: 6 } as const;

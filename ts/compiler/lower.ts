@@ -12,6 +12,7 @@ import { DT, E, ROp, VMath, constBits, constHi, dtCode, kernelDt, literalBits, l
 import * as C from "./complex.js";
 import { LowerContext, lowerControlFlow } from "./control.js";
 import { lowerDataKernel } from "./movement.js";
+import { MeshInfo, lowerCollective } from "./collectives.js";
 import { simplify as simplifyBody } from "./simplify.js";
 
 export { Buf, nbytes } from "./buffers.js";
@@ -61,7 +62,9 @@ export type Instr =
   | { op: "cond"; index: Buf; branches: Instr[][] }
   | { op: "dslice"; src: Buf; dst: Buf; eb: number; update: boolean; big: number[]; window: number[]; starts: Buf[] }
   | { op: "cumulative"; input: Buf; out: Buf; rop: number; dt: number; outer: number; n: number; inner: number; reverse: boolean }
-  | { op: "sort"; ins: Buf[]; outs: Buf[]; numKeys: number; outer: number; n: number; inner: number };
+  | { op: "sort"; ins: Buf[]; outs: Buf[]; numKeys: number; outer: number; n: number; inner: number }
+  // A collective of a program that runs on every device of a mesh (collectives.ts): OP_COLLECTIVE's words, slots filled in by the encoder.
+  | { op: "collective"; kind: number; ins: Buf[]; outs: Buf[]; words: number[] };
 
 export interface Lowered {
   instrs: Instr[];
@@ -143,8 +146,13 @@ const CONVERT: Partial<Record<`${Cls}${Cls}`, number>> = {
 /** The float unary primitives with a float64 kernel in core-cpp/libm64 (erf_inv has none yet). */
 const DMATH = new Set(Object.keys(VMath).filter((n) => n !== "erf_inv"));
 
+export interface LowerOptions {
+  /** The mesh of a program that runs on every device (collectives become OP_COLLECTIVE). */
+  mesh?: MeshInfo;
+}
+
 /** Lowers `jaxpr` (flat: see simplify) to instructions over buffers. */
-export function lower(jaxpr: Jaxpr): Lowered {
+export function lower(jaxpr: Jaxpr, opts: LowerOptions = {}): Lowered {
   // The block being lowered (control flow lowers its bodies into nested blocks).
   let instrs: Instr[] = [];
   let env = new Map<Var, Value>();
@@ -532,7 +540,7 @@ export function lower(jaxpr: Jaxpr): Lowered {
         env.set(e.outvars[0], layout);
         continue;
       }
-      if (lowerKernel(e) || lowerControlFlow(cx, e)) continue;
+      if (lowerKernel(e) || lowerControlFlow(cx, e) || lowerCollective(cx, e, opts.mesh)) continue;
       // A host call: the reference kernel on contiguous inputs.
       const ins = e.inputs.map((a) => materialize(read(a)));
       const outs = e.outvars.map((v) => temp(v.aval));

@@ -27,6 +27,7 @@ export function buffersOf(i: Instr): { reads: Buf[]; writes: Buf[] } {
     case "dslice": return { reads: [i.src, ...i.starts, ...(i.update ? [i.dst] : [])], writes: [i.dst] };
     case "cumulative": return { reads: [i.input], writes: [i.out] };
     case "sort": return { reads: i.ins, writes: i.outs };
+    case "collective": return { reads: i.ins, writes: i.outs };
   }
 }
 

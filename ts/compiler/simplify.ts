@@ -12,7 +12,10 @@ const NO_FOLD = new Set(["pure_callback"]);
 /** Identities for execution (they only matter to transformations). */
 const IDENTITIES = new Set(["name", "stop_gradient"]);
 
-/** Inlines calls and identities, recursively. Closed-over constants of a call stay calls. */
+/**
+ * Inlines calls, identities and primitives that expand into others (shard_map), recursively.
+ * Closed-over constants of a call stay calls.
+ */
 export function inlineCalls(jaxpr: Jaxpr): Jaxpr {
   const eqns: JaxprEqn[] = [];
   const rename = new Map<Var, Atom>();
@@ -22,7 +25,7 @@ export function inlineCalls(jaxpr: Jaxpr): Jaxpr {
     for (const e of j.eqns) {
       const ins = e.inputs.map(sub);
       const field = CALLS[e.primitive.name];
-      const body = field ? (e.params[field] as ClosedJaxpr) : null;
+      const body = field ? (e.params[field] as ClosedJaxpr) : (e.primitive.rules.expand?.(e.params) ?? null);
       if (body && body.consts.length === 0 && body.jaxpr.constvars.length === 0) {
         walk(body.jaxpr, ins).forEach((o, i) => rename.set(e.outvars[i], o));
       } else if (IDENTITIES.has(e.primitive.name)) {

@@ -6,6 +6,7 @@ import { Backend, BackendName, Buffer, Device, deviceOf, getBackend } from "./ba
 import { DeviceBuffer, watch } from "./memory.js";
 import { DType, TypedArray, decodeFloat16, float16Bits, float16Value } from "./dtype.js";
 import { ConcretizationTypeError } from "./errors.js";
+import { Sharding, ShardIndex, SingleDeviceSharding } from "./sharding.js";
 import type { Trace } from "./trace.js";
 
 /** Anything an op accepts as an array operand. */
@@ -148,9 +149,33 @@ export abstract class Array<D extends DType = DType> {
     return c;
   }
 
-  /** The device holding the data. @example String(np.ones([2]).device)   // "wasm:0" */
+  /**
+   * The device that holds the data; for an array sharded over several devices, its sharding (as JAX).
+   * @example String(jax.devicePut(x, jax.devices()[1]).device)   // "wasm:1"
+   */
   get device(): Device {
-    return deviceOf(this.concrete("the device of a traced value").backend);
+    const c = this.concrete("the device of a traced value");
+    return deviceOf(c.backend, c.deviceId);
+  }
+
+  /**
+   * How the data is laid out over devices: a NamedSharding for sharded arrays (pmap, shardMap,
+   * devicePut(x, sharding)), else a SingleDeviceSharding.
+   * @example jax.pmap((x) => x.mul(2))(np.arange(2)).sharding   // NamedSharding(mesh=Mesh(...), spec=P(...))
+   */
+  get sharding(): Sharding {
+    const c = this.concrete("the sharding of a traced value");
+    return new SingleDeviceSharding(deviceOf(c.backend, c.deviceId));
+  }
+
+  /**
+   * The pieces of the array on each device, in the mesh's device order: `.device`, `.index`
+   * (the slice of the whole it holds), `.replicaId` and `.data` (an Array on that device).
+   * @example for (const s of y.addressableShards) console.log(String(s.device), s.data.tolistSync())
+   */
+  get addressableShards(): Shard[] {
+    const c = this.concrete("the shards of a traced value");
+    return [new Shard(deviceOf(c.backend, c.deviceId), c.shape.map(() => null), 0, c)];
   }
 
   /** Flat typed array of the values (float16 comes back as float32, bool as Uint8Array). */
@@ -284,10 +309,13 @@ export class ConcreteArray extends Array {
   #why = "";
   #pinned = false;
   readonly #owned: boolean;
+  /** Which of the backend's devices holds the data. */
+  readonly deviceId: number;
   /**
    * JAX's placement rule: a committed array (`jax.devicePut`, `np.array(x, {device})`, or a
-   * result of one) decides where computations on it run; an uncommitted one goes where the
-   * computation runs, and moves there for good (arrays made before `jax.init` join the wasm backend).
+   * result of one) decides where computations on it run (its backend and device); an
+   * uncommitted one goes where the computation runs, and moves there for good (arrays made
+   * before `jax.init` join the wasm backend). Arguments committed to different devices are an error.
    */
   committed: boolean;
 
@@ -298,12 +326,15 @@ export class ConcreteArray extends Array {
     /** false: another array over the same buffer (`jax.liveArrays()`): it holds the data too, but belongs to no tidy scope. */
     owned = true,
     committed = false,
+    /** Where a buffer-less subclass (a sharded array) says it is. */
+    deviceId?: number,
   ) {
     super();
     this.#buf = buf;
     this.#backend = backend;
     this.#owned = owned;
     this.committed = committed;
+    this.deviceId = deviceId ?? (buf === null ? 0 : (backend.deviceOfBuffer?.(buf) ?? 0));
     // Host buffers (the cpu backend) are the garbage collector's alone.
     if (buf instanceof DeviceBuffer) {
       watch(this, buf);
@@ -375,6 +406,11 @@ export class ConcreteArray extends Array {
     this.release("disposed", true);
   }
 
+  /** The arrays whose buffers this one owns (itself; a sharded array adds its shards), for tidy. */
+  parts(): ConcreteArray[] {
+    return [this];
+  }
+
   /**
    * Makes this array shared and immortal (cached constants such as JS scalars): dispose, tidy and
    * donation leave it alone; `pin(false)` hands it back to the garbage collector.
@@ -435,6 +471,33 @@ function formatNested(v: unknown, fmt: (v: unknown) => string, depth: number, co
   return `[${(v as unknown[]).map((e) => formatNested(e, fmt, depth - 1, complex)).join(", ")}]`;
 }
 
+/** One device's piece of an array (`x.addressableShards`), as JAX's Shard. */
+/**
+ * One device's piece of an array (`x.addressableShards`, as JAX's `Shard`).
+ * @example for (const s of x.addressableShards) console.log(String(s.device), s.data.dataSync())
+ */
+export class Shard {
+  constructor(
+    readonly device: Device,
+    /** The part of the whole array it holds: `[start, stop]` per axis, null for a whole axis (`x.slice(...index)` reads it). */
+    readonly index: ShardIndex,
+    /** Which copy of that part it is (0 for the first device that holds it). */
+    readonly replicaId: number,
+    /** The piece, an Array on `device`. */
+    readonly data: Array,
+  ) {}
+  /** JAX's repr. @example String(x.addressableShards[0])   // "Shard(device=wasm:0, index=(slice(0, 2, None),), ...)" */
+  toString(): string {
+    const idx = this.index.map((i) => (i === null ? "slice(None, None, None)" : `slice(${i[0]}, ${i[1]}, None)`));
+    return `Shard(device=${this.device}, index=(${idx.join(", ")}${idx.length === 1 ? "," : ""}), replica_id=${this.replicaId}, data=${this.data})`;
+  }
+}
+
+/** Registers an array built without a buffer of its own (a sharded array) in the current scope (tidy). */
+export function trackInTidy(a: ConcreteArray): void {
+  if (scopeStarts.length) scoped.push(a);
+}
+
 /**
  * The arrays that hold device memory now (JAX's `jax.live_arrays()`), on the default backend or
  * `platform`. Each is another Array over the same data: reading it reads the array, and
@@ -446,7 +509,10 @@ export function liveArrays(platform?: BackendName): Array[] {
   const backend = getBackend(platform);
   if (!backend.memory) return [];
   const out: Array[] = [];
-  for (const b of backend.memory.residentBuffers()) if (!b.internal) out.push(new ConcreteArray(b.aval, backend, b, false));
+  for (let d = 0; d < (backend.deviceCount ?? 1); d++) {
+    const pool = backend.memoryOf ? backend.memoryOf(d) : backend.memory;
+    for (const b of pool?.residentBuffers() ?? []) if (!b.internal) out.push(new ConcreteArray(b.aval, backend, b, false));
+  }
   return out;
 }
 
@@ -475,7 +541,9 @@ function closeScope(start: number, result: unknown): void {
   scopeStarts.pop();
   const end = scoped.length;
   if (end === start) return;
-  const keep = result instanceof Array ? null : new Set<unknown>(leavesOf(result));
+  // A sharded array holds its shards: they are kept with it.
+  const one = result instanceof Array && !(result instanceof ConcreteArray && result.parts().length > 1);
+  const keep = one ? null : new Set<unknown>(leavesOf(result).flatMap((l) => (l instanceof ConcreteArray ? l.parts() : [l])));
   const outer = scopeStarts.length > 0;
   let kept = start;
   for (let i = start; i < end; i++) {

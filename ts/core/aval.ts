@@ -12,6 +12,11 @@ export class ShapedArray {
     readonly shape: readonly number[],
     readonly dtype: DType,
     readonly weakType = false,
+    /**
+     * Inside a shardMap body with checkVma: the mesh axes the value may vary over (JAX's
+     * varying manual axes); absent elsewhere.
+     */
+    readonly vma?: ReadonlySet<string>,
   ) {
     // Every shape passes here: a negative or fractional size must never reach a kernel.
     for (const d of shape) {
@@ -53,12 +58,22 @@ export class ShapedArray {
 
   /** The same aval with another weak type. @example aval.withWeak(false) */
   withWeak(weakType: boolean): ShapedArray {
-    return weakType === this.weakType ? this : new ShapedArray(this.shape, this.dtype, weakType);
+    return weakType === this.weakType ? this : new ShapedArray(this.shape, this.dtype, weakType, this.vma);
+  }
+
+  /** The same type with another shape (the varying axes kept). */
+  withShape(shape: readonly number[]): ShapedArray {
+    return new ShapedArray(shape, this.dtype, this.weakType, this.vma);
+  }
+
+  /** The same type varying over `vma` (none: an untyped value). */
+  withVma(vma: ReadonlySet<string> | undefined): ShapedArray {
+    return new ShapedArray(this.shape, this.dtype, this.weakType, vma && vma.size ? vma : undefined);
   }
 
   /** A hashable key for caches keyed by avals (computed once: avals are immutable). */
   key(): string {
-    return (this.#key ??= `${this.dtype}${this.weakType ? "~" : ""}[${this.shape}]`);
+    return (this.#key ??= `${this.dtype}${this.weakType ? "~" : ""}[${this.shape}]${this.vma?.size ? `{V:${[...this.vma].sort()}}` : ""}`);
   }
   #key: string | undefined;
 }

@@ -9,15 +9,39 @@ import type { MemoryPool, MemoryStats } from "./memory.js";
 /** The backends: `cpu` (the float64 reference interpreter), `wasm` (the C++ core), `webgpu`. @example jax.defaultBackend()   // "wasm" */
 export type BackendName = "cpu" | "wasm" | "webgpu";
 
+/** A mesh as a backend runs programs on it: axis names and sizes, and each position's device. */
+export interface DeviceMesh {
+  names: readonly unknown[];
+  sizes: readonly number[];
+  deviceIds: readonly number[];
+}
+
 /** An opaque handle to array data owned by a backend (a DeviceBuffer where the backend has device memory). */
 export type Buffer = unknown;
 
 export interface Backend {
   readonly name: BackendName;
-  /** The owner of the device's memory, or null where arrays live in JS memory (cpu). */
+  /** The owner of device 0's memory, or null where arrays live in JS memory (cpu). */
   readonly memory: MemoryPool | null;
-  /** Copies host data into a new buffer (the data is not retained). */
-  put(data: TypedArray, aval: ShapedArray): Buffer;
+  /** How many devices the backend has (`jax.init({devices})`); 1 when it does not say. */
+  readonly deviceCount?: number;
+  /** The memory owner of device `id` (null where arrays live in JS memory). */
+  memoryOf?(id: number): MemoryPool | null;
+  /** Copies host data into a new buffer on device `device` (default 0); the data is not retained. */
+  put(data: TypedArray, aval: ShapedArray, device?: number): Buffer;
+  /**
+   * Why this backend's devices cannot run programs in parallel here (no cross-origin isolation,
+   * no workers), or undefined when they can (or it has one device).
+   */
+  whyDevicesSerial?(): string | undefined;
+  /**
+   * Runs `jaxpr` (a program over one device's blocks) on every device of a mesh at once:
+   * position p on `args[p]`, on device `mesh.deviceIds[p]`. Returns each position's outputs, or
+   * null where the devices cannot run it here (then the caller runs it another way).
+   */
+  runOnDevices?(jaxpr: Jaxpr, mesh: DeviceMesh, args: Buffer[][]): Buffer[][] | null;
+  /** Which device holds a buffer (0 where the backend has one). */
+  deviceOfBuffer?(buf: Buffer): number;
   readSync(buf: Buffer, aval: ShapedArray): TypedArray;
   read(buf: Buffer, aval: ShapedArray): Promise<TypedArray>;
   free(buf: Buffer): void;
@@ -26,7 +50,7 @@ export interface Backend {
    * A backend may write an output into a `donated` argument's buffer: it then returns that
    * same buffer, and the caller must not free it.
    */
-  execute(jaxpr: Jaxpr, args: Buffer[], donated?: readonly boolean[]): Buffer[];
+  execute(jaxpr: Jaxpr, args: Buffer[], donated?: readonly boolean[], device?: number): Buffer[];
   /** Buffers allocated and not yet freed (on the device, where it has memory of its own), for leak tests. */
   liveBuffers(): number;
   /** Resolves when everything dispatched so far has finished. */
@@ -34,7 +58,7 @@ export interface Backend {
 }
 
 /**
- * A device as `jax.devices()` lists it.
+ * A device as `jax.devices()` lists it: one object per device, so `===` compares devices.
  * @example jax.devices()[0]   // wasm:0 ({platform: "wasm", id: 0})
  */
 export class Device {
@@ -49,7 +73,8 @@ export class Device {
    * @example jax.devices()[0].memoryStats()?.bytesInUse
    */
   memoryStats(): MemoryStats | null {
-    return getBackend(this.platform).memory?.stats() ?? null;
+    const b = getBackend(this.platform);
+    return (b.memoryOf ? b.memoryOf(this.id) : b.memory)?.stats() ?? null;
   }
   /** `platform:id`. @example String(jax.devices("cpu")[0])   // "cpu:0" */
   toString(): string {
@@ -58,7 +83,7 @@ export class Device {
 }
 
 const backends = new Map<BackendName, Backend>();
-const devices = new Map<BackendName, Device>();
+const devices = new Map<BackendName, Device[]>();
 let defaultName: BackendName = "cpu";
 // Runs once, at the first use of the default backend, unless `jax.init` came first (init.ts
 // starts the fast backend there, or says once that the reference interpreter runs instead).
@@ -77,7 +102,7 @@ function firstUseNow(): void {
 
 export function registerBackend(b: Backend, makeDefault = false): void {
   backends.set(b.name, b);
-  devices.set(b.name, new Device(b.name, 0));
+  devices.set(b.name, globalThis.Array.from({ length: b.deviceCount ?? 1 }, (_, i) => new Device(b.name, i)));
   if (makeDefault) defaultName = b.name;
 }
 
@@ -90,8 +115,9 @@ export function getBackend(name?: BackendName | string | null): Backend {
   return b;
 }
 
-export function deviceOf(b: Backend): Device {
-  return devices.get(b.name)!;
+/** Device `id` of a backend (its first by default). */
+export function deviceOf(b: Backend, id = 0): Device {
+  return devices.get(b.name)![id];
 }
 
 /** `jax.defaultBackend()`: the name of the backend new arrays and computations use. */
@@ -109,11 +135,11 @@ export function setDefaultBackend(name: BackendName): void {
 
 /**
  * `jax.devices(backend?)`: the devices of a backend, by default the default backend's (as JAX).
- * @example jax.devices()          // [wasm:0] after init
+ * @example jax.devices()          // [wasm:0, wasm:1] after init({devices: 2})
  * @example jax.devices("cpu")     // [cpu:0]
  */
 export function listDevices(backend?: BackendName): Device[] {
-  return [deviceOf(getBackend(backend))];
+  return [...devices.get(getBackend(backend).name)!];
 }
 
 export function registeredBackends(): BackendName[] {

@@ -178,6 +178,8 @@ export class MemoryPool {
   constructor(
     readonly heap: DeviceHeap,
     readonly deviceMaxLimit: number,
+    /** Which of its backend's devices this pool owns the memory of. */
+    readonly deviceId = 0,
   ) {
     this.#limit = Math.min(memoryLimit, deviceMaxLimit);
     pools.add(this);
@@ -205,6 +207,16 @@ export class MemoryPool {
   onLimit: ((bytes: number) => void) | undefined;
   /** Frees something that can be rebuilt (a cached program) when no array can be evicted; false if nothing was. */
   reclaim: (() => boolean) | undefined;
+  /**
+   * Makes room in a heap this pool shares with other devices' pools (their idle arrays) when
+   * the heap itself is full; false if nothing was freed.
+   */
+  reclaimHeap: (() => boolean) | undefined;
+
+  /** Evicts this pool's least recently used idle array (room for another device on a shared heap). */
+  evictIdle(): boolean {
+    return this.#evictOne(false);
+  }
 
   stats(): MemoryStats {
     return { bytesInUse: this.#inUse, peakBytesInUse: this.#peak, bytesLimit: this.#limit, numArrays: this.#arrays, ...this.#stats };
@@ -334,7 +346,7 @@ export class MemoryPool {
     }
     let h = this.heap.allocate(bytes);
     while (h === null) {
-      if (!this.#evictOne()) throw this.#full(bytes, what);
+      if (!this.#evictOne() && !this.reclaimHeap?.()) throw this.#full(bytes, what);
       h = this.heap.allocate(bytes);
     }
     this.#inUse += block;
@@ -355,10 +367,10 @@ export class MemoryPool {
   }
 
   /** Copies the least recently used idle buffer to host memory and frees its device memory. */
-  #evictOne(): boolean {
+  #evictOne(orReclaim = true): boolean {
     let b = this.#lru;
     while (b && b.busy > 0) b = b.next;
-    if (!b) return this.reclaim?.() ?? false;
+    if (!b) return orReclaim ? (this.reclaim?.() ?? false) : false;
     this.#unlink(b);
     b.host = this.heap.evict(b.handle, b.bytes);
     this.heap.release(b.handle);

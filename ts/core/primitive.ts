@@ -40,6 +40,11 @@ export interface PrimitiveRules<P extends Params = Params> {
    * with the tangents staged, which would stage the primal half of such a primitive too.
    */
   linearize?(primals: Array[], tangents: (Array | null)[], params: P): [Array[], (Array | null)[]];
+  /**
+   * The same computation as a jaxpr of other primitives (no constants), for backends that do not
+   * run this primitive themselves: a shard_map becomes a vmap over its devices' shards.
+   */
+  expand?(params: P): ClosedJaxpr;
   /** Params as `makeJaxpr` shows them (JAX hides some, e.g. shapes implied by the output type). */
   printParams?(params: P): Params;
 }

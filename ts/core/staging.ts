@@ -91,6 +91,30 @@ function asLiteral(val: Array | number | boolean, aval: ShapedArray): Literal | 
   return null;
 }
 
+/**
+ * JAX's typing of values by the mesh axes they vary over (check_vma), inside shardMap bodies:
+ * installed by transforms/shard_map.ts, active while such a body is traced.
+ */
+export interface VmaTyping {
+  /** Whether values staged now are typed (a checkVma shardMap body is being traced). */
+  active(): boolean;
+  /** `x` made varying over `axes` too (JAX's implicit pvary). */
+  pvary(x: Array, axes: string[]): Array;
+  /**
+   * The axes each output varies over, for primitives with a rule of their own (collectives,
+   * control flow); undefined for the rest, whose inputs are made to vary alike and whose
+   * outputs vary as they do.
+   */
+  rule(prim: Primitive, params: Params, ins: ReadonlySet<string>[]): ReadonlySet<string>[] | undefined;
+}
+let vmaTyping: VmaTyping | null = null;
+export function setVmaTyping(t: VmaTyping): void {
+  vmaTyping = t;
+}
+/** Whether values staged now are typed by the mesh axes they vary over (see VmaTyping). */
+export const vmaTyped = (): boolean => vmaTyping?.active() ?? false;
+const NO_AXES: ReadonlySet<string> = new Set();
+
 export class JaxprTrace extends Trace {
   get builder(): JaxprBuilder {
     return this.main.globalData as JaxprBuilder;
@@ -102,8 +126,21 @@ export class JaxprTrace extends Trace {
     return this.builder.addConst(this, x);
   }
   processPrimitive(prim: Primitive, args: Array[], params: Params): Array[] {
-    const ins = args as JaxprTracer[];
-    const outAvals = prim.rules.abstractEval(ins.map((t) => t.aval), params);
+    let ins = args as JaxprTracer[];
+    const typed = vmaTyping?.active() ?? false;
+    let special: readonly ReadonlySet<string>[] | undefined;
+    let all: ReadonlySet<string> = NO_AXES;
+    if (typed) {
+      const vmas = ins.map((t) => t.aval.vma ?? NO_AXES);
+      special = vmaTyping!.rule(prim, params, vmas);
+      if (!special) {
+        all = new Set(vmas.flatMap((v) => [...v]));
+        // Inputs that vary over fewer axes than the others are made to vary alike (pvary).
+        if (all.size) ins = ins.map((t, i) => (vmas[i].size < all.size ? (vmaTyping!.pvary(t, [...all].filter((n) => !vmas[i].has(n))) as JaxprTracer) : t));
+      }
+    }
+    const avals = prim.rules.abstractEval(ins.map((t) => t.aval), params);
+    const outAvals = typed ? avals.map((a, i) => a.withVma(special ? special[i] : all)) : avals;
     const outs = outAvals.map((a) => new JaxprTracer(this, a));
     const b = this.builder;
     b.eqns.push(new JaxprEqn(prim, ins.map((t) => b.getVar(t)), params, outs.map((t) => b.newVar(t)), nameStack.slice(b.nameBase)));

@@ -3,7 +3,7 @@
 
 import { Array, ConcreteArray, Tracer, setTransformingProbe } from "./array.js";
 import { ShapedArray } from "./aval.js";
-import { Backend, Buffer, getBackend } from "./backend.js";
+import { Backend, BackendName, Buffer, getBackend } from "./backend.js";
 import { DType, allocHost, castScalar, float16Bits } from "./dtype.js";
 import { UnexpectedTracerError, ValueError } from "./errors.js";
 import { Jaxpr, JaxprEqn, Var, paramsKey } from "./jaxpr.js";
@@ -169,7 +169,26 @@ function runEager(prim: Primitive, params: Params, args: ConcreteArray[]): Array
     }
     node.set(path[path.length - 1], jaxpr);
   }
-  return executeJaxpr(backend, jaxpr, args);
+  return executeJaxpr(backend, jaxpr, args, undefined, prim.name, args.length <= 2 ? ["x", "y"] : undefined);
+}
+
+/**
+ * The device of `backend` a computation runs on: that of its committed arguments there (JAX's
+ * rule), else the backend's first. Arguments committed to different devices are JAX's error.
+ */
+export function devicePlacement(backend: Backend, args: readonly ConcreteArray[], what = "the computation", argNames?: readonly string[]): { device: number; committed: boolean } {
+  let at = -1;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.committed || a.backend !== backend) continue;
+    if (at < 0) at = i;
+    else if (a.deviceId !== args[at].deviceId) {
+      const arg = (k: number) => `argument ${argNames?.[k] ?? `args[${k}]`} of ${what} with shape ${args[k].dtype}[${args[k].shape.join(",")}] and with device ids [${args[k].deviceId}] on platform ${backend.name}`;
+      throw new ValueError(`Received incompatible devices for jitted computation. Got ${arg(at)} and ${arg(i)}. ` +
+        "Move them to one device first: jax.devicePut(x, device).");
+    }
+  }
+  return at < 0 ? { device: 0, committed: false } : { device: args[at].deviceId, committed: true };
 }
 
 /**
@@ -190,20 +209,23 @@ export function placement(args: readonly ConcreteArray[]): Backend {
 }
 
 /**
- * Runs a jaxpr on a backend. Uncommitted arguments that live elsewhere move there for good;
- * committed (and shared, pinned) ones are copied for this call only. The outputs are committed
- * when an argument was. Donated arguments (`jit(f, {donateArgnums})`) are given up: their
- * buffers may become outputs.
+ * Runs a jaxpr on a backend. Uncommitted arguments that live on another backend move there for
+ * good; committed (and shared, pinned) ones are copied for this call only. It runs on the device
+ * of its committed arguments (see `devicePlacement`; `on`: a device chosen by the caller, a
+ * shardMap's first), and the outputs are committed when an argument was. Donated arguments
+ * (`jit(f, {donateArgnums})`) are given up: their buffers may become outputs.
  */
-export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray[], donated?: readonly boolean[]): ConcreteArray[] {
+export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray[], donated?: readonly boolean[], what?: string, argNames?: readonly string[], on?: number): ConcreteArray[] {
   for (const a of args) if (a.backend !== backend && !a.committed && !a.isPinned && a.isOwned) a.moveTo(backend);
-  const give = donated?.map((d, i) => d && !args[i].isPinned && args[i].backend === backend && args.indexOf(args[i]) === i);
-  // Arguments from another backend are copied for this call only, and freed after it.
+  const { device, committed } = on === undefined ? devicePlacement(backend, args, what, argNames) : { device: on, committed: true };
+  const give = donated?.map((d, i) => d && !args[i].isPinned && args[i].backend === backend && args[i].deviceId === device && args.indexOf(args[i]) === i);
+  // Arguments from another backend are copied for this call only, and freed after it. Arguments
+  // on another device of this backend are read where they are (the devices share memory).
   let moved: ConcreteArray[] | undefined;
-  const bufs = args.map((a) => (a.backend === backend ? a.buffer : (moved ??= [])[moved.push(transfer(a, backend)) - 1].buffer));
+  const bufs = args.map((a) => (a.backend === backend ? a.buffer : (moved ??= [])[moved.push(transfer(a, backend, device)) - 1].buffer));
   let outs: Buffer[];
   try {
-    outs = backend.execute(jaxpr, bufs, give?.some(Boolean) ? give : undefined);
+    outs = backend.execute(jaxpr, bufs, give?.some(Boolean) ? give : undefined, device);
   } finally {
     if (moved) for (const m of moved) m.dispose();
   }
@@ -212,28 +234,45 @@ export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray
   donated?.forEach((d, i) => {
     if (d && !args[i].isPinned) args[i].release("donated", true);
   });
-  const committed = args.some((a) => a.committed);
-  return outs.map((b, i) => new ConcreteArray(jaxpr.outvars[i].aval, backend, b, true, committed));
+  const outCommitted = committed || args.some((a) => a.committed);
+  return outs.map((b, i) => new ConcreteArray(jaxpr.outvars[i].aval, backend, b, true, outCommitted));
 }
 
-/** A copy of `x` on another backend, committed to it (`jax.devicePut`); `x` itself, committed, if it is there already. */
-export function transfer(x: ConcreteArray, backend: Backend): ConcreteArray {
-  if (x.backend === backend) {
-    x.committed = true;
-    return x;
+/** A device named as users name one: a backend name (its first device), or a Device. @example np.zeros([2], {device: jax.devices()[1]}) */
+export type DeviceLike = BackendName | { platform: BackendName; id?: number };
+
+/** The backend and device index a DeviceLike names (RangeError for a device that does not exist). */
+export function resolveDevice(device: DeviceLike): { backend: Backend; id: number } {
+  const backend = getBackend(typeof device === "string" ? device : device.platform);
+  const id = typeof device === "string" ? 0 : (device.id ?? 0);
+  const count = backend.deviceCount ?? 1;
+  if (!Number.isInteger(id) || id < 0 || id >= count) {
+    throw new RangeError(`webjax: there is no device ${backend.name}:${id}; ${backend.name} has ${count} (jax.devices("${backend.name}")).`);
   }
-  return new ConcreteArray(x.aval, backend, backend.put(x.readSync(), x.aval), true, true);
+  return { backend, id };
 }
 
 /**
- * A concrete array from host values: committed to `backend` when one is given, else
- * uncommitted on the default backend.
+ * A copy of `x` on another backend or device, committed there (`jax.devicePut`); `x` itself,
+ * committed, if it is there already.
  */
-export function fromHostValues(values: ArrayLike<number>, aval: ShapedArray, backend?: Backend): ConcreteArray {
+export function transfer(x: ConcreteArray, backend: Backend, device = 0): ConcreteArray {
+  if (x.backend === backend && x.deviceId === device) {
+    x.committed = true;
+    return x;
+  }
+  return new ConcreteArray(x.aval, backend, backend.put(x.readSync(), x.aval, device), true, true);
+}
+
+/**
+ * A concrete array from host values: committed to `backend` (device `device`) when one is
+ * given, else uncommitted on the default backend.
+ */
+export function fromHostValues(values: ArrayLike<number>, aval: ShapedArray, backend?: Backend, device?: number): ConcreteArray {
   const b = backend ?? getBackend();
   const data = allocHost(aval.dtype, aval.size);
   writeValues(data, values, aval.dtype);
-  return new ConcreteArray(aval, b, b.put(data, aval), true, backend !== undefined);
+  return new ConcreteArray(aval, b, b.put(data, aval, device), true, backend !== undefined || device !== undefined);
 }
 
 function writeValues(data: globalThis.Float32Array | any, values: ArrayLike<number>, dtype: DType): void {

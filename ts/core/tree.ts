@@ -85,7 +85,7 @@ function auxEqual(a: unknown, b: unknown): boolean {
 
 const LEAF = new TreeDef("leaf");
 
-function isPlainObject(x: unknown): x is Record<string, unknown> {
+export function isPlainObject(x: unknown): x is Record<string, unknown> {
   if (x === null || typeof x !== "object") return false;
   const proto = Object.getPrototypeOf(x);
   return proto === Object.prototype || proto === null;

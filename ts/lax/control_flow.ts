@@ -318,7 +318,7 @@ export function scanImpl(f: (carry: any, x: any) => any, init: any, xs: any, opt
   const length = scanLength(xsLeaves, opts.length);
   let vals = initLeaves.map(operand);
   const xsVals = xsLeaves as Array[];
-  const xAvals = xsVals.map((x) => new ShapedArray(x.shape.slice(1), x.dtype, x.weakType));
+  const xAvals = xsVals.map((x) => x.aval.withShape(x.shape.slice(1)));
   const nK = vals.length;
   const create = (carryAvals: ShapedArray[]) => {
     const t = traceLeaves((ls) => f(tree.unflatten(initTree, ls.slice(0, nK)), tree.unflatten(xsTree, ls.slice(nK))), [...carryAvals, ...xAvals]);

@@ -333,5 +333,5 @@ export const cummax = cumulative("cummax", r.cummax);
 /** Running minimum along `axis` (default 0); `reverse` from the end. @example lax.cummin(np.array([3, 1, 2]), {reverse: true})   // [1, 1, 2] */
 export const cummin = cumulative("cummin", r.cummin);
 export { stopGradient } from "../transforms/stop_gradient.js";
-export { psum, pmean, pmax, pmin, allGather, psumScatter, axisIndex, axisSize } from "./parallel.js";
+export { psum, pmean, pmax, pmin, allGather, psumScatter, ppermute, allToAll, axisIndex, axisSize, pcast } from "./parallel.js";
 export { cond, switch_ as switch, whileLoop, foriLoop, scan, map } from "./control_flow.js";

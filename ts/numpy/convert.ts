@@ -6,13 +6,13 @@ import { BackendName, getBackend } from "../core/backend.js";
 import { DType, dtypeOfTypedArray, isInexact, promoteTypes, toDType } from "../core/dtype.js";
 import { ValueError } from "../core/errors.js";
 import { declare, declareAs } from "../core/signature.js";
-import { bind1, fromHostValues, scalar, scalarDType, transfer } from "../core/trace.js";
+import { DeviceLike, bind1, fromHostValues, resolveDevice, scalar, scalarDType, transfer } from "../core/trace.js";
 import { broadcastInDim, convertElementType } from "../primitives/layout.js";
 
 /** Options of `np.array` / `np.asarray`. @example np.array([1, 2], {dtype: "int32", device: "cpu"}) */
 export interface ArrayOptions {
   dtype?: DType | string;
-  device?: BackendName | { platform: BackendName };
+  device?: DeviceLike;
 }
 
 /**
@@ -28,15 +28,19 @@ export const array: {
 
 function arrayImpl(data: ArrayLike, opts: ArrayOptions): Array {
   const dtype = opts.dtype === undefined ? undefined : toDType(opts.dtype);
-  const backend = opts.device === undefined ? undefined : getBackend(typeof opts.device === "string" ? opts.device : opts.device.platform);
+  const where = opts.device === undefined ? undefined : resolveDevice(opts.device);
+  const backend = where?.backend;
   if (data instanceof Array) {
     let out = dtype && dtype !== data.dtype ? astype(data, dtype) : data;
-    if (backend && out instanceof ConcreteArray) out = transfer(out, backend);
+    if (where && out instanceof ConcreteArray && (out.backend !== where.backend || out.deviceId !== where.id)) {
+      out = transfer(out, where.backend, where.id);
+      (out as ConcreteArray).committed = true;
+    }
     return out;
   }
   if (ArrayBuffer.isView(data)) {
     const d = dtype ?? dtypeOfTypedArray(data);
-    return fromHostValues(data as any, new ShapedArray([data.length / (d === "complex64" ? 2 : 1)], d), backend);
+    return fromHostValues(data as any, new ShapedArray([data.length / (d === "complex64" ? 2 : 1)], d), backend, where?.id);
   }
   const shape: number[] = [];
   const flat: number[] = [];
@@ -59,7 +63,7 @@ function arrayImpl(data: ArrayLike, opts: ArrayOptions): Array {
   };
   walk(data, 0);
   const d = dtype ?? (sawBool && !sawNumber ? "bool" : "float32");
-  return fromHostValues(flat, new ShapedArray(shape, d), backend);
+  return fromHostValues(flat, new ShapedArray(shape, d), backend, where?.id);
 }
 
 /** `jnp.asarray`: Arrays pass through; JS values become (non-weak) arrays. @example np.asarray([1, 2], "int32") */

@@ -9,7 +9,8 @@ import { AxisData, AxisName, Params, Primitive } from "../core/primitive.js";
 import { bind1, scalar } from "../core/trace.js";
 import { broadcastAxis, moveaxis } from "../transforms/batch_util.js";
 import { lookupAxis } from "../transforms/vmap.js";
-import { convertElementType, iota, reshape } from "./layout.js";
+import { concatenate, slice } from "./indexing.js";
+import { broadcastInDim, convertElementType, iota, reshape } from "./layout.js";
 import { eq, mul } from "./math.js";
 import { reduceMax, reduceMin, reduceSum } from "./reduce.js";
 
@@ -55,8 +56,40 @@ export const psumP: Primitive<CollectiveParams> = reductionCollective("psum", re
 export const pmaxP: Primitive<CollectiveParams> = reductionCollective("pmax", reduceMax as Reducer, (x) => x);
 export const pminP: Primitive<CollectiveParams> = reductionCollective("pmin", reduceMin as Reducer, (x) => x);
 
+/**
+ * Inside a shardMap body with checkVma, psum of a value that varies over the axes gives a value
+ * invariant over them (JAX's psum_invariant): one value, so its cotangent is not summed again
+ * (its transpose is pvary). pvary marks an invariant value as varying (JAX inserts it where an
+ * invariant value meets varying ones): its transpose sums the devices' cotangents.
+ */
+export const psumInvariantP: Primitive<CollectiveParams> = reductionCollective("psum_invariant", reduceSum as Reducer, (x, n) => bind1(mul, [x, scalar(n, x.dtype, x.weakType)]));
+psumInvariantP.rules.printParams = ({ axis_name }) => ({ axes: axis_name });
+
+export const pvaryP: Primitive<CollectiveParams> = new Primitive<CollectiveParams>("pvary", {
+  abstractEval([x], { axis_name }) {
+    checkBound(axis_name);
+    return [x];
+  },
+  impl: (_, params) => unbound(params),
+  cpu: (_, params) => unbound(params),
+  // Over the axis it names, every member already holds its value: nothing to compute; other
+  // axes (a vmap around a shardMap body) keep it, for differentiation.
+  batch([x], [d], params, axis) {
+    const rest = others(params.axis_name, axis);
+    return [[rest.length ? bind1(pvaryP, [x], { axis_name: rest }) : x], [d]];
+  },
+  printParams: ({ axis_name }) => ({ axes: axis_name }),
+});
+
+psumInvariantP.rules.jvp = ([x], [t], params) => [[bind1(psumInvariantP, [x], params)], [t === null ? null : bind1(psumInvariantP, [t], params)]];
+psumInvariantP.rules.transpose = ([ct], _, params) => [bind1(pvaryP, [ct], params)];
+pvaryP.rules.jvp = ([x], [t], params) => [[bind1(pvaryP, [x], params)], [t === null ? null : bind1(pvaryP, [t], params)]];
+pvaryP.rules.transpose = ([ct], _, params) => [bind1(psumInvariantP, [ct], params)];
+
 psumP.rules.jvp = ([x], [t], params) => [[bind1(psumP, [x], params)], [t === null ? null : bind1(psumP, [t], params)]];
-psumP.rules.transpose = ([ct]) => [ct];
+// JAX 0.10's psum_p: psum is psum followed by a broadcast to every member, so its transpose
+// sums the members' cotangents again (`vmap(grad(x => psum(x, "i")))` gives the axis size).
+psumP.rules.transpose = ([ct], _, params) => [bind1(psumP, [ct], params)];
 
 // d pmax: the tangent where x attains the maximum, averaged over the positions that tie.
 for (const p of [pmaxP, pminP]) {
@@ -156,4 +189,112 @@ export const axisIndexP: Primitive<CollectiveParams> = new Primitive<CollectiveP
     return [[bind1(iota, [], { dtype: "int32", shape: [axis.size], dimension: 0, sharding: null })], [0]];
   },
   printParams: ({ axis_name }) => ({ axis_name: axis_name[0] }),
+});
+
+interface PpermuteParams {
+  axis_name: AxisName[];
+  /** [source, destination] pairs of positions along the axis; each appears at most once on each side. */
+  perm: [number, number][];
+}
+
+function checkPerm(perm: [number, number][], size: number | null): void {
+  const src = perm.map((p) => p[0]), dst = perm.map((p) => p[1]);
+  if (new Set(src).size !== src.length || new Set(dst).size !== dst.length) {
+    throw new ValueError(`ppermute sources and destinations must be unique, got (${perm.map((p) => `(${p[0]}, ${p[1]})`).join(", ")}${perm.length === 1 ? "," : ""}).`);
+  }
+  const bad = perm.flat().find((i) => !Number.isInteger(i) || i < 0 || (size !== null && i >= size));
+  if (bad !== undefined) throw new ValueError(`ppermute: position ${bad} is outside the axis (of size ${size}); perm pairs are [source, destination] positions along it.`);
+}
+
+const sliceAlong = (x: Array, axis: number, i: number) =>
+  bind1(slice, [x], { start_indices: x.shape.map((_, d) => (d === axis ? i : 0)), limit_indices: x.shape.map((n, d) => (d === axis ? i + 1 : n)), strides: null });
+
+/** Sends each member's value to the member `perm` names (members that receive nothing get zeros). */
+export const ppermuteP: Primitive<PpermuteParams> = new Primitive<PpermuteParams>("ppermute", {
+  abstractEval([x], { axis_name, perm }) {
+    checkBound(axis_name);
+    checkPerm(perm, axis_name.length === 1 ? lookupAxis(axis_name[0])!.data.size : null);
+    return [x];
+  },
+  impl: (_, params) => unbound(params),
+  cpu: (_, params) => unbound(params),
+  jvp: ([x], [t], params) => [[bind1(ppermuteP, [x], params)], [t === null ? null : bind1(ppermuteP, [t], params)]],
+  // Linear: the transpose sends cotangents back along the same pairs.
+  transpose: ([ct], _, { axis_name, perm }) => [bind1(ppermuteP, [ct], { axis_name, perm: perm.map(([s, d]) => [d, s]) })],
+  batch([x], [d], params, axis) {
+    if (!params.axis_name.includes(axis.name!)) return [[bind1(ppermuteP, [x], params)], [d]];
+    if (params.axis_name.length > 1) throw new ValueError("ppermute over several axis names at once is not supported by webjax; permute over one axis at a time.");
+    const xb = d === null ? broadcastAxis(x, axis.size, 0) : x;
+    const bd = d ?? 0;
+    const from = new Map(params.perm.map(([s, t]) => [t, s]));
+    const zeroShape = xb.shape.map((n, k) => (k === bd ? 1 : n));
+    const zero = () => bind1(broadcastInDim, [scalar(0, xb.dtype, false)], { shape: zeroShape, broadcast_dimensions: [], sharding: null });
+    const parts = globalThis.Array.from({ length: axis.size }, (_, j) => (from.has(j) ? sliceAlong(xb, bd, from.get(j)!) : zero()));
+    return [[bind1(concatenate, parts, { dimension: bd })], [bd]];
+  },
+  printParams: ({ axis_name, perm }) => ({ axis_name: axis_name.length === 1 ? axis_name[0] : axis_name, perm }),
+});
+
+interface AllToAllParams {
+  axis_name: AxisName[];
+  split_axis: number;
+  concat_axis: number;
+  axis_size: number;
+  tiled: boolean;
+}
+
+function allToAllShape(x: ShapedArray, { split_axis: s, concat_axis: c, axis_size: n, tiled, axis_name }: AllToAllParams): number[] {
+  if (tiled) {
+    if (x.shape[s] % n !== 0) throw new ValueError(`The size of all_to_all split_axis (${x.shape[s]}) has to be divisible by the size of the named axis ${axis_name.map(String).join(", ")} (${n})`);
+    const out = [...x.shape];
+    out[s] /= n;
+    out[c] *= n;
+    return out;
+  }
+  if (x.shape[s] !== n) {
+    throw new ValueError(`all_to_all requires the size of the mapped axis axis_name to equal x.shape[split_axis], but they are ${n} and ${x.shape[s]} respectively.`);
+  }
+  const out = x.shape.filter((_, i) => i !== s);
+  out.splice(c, 0, n);
+  return out;
+}
+
+/**
+ * Member j's result holds chunk j of every member's split axis, in member order along the concat
+ * axis (a transpose of the member axis with the split axis).
+ */
+export const allToAllP: Primitive<AllToAllParams> = new Primitive<AllToAllParams>("all_to_all", {
+  abstractEval([x], params) {
+    checkBound(params.axis_name);
+    return [new ShapedArray(allToAllShape(x, params), x.dtype, x.weakType)];
+  },
+  impl: (_, params) => unbound(params),
+  cpu: (_, params) => unbound(params),
+  jvp: ([x], [t], params) => [[bind1(allToAllP, [x], params)], [t === null ? null : bind1(allToAllP, [t], params)]],
+  transpose: ([ct], _, params) => [bind1(allToAllP, [ct], { ...params, split_axis: params.concat_axis, concat_axis: params.split_axis })],
+  batch([x], [d], params, axis) {
+    if (!params.axis_name.includes(axis.name!)) return [[bind1(allToAllP, [x], params)], [d]];
+    if (params.axis_name.length > 1) throw new ValueError("all_to_all over several axis names at once is not supported by webjax.");
+    const { split_axis: s, concat_axis: c, tiled } = params;
+    const n = axis.size;
+    // Members first: [member, ...x] with the split axis at 1 + s.
+    let y = d === null ? broadcastAxis(x, n, 0) : moveaxis(x, d, 0);
+    if (tiled) {
+      // The split axis becomes [n chunks, rest]; the chunk axis plays the untiled split axis.
+      const shape = [...y.shape];
+      shape.splice(1 + s, 1, n, shape[1 + s] / n);
+      y = bind1(reshape, [y], { new_sizes: shape, dimensions: null, sharding: null });
+    }
+    // The chunk axis becomes the member axis, the old member axis goes to the concat position.
+    y = moveaxis(y, 1 + s, 0);
+    y = moveaxis(y, 1, 1 + c);
+    if (tiled) {
+      // Merge the members into the concat axis (members major), as the tiled result is laid out.
+      const shape = [...y.shape];
+      shape.splice(1 + c, 2, shape[1 + c] * shape[2 + c]);
+      y = bind1(reshape, [y], { new_sizes: shape, dimensions: null, sharding: null });
+    }
+    return [[y], [0]];
+  },
+  printParams: ({ axis_name, split_axis, concat_axis, tiled }) => ({ axis_index_groups: null, axis_name: axis_name.length === 1 ? axis_name[0] : axis_name, concat_axis, split_axis, tiled }),
 });

@@ -7,7 +7,7 @@ import { ShapedArray } from "../core/aval.js";
 import { BackendName, getBackend } from "../core/backend.js";
 import { DType, TypedArray, toDType } from "../core/dtype.js";
 import { ValueError } from "../core/errors.js";
-import { ClosedJaxpr, paramsKey } from "../core/jaxpr.js";
+import { ClosedJaxpr, Jaxpr, JaxprEqn, Var, paramsKey } from "../core/jaxpr.js";
 import { JaxprTemplate, leafAxesOf, traceSizes } from "./abstracted_axes.js";
 import { Params, Primitive } from "../core/primitive.js";
 import { convertConstvars, evalJaxpr, JaxprTrace, traceToJaxpr } from "../core/staging.js";
@@ -20,6 +20,7 @@ import { registerPartialEval, splitCall } from "./partial_eval.js";
 import { transposeJaxpr } from "./transpose.js";
 import { batchJaxpr } from "./vmap.js";
 import * as tree from "../core/tree.js";
+import { checkInShardings, layOut, shardingsFor } from "../sharding/jit_shardings.js";
 
 export interface JitParams {
   jaxpr: ClosedJaxpr;
@@ -35,10 +36,14 @@ export const jitP: Primitive<JitParams> = new Primitive<JitParams>(
   {
     abstractEval: (_, { jaxpr }) => jaxpr.outAvals,
     cpu: (inputs, { jaxpr }, ctx) => ctx.evalJaxpr(jaxpr, inputs),
-    impl(args, { jaxpr, backend, donated_invars }) {
+    impl(args, { jaxpr, backend, donated_invars, name }) {
+      // A program that is one shard_map (pmap is jit of one) runs it on its devices rather than
+      // compiling it into one program.
+      const direct = singleEqn(jaxpr.jaxpr, args);
+      if (direct && !donated_invars.some(Boolean)) return direct.eqn.primitive.rules.impl!(direct.args, direct.eqn.params);
       const concrete = args as ConcreteArray[];
       const b = backend ? getBackend(backend) : placement(concrete);
-      return executeJaxpr(b, jaxpr.jaxpr, concrete, donated_invars.some(Boolean) ? donated_invars : undefined);
+      return executeJaxpr(b, jaxpr.jaxpr, concrete, donated_invars.some(Boolean) ? donated_invars : undefined, name);
     },
     jvp(primals, tangents, params) {
       const { jaxpr, consts } = hoistConsts(jvpJaxpr(params.jaxpr, tangents.map((t) => t !== null)));
@@ -74,6 +79,27 @@ export const jitP: Primitive<JitParams> = new Primitive<JitParams>(
 );
 
 registerPartialEval("jit", (eqn, unknowns) => splitCall(eqn, unknowns));
+
+/** The shard_map of a jaxpr that is one shard_map (or a jit of one) over its inputs, giving its outputs. */
+function singleEqn(j: Jaxpr, args: Array[]): { eqn: JaxprEqn; args: Array[] } | null {
+  if (j.eqns.length !== 1 || j.constvars.length) return null;
+  const [e] = j.eqns;
+  if (e.primitive.name !== "shard_map") return e.primitive.name === "jit" ? nested(e, j, args) : null;
+  if (j.outvars.length !== e.outvars.length || j.outvars.some((v, i) => v !== e.outvars[i])) return null;
+  const ins = e.inputs.map((a) => (a instanceof Var ? j.invars.indexOf(a) : -1));
+  if (ins.some((i) => i < 0)) return null;
+  return { eqn: e, args: ins.map((i) => args[i]) };
+}
+
+/** A jit of a jit: the inner one's single equation, if it has one. */
+function nested(e: JaxprEqn, j: Jaxpr, args: Array[]): { eqn: JaxprEqn; args: Array[] } | null {
+  if (j.outvars.length !== e.outvars.length || j.outvars.some((v, i) => v !== e.outvars[i])) return null;
+  const ins = e.inputs.map((a) => (a instanceof Var ? j.invars.indexOf(a) : -1));
+  if (ins.some((i) => i < 0)) return null;
+  const inner = (e.params as JitParams).jaxpr;
+  if (inner.consts.length) return null;
+  return singleEqn(inner.jaxpr, ins.map((i) => args[i]));
+}
 
 /** A jaxpr's constants turned into leading inputs, so a call primitive can pass them in. */
 export function hoistConsts(closed: ClosedJaxpr): { jaxpr: ClosedJaxpr; consts: Array[] } {
@@ -213,15 +239,19 @@ function jitImpl<F extends (...args: any[]) => any>(fun: F, opts: JitOptions): F
     return a;
   };
 
+  const sharded = opts.inShardings != null || opts.outShardings != null;
+
   const jitted = function (this: unknown, ...args: any[]) {
     const { statics, donated, dynIdx } = argnums(args.length);
-    const [rawLeaves, inTree] = tree.flatten(statics.size ? dynIdx.map((i) => args[i]) : args);
+    const dynArgs = statics.size ? dynIdx.map((i) => args[i]) : args;
+    const [rawLeaves, inTree] = tree.flatten(dynArgs);
+    // Typed arrays are arrays of their own dtype, as np.array makes them.
+    const arrays = rawLeaves.some(isTypedArray) ? rawLeaves.map((l) => (isTypedArray(l) ? array(l) : l)) : rawLeaves;
+    if (opts.inShardings != null) checkInShardings(shardingsFor(opts.inShardings, dynArgs, "in_shardings"), arrays);
     // JS booleans are static: `flag ? a : b` cannot see a traced bool (JS has no hook for an
     // object's truthiness), so a traced one would always be true. Each value traces its own program.
     const bools = abstracted || !rawLeaves.some(isBoolean) ? null : rawLeaves.map(isBoolean);
-    const dynLeaves = bools ? rawLeaves.filter((_, i) => !bools[i]) : rawLeaves;
-    // Typed arrays are arrays of their own dtype, as np.array makes them.
-    const leaves = dynLeaves.some(isTypedArray) ? dynLeaves.map((l) => (isTypedArray(l) ? array(l) : l)) : dynLeaves;
+    const leaves = bools ? arrays.filter((_, i) => !bools[i]) : arrays;
     const avals = leaves.map((l) => leafAval(l));
     // Shared (pinned) arrays such as cached scalars are never donated.
     const leafDonated = donated.size
@@ -259,6 +289,11 @@ function jitImpl<F extends (...args: any[]) => any>(fun: F, opts: JitOptions): F
       const params = (donated_invars: boolean[]) => ({ jaxpr: traced!.jaxpr, name, donated_invars, keep_unused: !!opts.keepUnused, inline: !!opts.inline, backend });
       // Without donation the params are the same every call.
       outs = bind(jitP, inputs, leafDonated ? params([...traced.consts.map(() => false), ...leafDonated]) : (traced.params ??= params(inputs.map(() => false))));
+    }
+    // Results laid out by outShardings (outside any other transformation: tracers have no layout).
+    if (sharded && opts.outShardings != null) {
+      const shardings = shardingsFor(opts.outShardings, tree.unflatten(traced.outTree, outs), "out_shardings");
+      outs = outs.map((o, i) => layOut(o, shardings[i]));
     }
     return tree.unflatten(traced.outTree, outs);
   };

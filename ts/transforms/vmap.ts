@@ -27,7 +27,7 @@ export class BatchTracer extends Tracer {
   get aval(): ShapedArray {
     const a = this.val.aval;
     if (this.bdim === null) return a;
-    return new ShapedArray(a.shape.filter((_, i) => i !== this.bdim), a.dtype, a.weakType);
+    return a.withShape(a.shape.filter((_, i) => i !== this.bdim));
   }
   override fullLower(): Array {
     return this.bdim === null ? (this.val instanceof Tracer ? this.val.fullLower() : this.val) : this;
@@ -55,14 +55,31 @@ export class BatchTrace extends Trace {
   }
 }
 
-/** An axis bound by an enclosing vmap, with the trace that maps over it. */
+/**
+ * An axis bound by an enclosing vmap, with the trace that maps over it; or a mesh axis of an
+ * enclosing shardMap body being traced (`main` null): collectives over it are staged into the
+ * body, to run across the devices.
+ */
 export interface AxisFrame {
   data: AxisData;
-  main: MainTrace;
+  main: MainTrace | null;
+  /** A shardMap body traced with checkVma: its values are typed by the mesh axes they vary over. */
+  typed?: boolean;
 }
 
-/** Axis names bound by enclosing vmaps (innermost last), for collectives and their errors. */
+/** Axis names bound by enclosing vmaps and shardMaps (innermost last), for collectives and their errors. */
 export const axisEnv: AxisFrame[] = [];
+
+/** Runs `fn` with the mesh axes of a shardMap bound (its body is traced per device: see shard_map.ts). */
+export function withManualAxes<T>(axes: readonly { name: AxisName; size: number }[], fn: () => T, typed = false): T {
+  const depth = axisEnv.length;
+  for (const a of axes) axisEnv.push({ data: { size: a.size, name: a.name, spmdName: null }, main: null, typed });
+  try {
+    return fn();
+  } finally {
+    axisEnv.length = depth;
+  }
+}
 
 /** The innermost binding of `name`, or undefined. */
 export function lookupAxis(name: AxisName): AxisFrame | undefined {
@@ -76,7 +93,7 @@ setAxisMainResolver((params) => {
   let best: MainTrace | null = null;
   for (const name of params.axis_name as AxisName[]) {
     const f = lookupAxis(name);
-    if (f && (!best || f.main.level > best.level)) best = f.main;
+    if (f?.main && (!best || f.main.level > best.level)) best = f.main;
   }
   return best;
 });
@@ -227,7 +244,7 @@ export function batchJaxpr(closed: ClosedJaxpr, dims: (number | null)[], axis: A
     if (d === null) return a;
     const shape = [...a.shape];
     shape.splice(d, 0, axis.size);
-    return new ShapedArray(shape, a.dtype, a.weakType);
+    return a.withShape(shape);
   });
   let outDims: (number | null)[] = [];
   const { jaxpr, consts } = traceToJaxpr((...xs) => {

@@ -19,6 +19,8 @@ export interface WasmRuntimeOptions {
   relaxedSimd?: boolean;
   /** An already compiled core (one of wasm/webjax-*.wasm), for runtimes that forbid compiling bytes. */
   module?: WebAssembly.Module;
+  /** Devices that run programs of their own (jax.init({devices})): device d runs on pool thread d, so at least this many threads are started. */
+  devices?: number;
 }
 
 export type WasmVariant = "relaxed-threads" | "simd-threads" | "simd";
@@ -79,6 +81,11 @@ class Pool {
     this.workers.get(tid)?.kill();
   }
 
+  /** Whether a worker serves each of `tids` now (none lost or being replaced). */
+  serving(tids: readonly number[]): boolean {
+    return tids.every((t) => t === 0 || (this.workers.has(t) && !this.replacing.has(t)));
+  }
+
   dispose(): void {
     this.disposed = true;
     for (const w of this.workers.values()) w.terminate();
@@ -91,6 +98,13 @@ export class LoadedRuntime implements WasmRuntime {
   threads = 1;
   /** Resolves once the pool has joined (or failed to, and the runtime stays single-threaded). */
   poolReady: Promise<void> = Promise.resolve();
+  /** The threads kernels will use once the pool has joined (the default device count). */
+  wantedThreads = 1;
+  /**
+   * Why this runtime has no worker threads (devices then run one after another on the calling
+   * thread), or undefined when it has them (or they are still starting).
+   */
+  whyNoWorkers: string | undefined;
   private pool: Pool | undefined;
   private disposed = false;
 
@@ -108,21 +122,35 @@ export class LoadedRuntime implements WasmRuntime {
    * after they are all parked in wj_worker_loop (their "ready" arrives between calls, never
    * inside one).
    */
-  joinPool(wanted: number): Promise<void> {
+  joinPool(wanted: number, devices = 1): Promise<void> {
+    this.wantedThreads = wanted;
+    // Kernels use `wanted` threads; devices need one each (device d runs on thread d).
+    const started = Math.max(wanted, clampThreads(devices));
     this.poolReady = (async () => {
       let workers: PoolWorker[] = [];
       try {
-        const stacks = Array.from({ length: wanted - 1 }, (_, i) => ({ tid: i + 1, stackTop: this.core.allocStack(WORKER_STACK_BYTES) }));
+        const stacks = Array.from({ length: started - 1 }, (_, i) => ({ tid: i + 1, stackTop: this.core.allocStack(WORKER_STACK_BYTES) }));
         workers = await startWorkers(this.module, this.core.memory, stacks);
       } catch (e) {
         infoOnce(`webjax: wasm workers failed to start, running single-threaded (${describeFailure(e)})`);
+        this.whyNoWorkers = `the wasm workers failed to start (${describeFailure(e)})`;
       }
       this.pool = new Pool(this.module, this.core.memory, this.core, workers);
       if (this.disposed) return this.pool.dispose();
-      this.threads = workers.length + 1;
+      this.threads = Math.min(workers.length + 1, wanted);
       this.core.setNumThreads(this.threads);
     })();
     return this.poolReady;
+  }
+
+  /** Test hooks for devices: device thread `tid` traps ("trap") or its thread ends ("die") at its next collective. */
+  testDeviceFault(kind: "trap" | "die", tid: number): void {
+    this.core.exports.wj_test_device_hook(kind === "trap" ? 1 : 2, tid);
+  }
+
+  /** Whether the threads that run `tids` are there to run device programs now. */
+  devicesReady(tids: readonly number[]): boolean {
+    return !!this.pool && this.pool.serving(tids);
   }
 
   addF32(a: Float32Array, b: Float32Array): Float32Array {
@@ -179,7 +207,8 @@ export async function load(opts: WasmRuntimeOptions, forget: () => void): Promis
   const runtime = opts.module
     ? instantiateGiven(opts.module, threaded, forget)
     : instantiate(...(await compileCore(threaded, opts.relaxedSimd !== false)), forget);
-  if (runtime.variant !== "simd") await runtime.joinPool(wanted);
+  if (runtime.variant !== "simd") await runtime.joinPool(wanted, opts.devices);
+  else runtime.whyNoWorkers = why ?? "jax.init({threads: 1}) (or false) asked for no threads besides the calling one";
   return runtime;
 }
 
@@ -203,7 +232,8 @@ export function loadSync(opts: WasmRuntimeOptions, bytesOf: (file: WasmFile) => 
       if (variant === "simd") throw cspError(e) ?? e;
     }
   }
-  if (runtime!.variant !== "simd") void runtime!.joinPool(wanted);
+  if (runtime!.variant !== "simd") void runtime!.joinPool(wanted, opts.devices);
+  else runtime!.whyNoWorkers = whyNoThreadsHere() ?? (opts.threads === false ? "jax.init({threads: 1}) (or false) asked for no threads besides the calling one" : "this engine lacks WebAssembly threads");
   return runtime!;
 }
 
@@ -218,6 +248,8 @@ function instantiate(variant: WasmVariant, module: WebAssembly.Module, forget: (
   // Deno installs no wasm trap handler, so V8 bounds-checks every load there (Node and
   // browsers use guard pages); kernels that can trade loads for shuffles then do.
   core.setCheckedLoads("Deno" in globalThis);
+  // The calling thread may block while devices run, except a browser's main thread.
+  core.callerMayWait = isNode || "Deno" in globalThis || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined";
   return new LoadedRuntime(variant, maxMemoryBytes, core, module, forget);
 }
 

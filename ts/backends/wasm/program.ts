@@ -8,7 +8,7 @@ import { Jaxpr } from "../../core/jaxpr.js";
 import { interpretEqn } from "../cpu/index.js";
 import type { Core } from "../../../bindings/core.js";
 import { E, Encoder, INT32_MAX, Op, dtCode, kernelDt, wideWords } from "../../compiler/bytecode.js";
-import { Buf, Instr, Kernel, Lowered, lower, nbytes } from "../../compiler/lower.js";
+import { Buf, Instr, Kernel, LowerOptions, Lowered, lower, nbytes } from "../../compiler/lower.js";
 import { donationPairs, flatten, planArena } from "../../compiler/plan.js";
 import { simplify } from "../../compiler/simplify.js";
 import type { DeviceBuffer, MemoryPool } from "../../core/memory.js";
@@ -59,8 +59,6 @@ export class WasmProgram {
   /** Calls of this program under way (more than one when a callback calls it again). */
   private depth = 0;
   private disposed = false;
-  /** The slot table of the innermost call under way, for host calls. */
-  private currentTable = 0;
   /** When this program last ran (the backend's cache evicts the least recent). */
   lastUse = 0;
 
@@ -176,6 +174,13 @@ export class WasmProgram {
           case "cumulative":
             if (ins.outer * ins.n * ins.inner > 0) enc.emit(Op.CUMULATIVE, [s(ins.input), s(ins.out), ins.rop, ins.dt, ins.outer, ins.n, ins.inner, ins.reverse ? 1 : 0]);
             break;
+          case "collective": {
+            const w = [...ins.words];
+            w[2] = ins.ins.length ? s(ins.ins[0]) : -1;
+            w[3] = s(ins.outs[0]);
+            enc.emit(Op.COLLECTIVE, w);
+            break;
+          }
         }
       }
     };
@@ -222,7 +227,8 @@ export class WasmProgram {
     const inSlots = ins.ins.map(s), outSlots = ins.outs.map(s);
     return () => {
       const mem = this.core.memory.buffer;
-      const table = this.currentTable;
+      // The slot table of the call that made this host call (a device's, when it runs on one).
+      const table = this.core.hostTable();
       const addr = (k: number) => new Uint32Array(mem, table + 4 * k, 1)[0];
       const hostIns: HostArray[] = ins.ins.map((b, i) => {
         const data = allocHost(b.aval.dtype, b.aval.size);
@@ -244,8 +250,8 @@ export class WasmProgram {
    * owned by the caller (or donated inputs' buffers taken over). On any exception everything
    * the call allocated is freed before the error propagates.
    */
-  run(args: DeviceBuffer[], donated?: readonly boolean[]): DeviceBuffer[] {
-    const { pool, core } = this;
+  run(args: DeviceBuffer[], donated?: readonly boolean[], pool: MemoryPool = this.pool): DeviceBuffer[] {
+    const { core } = this;
     const nIn = args.length;
     const outs: DeviceBuffer[] = new globalThis.Array(this.outputs.length);
     const fresh: DeviceBuffer[] = [];
@@ -256,7 +262,8 @@ export class WasmProgram {
     // Running from here on: the cache must not let this program go while it allocates.
     const outermost = this.depth++ === 0;
     try {
-      for (; pinned < nIn; pinned++) pool.pin(args[pinned]);
+      // Inputs may live on any device (one memory): each is held by its own owner.
+      for (; pinned < nIn; pinned++) args[pinned].pool.pin(args[pinned]);
       const took = (taken = donated ? new Set<number>() : undefined);
       for (let k = 0; k < outs.length; k++) {
         // Outputs take over donated inputs' buffers where the plan allows it.
@@ -281,18 +288,12 @@ export class WasmProgram {
       for (let i = 0; i < outs.length; i++) i32[t + nIn + i] = outs[i].handle as number;
       const temps = this.tempOffsets;
       for (let i = 0, at = t + nIn + outs.length; i < temps.length; i++) i32[at + i] = arena + temps[i];
-      const outer = this.currentTable;
-      this.currentTable = table;
-      try {
-        core.exports.wj_run(this.codePtr, this.nWords, table);
-      } finally {
-        this.currentTable = outer;
-      }
+      core.exports.wj_run(this.codePtr, this.nWords, table);
     } catch (e) {
       for (const o of fresh) pool.free(o);
       throw e;
     } finally {
-      for (let i = 0; i < pinned; i++) pool.unpin(args[i]);
+      for (let i = 0; i < pinned; i++) args[i].pool.unpin(args[i]);
       for (const o of fresh) pool.unpin(o);
       if (arena) pool.freeRaw(arena, this.arenaBytes);
       if (table && !outermost) pool.freeRaw(table, 4 * Math.max(1, this.nSlots));
@@ -304,9 +305,60 @@ export class WasmProgram {
   }
   /** For each output, the inputs whose buffers it may be written into. */
   private readonly donatable: number[][];
+
+  /**
+   * Runs the program on every device of a mesh at once (core-cpp/devices.h): `args[p]` are
+   * position p's inputs, `pools[p]` its device's memory owner (outputs, scratch and slot table
+   * come from there), `tids[p]` the pool thread that runs it. Returns each position's outputs;
+   * on any exception (a fault on any device) everything the call allocated is freed first.
+   */
+  runDevices(args: DeviceBuffer[][], pools: MemoryPool[], tids: number[], meshSizes: number[]): DeviceBuffer[][] {
+    const { core } = this;
+    const n = args.length;
+    const outs: DeviceBuffer[][] = [];
+    const fresh: DeviceBuffer[] = [];
+    const pinned: DeviceBuffer[] = [];
+    const raw: [MemoryPool, number, number][] = [];
+    this.depth++;
+    try {
+      for (const list of args) for (const b of list) pinned.push(b), b.pool.pin(b);
+      for (let p = 0; p < n; p++) {
+        outs.push(this.outputs.map((b) => {
+          const o = pools[p].allocArray(b.bytes, b.aval);
+          fresh.push(o);
+          pools[p].pin(o);
+          return o;
+        }));
+      }
+      const tables: number[] = [];
+      for (let p = 0; p < n; p++) {
+        const arena = this.arenaBytes ? (pools[p].allocRaw(this.arenaBytes, "a program's temporaries") as number) : 0;
+        if (arena) raw.push([pools[p], arena, this.arenaBytes]);
+        const table = pools[p].allocRaw(4 * Math.max(1, this.nSlots), "a program's slot table") as number;
+        raw.push([pools[p], table, 4 * Math.max(1, this.nSlots)]);
+        tables.push(table);
+        // (The view is taken after this device's allocations: growing memory replaces memory.buffer.)
+        const i32 = core.i32();
+        const t = table >>> 2;
+        args[p].forEach((b, i) => (i32[t + i] = b.handle as number));
+        outs[p].forEach((b, i) => (i32[t + args[p].length + i] = b.handle as number));
+        for (let i = 0, at = t + args[p].length + outs[p].length; i < this.tempOffsets.length; i++) i32[at + i] = arena + this.tempOffsets[i];
+      }
+      core.runDevices(this.codePtr, this.nWords, tids, tables, meshSizes);
+    } catch (e) {
+      for (const o of fresh) o.pool.free(o);
+      throw e;
+    } finally {
+      for (const b of pinned) b.pool.unpin(b);
+      for (const o of fresh) o.pool.unpin(o);
+      for (const [pool, ptr, bytes] of raw) pool.freeRaw(ptr, bytes);
+      if (--this.depth === 0 && this.disposed) this.release();
+    }
+    return outs;
+  }
 }
 
-/** Simplifies, lowers and encodes `jaxpr` for the wasm core. */
-export function compileForWasm(core: Core, pool: MemoryPool, jaxpr: Jaxpr): WasmProgram {
-  return new WasmProgram(core, pool, lower(simplify(jaxpr)));
+/** Simplifies, lowers and encodes `jaxpr` for the wasm core (for every device of `opts.mesh`). */
+export function compileForWasm(core: Core, pool: MemoryPool, jaxpr: Jaxpr, opts: LowerOptions = {}): WasmProgram {
+  return new WasmProgram(core, pool, lower(simplify(jaxpr), opts));
 }

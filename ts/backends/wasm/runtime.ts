@@ -18,7 +18,7 @@ export interface WasmRuntime {
 }
 
 const cache = new Map<string, Promise<WasmRuntime>>();
-const keyOf = (opts: WasmRuntimeOptions) => `${opts.threads ?? true}|${opts.relaxedSimd ?? true}`;
+const keyOf = (opts: WasmRuntimeOptions) => `${opts.threads ?? true}|${opts.relaxedSimd ?? true}|${opts.devices ?? 1}`;
 
 /** Loads (once per options) the best wasm variant this engine can run. */
 export function loadWasmRuntime(opts: WasmRuntimeOptions = {}): Promise<WasmRuntime> {
