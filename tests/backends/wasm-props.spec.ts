@@ -35,7 +35,8 @@ import { HostArray, hostFromValues } from "../../ts/core/host.js";
 import { ClosedJaxpr } from "../../ts/core/jaxpr.js";
 import { Params, Primitive, allPrimitives } from "../../ts/core/primitive.js";
 import { bind, bind1 } from "../../ts/core/trace.js";
-import { TRANSPOSE_COPY_MIN, lower } from "../../ts/compiler/lower.js";
+import { lower } from "../../ts/compiler/lower.js";
+import { WASM_CAPABILITIES } from "../../ts/backends/wasm/program.js";
 import { simplify } from "../../ts/compiler/simplify.js";
 import * as tree from "../../ts/core/tree.js";
 import { FlatCallback } from "../../ts/transforms/callback.js";
@@ -1017,7 +1018,7 @@ function distinctHost(dtype: DType, shape: number[], seed: number): HostArray {
 }
 
 /**
- * Arrays above the compiler's transposed-input threshold (TRANSPOSE_COPY_MIN), rank 2-5,
+ * Arrays above the compiler's transposed-input threshold (WASM_CAPABILITIES.transposeCopyMin), rank 2-5,
  * every dtype: a transpose alone (the tiled OP_COPY, eagerly and under jit), and for the
  * fused dtypes one read by a kernel (copied contiguous first), maybe after a rev (negative
  * strides) and broadcast along a new axis (the copy holds only the distinct elements).
@@ -1029,7 +1030,7 @@ function checkLargeTranspose(g: G): void {
   const shape = globalThis.Array.from({ length: rank }, () => (int(g, 0, 6) === 0 ? 1 : int(g, 2, maxDim)));
   const k = int(g, 0, rank - 1);
   const others = prod(shape) / shape[k];
-  const size = int(g, TRANSPOSE_COPY_MIN, 4 * TRANSPOSE_COPY_MIN);
+  const size = int(g, WASM_CAPABILITIES.transposeCopyMin, 4 * WASM_CAPABILITIES.transposeCopyMin);
   if (others * shape[k] < size) shape[k] = Math.ceil(size / others);
   const perm = g(() => A.permutation(rank));
   const x = distinctHost(dtype, shape, int(g, 0, 1000));
@@ -1281,7 +1282,7 @@ describe("wasm backend properties (against cpu)", () => {
       // Checked on the lowered program: running it overflows the C++ Kernel struct (wrong sums, or a trap).
       const xs = globalThis.Array.from({ length: 33 }, () => jax.ShapeDtypeStruct([2], "float32"));
       const closed = jax.makeJaxpr((...a: Array[]) => a.reduce((s, t) => bind1(prim("add"), [s, t])))(...xs);
-      return lower(simplify(closed.jaxpr)).instrs.some((i) => i.op === "fused" && i.ins.length > 32);
+      return lower(simplify(closed.jaxpr), WASM_CAPABILITIES).instrs.some((i) => i.op === "fused" && i.ins.length > 32);
     });
     knownBug("a right-nested elementwise chain of 31 ops compiles (x + (x + (... + x)))", "checkWide with at most 16 inputs", () => {
       try {

@@ -1,5 +1,6 @@
 // The contract between the core and the backends that hold array data and run programs.
-// Backends see jaxprs (the cpu interpreter) or the bytecode compiled from them (wasm, webgpu).
+// Backends see jaxprs (the cpu interpreter) or the program lowered from them (ts/compiler), which
+// each encodes its own way (wasm bytecode, WGSL dispatches).
 
 import type { ShapedArray } from "./aval.js";
 import type { TypedArray } from "./dtype.js";

@@ -7,14 +7,9 @@ import { Backend, Buffer } from "../../core/backend.js";
 import { TypedArray, hostView } from "../../core/dtype.js";
 import { Jaxpr } from "../../core/jaxpr.js";
 import { DeviceBuffer, DeviceHeap, MemoryPool } from "../../core/memory.js";
-import { VMath } from "../../compiler/bytecode.js";
-import { nativeVMath } from "../../compiler/lower.js";
 import type { Core } from "../../../bindings/core.js";
 import type { LoadedRuntime } from "./loader.js";
 import { WasmProgram, compileForWasm } from "./program.js";
-
-// The core's vector math (core-cpp/vmath.h) covers these; they fuse instead of calling the host.
-for (const op of Object.keys(VMath)) nativeVMath.add(op);
 
 /** Room above the budget for what the core allocates itself (kernel scratch, worker stacks). */
 const HEAP_HEADROOM = 4 * 2 ** 20;

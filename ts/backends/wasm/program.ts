@@ -2,38 +2,38 @@
 // (core-cpp/bytecode.h), slot assignment, and the per-call entry point.
 
 import { prod } from "../../core/aval.js";
-import { allocHost } from "../../core/dtype.js";
+import { DType, allocHost } from "../../core/dtype.js";
 import { HostArray } from "../../core/host.js";
 import { Jaxpr } from "../../core/jaxpr.js";
-import { interpretEqn } from "../cpu/index.js";
+import { interpretEqn } from "../../primitives/reference.js";
 import type { Core } from "../../../bindings/core.js";
-import { E, Encoder, Op, dtCode, kernelDt } from "../../compiler/bytecode.js";
-import { Buf, Instr, Kernel, Lowered, lower, nbytes } from "../../compiler/lower.js";
+import { collapseDims } from "../../compiler/buffers.js";
+import { E, Encoder, Op, VMath, dtCode, kernelDt } from "../../compiler/bytecode.js";
+import { Buf, Capabilities, Instr, Kernel, Lowered, lower, nbytes } from "../../compiler/lower.js";
 import { donationPairs, flatten, planArena } from "../../compiler/plan.js";
 import { simplify } from "../../compiler/simplify.js";
 import type { DeviceBuffer, MemoryPool } from "../../core/memory.js";
 
-/** Drops unit axes and merges axes that are contiguous in every view (long inner loops). */
-const MAX_RANK = 16; // core-cpp kernels' limit
+/** What the C++ core's kernels do, for lowering. */
+export const WASM_CAPABILITIES: Capabilities = {
+  name: "wasm",
+  dtypes: new Set<DType>(["float32", "float64", "float16", "int32", "uint32", "bool", "complex64"]),
+  // core-cpp/vmath.h covers these in float32; libm64 all but erf_inv in float64.
+  vmath32: new Set(Object.keys(VMath)),
+  vmath64: new Set(Object.keys(VMath).filter((n) => n !== "erf_inv")),
+  maxRank: 16, // core-cpp kernels' limit
+  maxKernelInputs: 28, // kMaxIn
+  maxRegisters: 31, // kRegs - 1
+  // Measured: the tiled copy costs about one pass over memory, a strided read a cache miss per
+  // element once rows outgrow the cache.
+  transposeCopyMin: 1 << 15,
+};
 
-function collapseDims(shape: number[], strideSets: number[][]): [number[], number[][]] {
-  const out = collapseDimsUnchecked(shape, strideSets);
-  if (out[0].length > MAX_RANK) throw new Error(`webjax wasm: a view of rank ${out[0].length} (more than ${MAX_RANK} axes that do not merge) is not supported.`);
+/** Merged axes of a view (see collapseDims), within the core's rank limit. */
+function collapseChecked(shape: number[], strideSets: number[][]): [number[], number[][]] {
+  const out = collapseDims(shape, strideSets);
+  if (out[0].length > WASM_CAPABILITIES.maxRank) throw new Error(`webjax wasm: a view of rank ${out[0].length} (more than ${WASM_CAPABILITIES.maxRank} axes that do not merge) is not supported.`);
   return out;
-}
-
-function collapseDimsUnchecked(shape: number[], strideSets: number[][]): [number[], number[][]] {
-  const keep = shape.map((_, i) => i).filter((i) => shape[i] !== 1);
-  let s = keep.map((i) => shape[i]);
-  let st = strideSets.map((x) => keep.map((i) => x[i]));
-  for (let i = s.length - 2; i >= 0; i--) {
-    if (st.every((x) => x[i] === x[i + 1] * s[i + 1])) {
-      s = [...s.slice(0, i), s[i] * s[i + 1], ...s.slice(i + 2)];
-      st = st.map((x) => [...x.slice(0, i), x[i + 1], ...x.slice(i + 2)]);
-    }
-  }
-  if (!s.length) return [[1], strideSets.map(() => [0])];
-  return [s, st];
 }
 
 /**
@@ -91,8 +91,8 @@ export class WasmProgram {
       const usesIndex = k.code.some((w, i) => i % 5 === 0 && w === E.INDEX);
       const [shape, strides] = usesIndex
         ? k.shape.length ? [k.shape, k.ins.map((v) => v.strides)] : [[1], k.ins.map(() => [0])]
-        : collapseDims(k.shape, k.ins.map((v) => v.strides));
-      if (shape.length > MAX_RANK) throw new Error(`webjax wasm: kernels of rank ${shape.length} (over ${MAX_RANK}) are not supported.`);
+        : collapseChecked(k.shape, k.ins.map((v) => v.strides));
+      if (shape.length > WASM_CAPABILITIES.maxRank) throw new Error(`webjax wasm: kernels of rank ${shape.length} (over ${WASM_CAPABILITIES.maxRank}) are not supported.`);
       const words = [shape.length, ...shape, k.ins.length];
       k.ins.forEach((v, i) => words.push(s(v.buf), v.offset, kernelDt(v.dtype)!, ...strides[i]));
       words.push(outs.length, ...outs.flatMap((b, i) => [s(b), k.outDts[i]]));
@@ -127,7 +127,7 @@ export class WasmProgram {
           case "copy": {
             const v = ins.input;
             if (prod(v.shape) === 0) break;
-            const [shape, [is, os]] = collapseDims(v.shape, [v.strides, ins.outStrides]);
+            const [shape, [is, os]] = collapseChecked(v.shape, [v.strides, ins.outStrides]);
             enc.emit(Op.COPY, [s(v.buf), v.offset, s(ins.out), ins.outOffset, nbytes(v.dtype), shape.length, ...shape, ...is, ...os]);
             break;
           }
@@ -298,5 +298,5 @@ export class WasmProgram {
 
 /** Simplifies, lowers and encodes `jaxpr` for the wasm core. */
 export function compileForWasm(core: Core, pool: MemoryPool, jaxpr: Jaxpr): WasmProgram {
-  return new WasmProgram(core, pool, lower(simplify(jaxpr)));
+  return new WasmProgram(core, pool, lower(simplify(jaxpr), WASM_CAPABILITIES));
 }
