@@ -8,7 +8,7 @@ import * as wasmRuntime from "./backends/wasm/runtime.js";
 import * as initModule from "./init.js";
 import { declare, describeSignature } from "./core/signature.js";
 import { Array, ConcreteArray } from "./core/array.js";
-import { transfer } from "./core/trace.js";
+import { transfer, transferAsync } from "./core/trace.js";
 import * as treeUtil from "./core/tree.js";
 import * as numpy from "./numpy/index.js";
 
@@ -49,13 +49,38 @@ export { config } from "./core/config.js";
 export type { WasmRuntime } from "./backends/wasm/runtime.js";
 
 
-/** Copies an array to a device (`"cpu"`, `"wasm"`, or a Device). @example jax.devicePut(x, "cpu") */
+/**
+ * Puts an array on a device (`"cpu"`, `"wasm"`, `"webgpu"`, or a Device) and commits it there:
+ * computations on committed arrays run on their device. Moving off WebGPU reads back, which is
+ * asynchronous: use `devicePutAsync` for that.
+ * @example jax.devicePut(x, "webgpu")
+ */
 export const devicePut = declare("jax.devicePut", "x, device?", "", function devicePut<T extends Array>(x: T | number, device?: BackendName | { platform: BackendName }): Array {
   const a = x instanceof Array ? x : numpy.array(x);
   const c = a.toConcrete();
   if (!c) return a;
-  const name = device === undefined ? undefined : typeof device === "string" ? device : device.platform;
-  return transfer(c as ConcreteArray, getBackend(name));
+  const target = getBackend(device === undefined ? undefined : typeof device === "string" ? device : device.platform);
+  if (c.backend === target) {
+    c.committed = true;
+    return c;
+  }
+  return transfer(c as ConcreteArray, target, true);
+});
+
+/**
+ * `devicePut` from any backend, WebGPU included (its values come back asynchronously).
+ * @example const onWasm = await jax.devicePutAsync(gpuArray, "wasm")
+ */
+export const devicePutAsync = declare("jax.devicePutAsync", "x, device?", "", async function devicePutAsync<T extends Array>(x: T | number, device?: BackendName | { platform: BackendName }): Promise<Array> {
+  const a = x instanceof Array ? x : numpy.array(x);
+  const c = a.toConcrete();
+  if (!c) return a;
+  const target = getBackend(device === undefined ? undefined : typeof device === "string" ? device : device.platform);
+  if (c.backend === target) {
+    c.committed = true;
+    return c;
+  }
+  return transferAsync(c as ConcreteArray, target, true);
 });
 
 /** Resolves once every array in the pytree is computed. @example await jax.blockUntilReady(f(x)) */
@@ -90,4 +115,4 @@ export const loadWasmRuntime: typeof wasmRuntime.loadWasmRuntime = declare("jax.
 /** Where the wasm files are served from (a prefix, or a map of file names to URLs). @example jax.setWasmPaths("/assets/") */
 export const setWasmPaths: typeof wasmRuntime.setWasmPaths = declare("jax.setWasmPaths", "paths", "", wasmRuntime.setWasmPaths);
 // init checks its options object itself (one InitOptions; see init.ts).
-export const init = describeSignature(initModule.init, "jax.init", "", "threads relaxedSimd memoryLimit");
+export const init = describeSignature(initModule.init, "jax.init", "", "threads relaxedSimd memoryLimit webgpu");

@@ -1,6 +1,7 @@
 // `jax.init(options)`: starts the backends this runtime supports, once, with one set of options.
 
 import { WasmBackend } from "./backends/wasm/backend.js";
+import { WebGpuBackend } from "./backends/webgpu/backend.js";
 import type { LoadedRuntime } from "./backends/wasm/loader.js";
 import { loadWasmRuntime } from "./backends/wasm/runtime.js";
 import { BackendName, registerBackend, registeredBackends } from "./core/backend.js";
@@ -19,9 +20,15 @@ export interface InitOptions {
    * `jax.config.update("memoryLimit", bytes)` at run time.
    */
   memoryLimit?: number;
+  /**
+   * `false`: do not start WebGPU even where an adapter exists. By default it starts wherever the
+   * engine has WebGPU and an adapter; it becomes the default backend on a hardware adapter only
+   * (a software one, SwiftShader or llvmpipe, is slower than wasm on the same CPU).
+   */
+  webgpu?: boolean;
 }
 
-const INIT_KEYS: readonly (keyof InitOptions)[] = ["threads", "relaxedSimd", "memoryLimit"];
+const INIT_KEYS: readonly (keyof InitOptions)[] = ["threads", "relaxedSimd", "memoryLimit", "webgpu"];
 
 function checkOptions(opts: InitOptions): void {
   if (opts === null || typeof opts !== "object" || globalThis.Array.isArray(opts)) {
@@ -42,15 +49,19 @@ function checkOptions(opts: InitOptions): void {
   if (relaxedSimd !== undefined && typeof relaxedSimd !== "boolean") {
     throw new TypeError(`jax.init: relaxedSimd must be a boolean; got ${String(relaxedSimd)}.`);
   }
+  if (opts.webgpu !== undefined && typeof opts.webgpu !== "boolean") {
+    throw new TypeError(`jax.init: webgpu must be a boolean; got ${String(opts.webgpu)}.`);
+  }
 }
 
 let started: { options: InitOptions; done: Promise<BackendName[]> } | undefined;
 
 /**
- * Starts the backends this runtime supports, makes the fastest the default (wasm), and
+ * Starts the backends this runtime supports (cpu, wasm, and webgpu where the engine has an
+ * adapter), makes the fastest the default (webgpu on a hardware adapter, else wasm), and
  * resolves to their names. Calling it again is a no-op, unless it names an option with another
  * value than the first call gave (or left at its default): that is an error.
- * @example await jax.init()                         // ["cpu", "wasm"]
+ * @example await jax.init()                         // ["cpu", "wasm"] in Node; ["cpu", "wasm", "webgpu"] where WebGPU has an adapter
  * @example await jax.init({ threads: 1, relaxedSimd: false, memoryLimit: 512 * 2 ** 20 })
  */
 export function init(options: InitOptions = {}): Promise<BackendName[]> {
@@ -74,6 +85,15 @@ export function init(options: InitOptions = {}): Promise<BackendName[]> {
       registerBackend(new WasmBackend(runtime as LoadedRuntime), true);
     } catch (e) {
       console.info(`webjax: the wasm backend is unavailable here (${(e as Error).message}); using cpu.`);
+    }
+    if (options.webgpu !== false) {
+      try {
+        const gpu = await WebGpuBackend.create();
+        // A software adapter can be asked for (setDefaultBackend, jit's backend, devicePut) but is never the default.
+        if (gpu) registerBackend(gpu, !gpu.adapter.software);
+      } catch (e) {
+        console.info(`webjax: WebGPU has an adapter here but could not start (${(e as Error).message}); not using it.`);
+      }
     }
     return registeredBackends();
   })();

@@ -5,7 +5,7 @@ import { ShapedArray, prod } from "./aval.js";
 import { Backend, BackendName, Buffer, Device, deviceOf, getBackend } from "./backend.js";
 import { DeviceBuffer, watch } from "./memory.js";
 import { DType, TypedArray, decodeFloat16, float16Value } from "./dtype.js";
-import { ConcretizationTypeError } from "./errors.js";
+import { ConcretizationTypeError, SyncReadError } from "./errors.js";
 import type { Trace } from "./trace.js";
 
 /** Anything an op accepts as an array operand. */
@@ -108,6 +108,13 @@ export abstract class Array<D extends DType = DType> {
     return c;
   }
 
+  /** The concrete array for a synchronous read: a clear error where values come back only asynchronously (WebGPU). */
+  protected readable(what: string, twin: string): ConcreteArray {
+    const c = this.concrete(what);
+    if (!c.backend.syncReads) throw new SyncReadError(`x.${what}`, twin, backendTitle(c.backend.name));
+    return c;
+  }
+
   get device(): Device {
     return deviceOf(this.concrete("the device of a traced value").backend);
   }
@@ -117,8 +124,9 @@ export abstract class Array<D extends DType = DType> {
     const c = this.concrete("data()");
     return userView(await c.read(), c.dtype);
   }
+  /** The values now, as `data()` (on WebGPU, where reads are asynchronous, an error naming `await x.data()`). */
   dataSync(): TypedArray {
-    const c = this.concrete("dataSync()");
+    const c = this.readable("dataSync()", "await x.data()");
     return userView(c.readSync(), c.dtype);
   }
   /** Nested JS arrays (a 0-d array gives a plain number). */
@@ -126,20 +134,39 @@ export abstract class Array<D extends DType = DType> {
     const c = this.concrete("tolist()");
     return nest(toJsValues(await c.read(), c.dtype), c.shape);
   }
+  /** Nested JS arrays now, as `tolist()` (on WebGPU an error naming `await x.tolist()`). */
   tolistSync(): any {
-    const c = this.concrete("tolistSync()");
+    const c = this.readable("tolistSync()", "await x.tolist()");
     return nest(toJsValues(c.readSync(), c.dtype), c.shape);
   }
   /** The single value of a size-1 array: a boolean for bool, [re, im] for complex64, else a number. @example np.array(3).item()   // 3 */
   item(): ItemOf<D> {
-    const c = this.concrete("item()");
+    const c = this.readable("item()", "await x.itemAsync()");
     if (c.size !== 1) throw new TypeError(`item() needs an array of size 1; this one has shape [${c.shape}].`);
     return toJsValues(c.readSync(), c.dtype)[0] as ItemOf<D>;
+  }
+  /** `item()` on any backend, WebGPU included. @example await np.array(3).itemAsync()   // 3 */
+  async itemAsync(): Promise<ItemOf<D>> {
+    const c = this.concrete("itemAsync()");
+    if (c.size !== 1) throw new TypeError(`itemAsync() needs an array of size 1; this one has shape [${c.shape}].`);
+    return toJsValues(await c.read(), c.dtype)[0] as ItemOf<D>;
+  }
+  /** `toString()` on any backend, WebGPU included. @example await x.toStringAsync()   // "Array([1, 2], dtype=float32)" */
+  async toStringAsync(): Promise<string> {
+    const c = this.toConcrete();
+    if (!c) return this.toString();
+    if (c.isDeleted) return c.toString();
+    return c.describe(await this.tolist());
   }
 
   [Symbol.toPrimitive](hint: string): number | string | boolean {
     const c = this.toConcrete();
     if (!c) throw new ConcretizationTypeError(`converting ${this.toString()} to a JS ${hint === "string" ? "string" : "number"}`);
+    if (!c.backend.syncReads) {
+      throw hint === "string"
+        ? new SyncReadError("Converting an array to a string (`${x}`, String(x))", "await x.toStringAsync()", backendTitle(c.backend.name))
+        : new SyncReadError("Converting an array to a JS number (Number(x), +x, x < 1)", "await x.itemAsync()", backendTitle(c.backend.name));
+    }
     if (hint === "string") return c.toString();
     if (c.size !== 1) throw new TypeError(`Only size-1 arrays convert to a JS number; this one has shape [${c.shape}].`);
     const v = c.item();
@@ -225,14 +252,22 @@ export class ConcreteArray extends Array {
   #pinned = false;
   readonly #owned: boolean;
 
+  /** JAX's committed arrays (devicePut, a device option, results of committed inputs) stay where they are; others go where the computation runs. */
+  committed: boolean;
+  /** The JS value of a cached scalar (the runtime's shared 0-d arrays), which has a twin on every backend. */
+  scalarValue: number | undefined;
+
   constructor(
     readonly aval: ShapedArray,
     readonly backend: Backend,
     buf: Buffer,
     /** false: another array over a buffer someone else owns (`jax.liveArrays()`); disposing it frees the data for all. */
     owned = true,
+    committed = false,
   ) {
     super();
+    this.committed = committed;
+    this.scalarValue = undefined;
     this.#buf = buf;
     this.#owned = owned;
     if (!owned) return;
@@ -301,8 +336,13 @@ export class ConcreteArray extends Array {
 
   override toString(): string {
     if (this.isDeleted) return `Array(<${this.#why || "disposed"}>, dtype=${this.dtype})`;
-    const v = this.tolistSync();
-    const body = JSON.stringify(v)?.replace(/,/g, ", ");
+    if (!this.backend.syncReads) throw new SyncReadError("x.toString()", "await x.toStringAsync()", backendTitle(this.backend.name));
+    return this.describe(this.tolistSync());
+  }
+
+  /** JAX's text form of these values. */
+  describe(values: unknown): string {
+    const body = JSON.stringify(values)?.replace(/,/g, ", ");
     return `Array(${body}, dtype=${this.dtype}${this.weakType ? ", weak_type=True" : ""})`;
   }
 }
@@ -377,6 +417,8 @@ function reshapeArgs(name: string, args: unknown[]): number[] {
   if (args.every((a) => typeof a === "number")) return args as number[];
   throw new TypeError(`${name}() takes one JS array of ints or the ints themselves; got (${args.map((a) => JSON.stringify(a) ?? String(a)).join(", ")}).`);
 }
+
+const backendTitle = (name: string) => (name === "webgpu" ? "WebGPU" : name);
 
 function userView(data: TypedArray, dtype: DType): TypedArray {
   return dtype === "float16" ? decodeFloat16(data) : data;

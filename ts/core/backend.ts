@@ -16,6 +16,8 @@ export interface Backend {
   readonly name: BackendName;
   /** The owner of the device's memory, or null where arrays live in JS memory (cpu). */
   readonly memory: MemoryPool | null;
+  /** Whether `readSync` works (false: values come back only asynchronously, as on WebGPU). */
+  readonly syncReads: boolean;
   /** Copies host data into a new buffer (the data is not retained). */
   put(data: TypedArray, aval: ShapedArray): Buffer;
   readSync(buf: Buffer, aval: ShapedArray): TypedArray;

@@ -3,11 +3,12 @@
 
 import { Array, ConcreteArray, Tracer } from "./array.js";
 import { ShapedArray } from "./aval.js";
-import { Backend, Buffer, getBackend } from "./backend.js";
+import { Backend, Buffer, deviceOf, getBackend } from "./backend.js";
 import { DType, allocHost, castScalar, float16Bits } from "./dtype.js";
-import { UnexpectedTracerError } from "./errors.js";
+import { UnexpectedTracerError, ValueError } from "./errors.js";
 import { Jaxpr, JaxprEqn, Var, paramsKey } from "./jaxpr.js";
 import { Params, Primitive } from "./primitive.js";
+import { hostFromValues, hostValues } from "./host.js";
 
 export type TraceClass = new (main: MainTrace) => Trace;
 
@@ -141,7 +142,6 @@ let eagerCount = 0;
 const EAGER_PROGRAMS = 4096;
 
 function runEager(prim: Primitive, params: Params, args: ConcreteArray[]): Array[] {
-  const backend = args.length ? args[0].backend : getBackend();
   let node = eagerPrograms;
   const path: unknown[] = [prim, paramsKey(params), args.length];
   for (const a of args) path.push(a.aval.key());
@@ -163,14 +163,41 @@ function runEager(prim: Primitive, params: Params, args: ConcreteArray[]): Array
     }
     node.set(path[path.length - 1], jaxpr);
   }
-  return executeJaxpr(backend, jaxpr, args);
+  return executeJaxpr(jaxpr, args);
 }
 
 /**
- * Runs a jaxpr on a backend, moving any argument that lives elsewhere. Donated arguments
- * (`jit(f, {donateArgnums})`) are given up: their buffers may become outputs.
+ * Where a computation on `args` runs (JAX's placement rule): on `explicit` (jit's backend) if
+ * given; else where its committed arguments are (they must agree); else on WebGPU if any
+ * argument is there (implicit moves go only toward WebGPU: moving back reads asynchronously);
+ * else where its first argument is (the default backend without arguments). Outputs are
+ * committed when the placement was (an explicit backend, or committed arguments).
  */
-export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray[], donated?: readonly boolean[]): ConcreteArray[] {
+export function placement(args: readonly ConcreteArray[], explicit?: Backend): { backend: Backend; commit: boolean } {
+  let committed: ConcreteArray | undefined;
+  for (const a of args) {
+    if (!a.committed) continue;
+    const where = explicit ?? committed?.backend;
+    if (where && a.backend !== where) {
+      throw new ValueError(`Received incompatible devices for a computation: ${explicit ? `it runs on ${deviceOf(explicit)} (jit's backend)` : `an argument is committed to ${deviceOf(committed!.backend)}`} ` +
+        `and another is committed to ${deviceOf(a.backend)}. Move the arrays to one device first: jax.devicePut(x, "${where.name}")` +
+        `${a.backend.syncReads ? "" : ` (from WebGPU: await jax.devicePutAsync(x, "${where.name}"))`}.`);
+    }
+    committed ??= a;
+  }
+  if (explicit) return { backend: explicit, commit: true };
+  if (committed) return { backend: committed.backend, commit: true };
+  const gpu = args.find((a) => !a.backend.syncReads);
+  return { backend: gpu?.backend ?? (args.length ? args[0].backend : getBackend()), commit: false };
+}
+
+/**
+ * Runs a jaxpr where `placement` puts it, moving uncommitted arguments that live elsewhere.
+ * Donated arguments (`jit(f, {donateArgnums})`) are given up: their buffers may become outputs.
+ */
+export function executeJaxpr(jaxpr: Jaxpr, args: ConcreteArray[], opts: { backend?: Backend; donated?: readonly boolean[] } = {}): ConcreteArray[] {
+  const { backend, commit } = placement(args, opts.backend);
+  const donated = opts.donated;
   const give = donated?.map((d, i) => d && !args[i].isPinned && args[i].backend === backend && args.indexOf(args[i]) === i);
   // Arguments from another backend are copied for this call only, and freed after it.
   let moved: ConcreteArray[] | undefined;
@@ -179,20 +206,36 @@ export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray
   try {
     outs = backend.execute(jaxpr, bufs, give?.some(Boolean) ? give : undefined);
   } finally {
-    if (moved) for (const m of moved) m.dispose();
+    if (moved) for (const m of moved) if (!m.isPinned) m.dispose();
   }
   for (const a of args) a.rewatch();
   // Donated arguments let go of their buffers before outputs that took them over claim them.
   donated?.forEach((d, i) => {
     if (d && !args[i].isPinned) args[i].release("donated", !(give?.[i] && outs.includes(bufs[i])));
   });
-  return outs.map((b, i) => new ConcreteArray(jaxpr.outvars[i].aval, backend, b));
+  return outs.map((b, i) => new ConcreteArray(jaxpr.outvars[i].aval, backend, b, true, commit));
 }
 
-/** A copy of `x` on another backend (`jax.devicePut`). */
-export function transfer(x: ConcreteArray, backend: Backend): ConcreteArray {
+/**
+ * A copy of `x` on another backend (`jax.devicePut`, implicit moves toward WebGPU). Reading
+ * WebGPU back is asynchronous: from there use `transferAsync`.
+ */
+export function transfer(x: ConcreteArray, backend: Backend, commit = false): ConcreteArray {
   if (x.backend === backend) return x;
-  return new ConcreteArray(x.aval, backend, backend.put(x.readSync(), x.aval));
+  // Cached scalars have a twin on every backend.
+  if (x.scalarValue !== undefined && !commit) return scalar(x.scalarValue, x.dtype, x.weakType, backend);
+  if (!x.backend.syncReads) {
+    throw new ValueError(`Moving an array from WebGPU to ${backend.name} reads it back, which is asynchronous: ` +
+      `use await jax.devicePutAsync(x, "${backend.name}") (implicit moves go only toward WebGPU).`);
+  }
+  return new ConcreteArray(x.aval, backend, backend.put(x.readSync(), x.aval), true, commit);
+}
+
+/** `transfer` from any backend, WebGPU included (its values come back asynchronously). */
+export async function transferAsync(x: ConcreteArray, backend: Backend, commit = false): Promise<ConcreteArray> {
+  if (x.backend === backend) return x;
+  if (x.backend.syncReads) return transfer(x, backend, commit);
+  return new ConcreteArray(x.aval, backend, backend.put(await x.read(), x.aval), true, commit);
 }
 
 /** A concrete array from host values, on the given (default: the default) backend. */
@@ -221,8 +264,7 @@ const scalarCache = new WeakMap<Backend, Map<string, ConcreteArray>>();
 const SCALAR_CACHE_SIZE = 512;
 
 /** A weakly typed 0-d array from a JS scalar (shared: it must not be mutated or donated). */
-export function scalar(x: number | boolean, dtype: DType = scalarDType(x), weakType = typeof x !== "boolean"): ConcreteArray {
-  const backend = getBackend();
+export function scalar(x: number | boolean, dtype: DType = scalarDType(x), weakType = typeof x !== "boolean", backend = getBackend()): ConcreteArray {
   let cache = scalarCache.get(backend);
   if (!cache) scalarCache.set(backend, (cache = new Map()));
   const v = Number(x);
@@ -230,6 +272,7 @@ export function scalar(x: number | boolean, dtype: DType = scalarDType(x), weakT
   let s = cache.get(key);
   if (!s || s.isDeleted) {
     s = fromHostValues([v], new ShapedArray([], dtype, weakType), backend).pin();
+    s.scalarValue = hostValues(hostFromValues([], dtype, [v]))[0]; // as stored (rounded to the dtype)
     if (cache.size >= SCALAR_CACHE_SIZE) {
       const [oldKey, old] = cache.entries().next().value!;
       cache.delete(oldKey);

@@ -30,12 +30,12 @@ function arrayImpl(data: ArrayLike, opts: ArrayOptions): Array {
   const backend = opts.device === undefined ? undefined : getBackend(typeof opts.device === "string" ? opts.device : opts.device.platform);
   if (data instanceof Array) {
     let out = dtype && dtype !== data.dtype ? astype(data, dtype) : data;
-    if (backend && out instanceof ConcreteArray) out = transfer(out, backend);
+    if (backend && out instanceof ConcreteArray) out = transfer(out, backend, true);
     return out;
   }
   if (ArrayBuffer.isView(data)) {
     const d = dtype ?? dtypeOfTypedArray(data);
-    return fromHostValues(data as any, new ShapedArray([data.length / (d === "complex64" ? 2 : 1)], d), backend);
+    return commitIf(fromHostValues(data as any, new ShapedArray([data.length / (d === "complex64" ? 2 : 1)], d), backend), backend);
   }
   const shape: number[] = [];
   const flat: number[] = [];
@@ -58,7 +58,13 @@ function arrayImpl(data: ArrayLike, opts: ArrayOptions): Array {
   };
   walk(data, 0);
   const d = dtype ?? (sawBool && !sawNumber ? "bool" : "float32");
-  return fromHostValues(flat, new ShapedArray(shape, d), backend);
+  return commitIf(fromHostValues(flat, new ShapedArray(shape, d), backend), backend);
+}
+
+/** An array made with an explicit device is committed to it (JAX's rule). */
+function commitIf(a: ConcreteArray, device: unknown): ConcreteArray {
+  if (device) a.committed = true;
+  return a;
 }
 
 /** `jnp.asarray`: Arrays pass through; JS values become (non-weak) arrays. @example np.asarray([1, 2], "int32") */

@@ -36,8 +36,7 @@ export const jitP: Primitive<JitParams> = new Primitive<JitParams>(
     cpu: (inputs, { jaxpr }, ctx) => ctx.evalJaxpr(jaxpr, inputs),
     impl(args, { jaxpr, backend, donated_invars }) {
       const concrete = args as ConcreteArray[];
-      const b = backend ? getBackend(backend) : concrete.length ? concrete[0].backend : getBackend();
-      return executeJaxpr(b, jaxpr.jaxpr, concrete, donated_invars.some(Boolean) ? donated_invars : undefined);
+      return executeJaxpr(jaxpr.jaxpr, concrete, { backend: backend ? getBackend(backend) : undefined, donated: donated_invars.some(Boolean) ? donated_invars : undefined });
     },
     jvp(primals, tangents, params) {
       const { jaxpr, consts } = hoistConsts(jvpJaxpr(params.jaxpr, tangents.map((t) => t !== null)));

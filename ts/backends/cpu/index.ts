@@ -11,6 +11,7 @@ export class CpuBackend implements Backend {
   readonly name = "cpu" as const;
   /** Arrays are JS memory here: the garbage collector frees them. */
   readonly memory = null;
+  readonly syncReads = true;
   private live = 0;
 
   put(data: TypedArray, _aval: ShapedArray): Buffer {

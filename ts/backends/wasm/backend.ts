@@ -47,6 +47,7 @@ class WasmHeap implements DeviceHeap {
 export class WasmBackend implements Backend {
   readonly name = "wasm" as const;
   readonly memory: MemoryPool;
+  readonly syncReads = true;
   /** Programs run, and host calls (primitives without a C++ kernel) they made, for tests and notes. */
   readonly stats = { programs: 0, hostCalls: 0 };
   private readonly programs = new Map<Jaxpr, WasmProgram>();
