@@ -5,27 +5,28 @@
 // {{LOAD_A}}(i), {{LOAD_B}}(i): an element as {{T}} at element offset i (u32);
 // {{STORE}}(i, v): writes v at element offset i of C; {{A_OFF}}, {{B_OFF}}, {{C_OFF}}: the
 // operands' element offsets (i32 expressions: a scan's window moves them each step).
-// P from {{P}}: [m, n, k, a batch/row/col strides, b batch/row/col strides]
+// {{M}}, {{N}}, {{K}}, {{AS0}}..{{BS2}}: sizes and strides (u32 expressions: parameters, or
+// constants in a baked shader).
 
 var<workgroup> As: array<{{T}}, 1024>;
 var<workgroup> Bs: array<{{T}}, 1024>;
 
 fn mm_a(b: u32, r: u32, c: u32) -> {{T}} {
-  if (r >= P[{{P}} + 0u] || c >= P[{{P}} + 2u]) { return {{T}}(0); }
-  let i = {{A_OFF}} + i32(b) * bitcast<i32>(P[{{P}} + 3u]) + i32(r) * bitcast<i32>(P[{{P}} + 4u]) + i32(c) * bitcast<i32>(P[{{P}} + 5u]);
+  if (r >= {{M}} || c >= {{K}}) { return {{T}}(0); }
+  let i = {{A_OFF}} + i32(b) * bitcast<i32>({{AS0}}) + i32(r) * bitcast<i32>({{AS1}}) + i32(c) * bitcast<i32>({{AS2}});
   return {{LOAD_A}}(u32(i));
 }
 
 fn mm_b(b: u32, r: u32, c: u32) -> {{T}} {
-  if (r >= P[{{P}} + 2u] || c >= P[{{P}} + 1u]) { return {{T}}(0); }
-  let i = {{B_OFF}} + i32(b) * bitcast<i32>(P[{{P}} + 6u]) + i32(r) * bitcast<i32>(P[{{P}} + 7u]) + i32(c) * bitcast<i32>(P[{{P}} + 8u]);
+  if (r >= {{K}} || c >= {{N}}) { return {{T}}(0); }
+  let i = {{B_OFF}} + i32(b) * bitcast<i32>({{BS0}}) + i32(r) * bitcast<i32>({{BS1}}) + i32(c) * bitcast<i32>({{BS2}});
   return {{LOAD_B}}(u32(i));
 }
 
 fn mm_main(wid: vec3<u32>, lid: u32) {
-  let m = P[{{P}} + 0u];
-  let n = P[{{P}} + 1u];
-  let k = P[{{P}} + 2u];
+  let m = {{M}};
+  let n = {{N}};
+  let k = {{K}};
   let batch = wid.z;
   let row0 = wid.y * 64u;
   let col0 = wid.x * 64u;

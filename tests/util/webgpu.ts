@@ -17,6 +17,11 @@ export async function startWebGpu(): Promise<WebGpuBackend | null> {
   return gpu;
 }
 
+/** The webgpu backend once started, or null (for beforeAll/afterAll, which cannot be pending). */
+export function currentWebGpu(): WebGpuBackend | null {
+  return gpu ?? null;
+}
+
 /** The webgpu backend inside a spec (after startWebGpu in beforeAll); marks the spec pending where there is none. */
 export function webgpuOrPending(): WebGpuBackend | null {
   if (!gpu) pending(NO_WEBGPU);

@@ -3,8 +3,10 @@
 // dot_general, conversions between every pair of dtypes, wide fused kernels, reductions of
 // elementwise expressions, collectives under vmap. WebGPU has no float64: cases that would use
 // it use float32 instead (demoteFloat64). Deno runs it on llvmpipe, Chromium on SwiftShader.
-import { demoteFloat64 } from "../util/primitive_cases.js";
-import { backendProperties } from "../util/backend_properties.js";
+import fc from "fast-check";
+import { demoteFloat64, dotGeneral, largeDot } from "../util/primitive_cases.js";
+import { backendProperties, checkers } from "../util/backend_properties.js";
+import { fcParams } from "../util/compare.js";
 import { NO_WEBGPU, startWebGpu } from "../util/webgpu.js";
 
 describe("webgpu backend properties (against cpu)", () => {
@@ -14,4 +16,27 @@ describe("webgpu backend properties (against cpu)", () => {
   });
   // SwiftShader flushes float32 subnormals (WGSL allows it): there, inputs and results are compared flushed.
   backendProperties({ name: "webgpu", float64: false, adapt: demoteFloat64, ftz: () => gpu?.flushesSubnormals ?? false }, () => gpu !== null, NO_WEBGPU);
+});
+
+describe("webgpu matmul kernels (against cpu)", () => {
+  let gpu: Awaited<ReturnType<typeof startWebGpu>> = null;
+  beforeAll(async () => {
+    gpu = await startWebGpu();
+  });
+  const { checkCase } = checkers({ name: "webgpu", float64: false, adapt: demoteFloat64, ftz: () => gpu?.flushesSubnormals ?? false });
+  // Both kernels run on every adapter here, whichever the adapter would use (registers on CPU
+  // implementations, tiled on GPUs): sizes past the tiles, transposed (strided) and batched operands.
+  for (const kind of ["tiled", "registers"] as const) {
+    it(`${kind}: dot_general on GEMM-sized and random operands matches cpu`, async () => {
+      if (!gpu) return pending(NO_WEBGPU);
+      const before = gpu.limits.matmul;
+      gpu.setMatmulKernel(kind);
+      try {
+        await fc.assert(fc.asyncProperty(fc.gen(), (g) => checkCase("dot_general", largeDot(g))), fcParams(12));
+        await fc.assert(fc.asyncProperty(fc.gen(), (g) => checkCase("dot_general", dotGeneral(g))), fcParams(20));
+      } finally {
+        gpu.setMatmulKernel(before);
+      }
+    }, 120000);
+  }
 });

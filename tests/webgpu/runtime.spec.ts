@@ -272,3 +272,28 @@ describe("webgpu: large arrays", () => {
     }
   });
 });
+
+describe("webgpu: device loss", () => {
+  beforeAll(async () => {
+    await startWebGpu();
+  });
+
+  it("is a clear error naming it; the device is recreated and the next computation works", async () => {
+    const gpu = webgpuOrPending();
+    if (!gpu) return;
+    const x = gpuArray([1, 2]);
+    expect(await x.add(1).tolist()).toEqual([2, 3]);
+    const device = gpu.device;
+    device.destroy(); // as a driver reset would
+    await device.lost;
+    const e = caught(() => gpuArray([5]).add(1));
+    expect(e?.name).toBe("DeviceLostError");
+    expect(e?.message).toMatch(/lost.*effectsBarrier/s);
+    await jax.effectsBarrier(); // the new device is ready
+    expect(gpu.device).not.toBe(device);
+    expect(caught(() => x.add(1))?.message).toMatch(/device that was lost/);
+    expect(await gpuArray([3, 4]).mul(2).add(1).tolist()).toEqual([7, 9]);
+    const f = jax.jit((a: Array) => a.sum(), { backend: "webgpu" });
+    expect(await f(np.array([1, 2, 3])).itemAsync()).toBe(6);
+  });
+});

@@ -5,7 +5,7 @@ import { ShapedArray, prod } from "./aval.js";
 import { Backend, BackendName, Buffer, Device, deviceOf, getBackend } from "./backend.js";
 import { DeviceBuffer, watch } from "./memory.js";
 import { DType, TypedArray, decodeFloat16, float16Value } from "./dtype.js";
-import { ConcretizationTypeError, SyncReadError } from "./errors.js";
+import { ConcretizationTypeError, DeviceLostError, SyncReadError } from "./errors.js";
 import type { Trace } from "./trace.js";
 
 /** Anything an op accepts as an array operand. */
@@ -283,6 +283,9 @@ export class ConcreteArray extends Array {
   /** The backend buffer; throws if the array was disposed or donated. */
   get buffer(): Buffer {
     const b = this.#buf;
+    if (b instanceof DeviceBuffer && b.pool.closed && !b.freed) {
+      throw new DeviceLostError(`This array (${this.aval.str()}) lived on ${this.backend.name === "webgpu" ? "a WebGPU" : "a"} device that was lost; its data is gone. Create it again.`);
+    }
     if (b === null || (b instanceof DeviceBuffer && b.freed)) {
       const why = b === null ? this.#why : "disposed";
       throw new Error(`This array (${this.aval.str()}) was ${why} and can no longer be used. ` +
@@ -302,7 +305,7 @@ export class ConcreteArray extends Array {
   }
 
   get isDeleted(): boolean {
-    return this.#buf === null || (this.#buf instanceof DeviceBuffer && this.#buf.freed);
+    return this.#buf === null || (this.#buf instanceof DeviceBuffer && (this.#buf.freed || this.#buf.pool.closed));
   }
 
   readSync(): TypedArray {

@@ -174,8 +174,12 @@ export class MemoryPool {
     pools.add(this);
   }
 
-  /** Stops counting this device (its runtime was disposed). */
+  /** Whether the device went away (lost, or its runtime disposed): its buffers hold nothing any more. */
+  closed = false;
+
+  /** Stops counting this device (its runtime was disposed, or the device was lost). */
   close(): void {
+    this.closed = true;
     pools.delete(this);
   }
 

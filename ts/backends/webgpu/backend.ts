@@ -17,6 +17,7 @@ import { GpuDevice, openDevice } from "./device.js";
 import { Eviction, GpuHeap } from "./heap.js";
 import { GpuProgram, ProgramHost, aliasPattern, compileForWebGpu } from "./program.js";
 import type { ShaderLimits } from "./shader.js";
+import type { MatmulKind } from "./kernels/dot.js";
 
 /** Compiled programs kept; past this the least recently run ones are let go. */
 const PROGRAM_CACHE = 1024;
@@ -45,7 +46,7 @@ export class WebGpuBackend implements Backend, ProgramHost {
   readonly syncReads = false;
   memory!: MemoryPool;
   heap!: GpuHeap;
-  limits!: ShaderLimits & { offsetAlign: number };
+  limits!: ShaderLimits & { offsetAlign: number; matmul: MatmulKind };
   caps!: Capabilities;
   /** Programs run, host calls they made, pipelines compiled. */
   readonly stats = { programs: 0, hostCalls: 0, pipelines: 0 };
@@ -100,7 +101,8 @@ export class WebGpuBackend implements Backend, ProgramHost {
     const align = limits.minStorageBufferOffsetAlignment;
     // Bindings cover whole multiples of the offset alignment, so pieces start where binding may.
     const pieceBytes = Math.floor(limits.maxStorageBufferBindingSize / align) * align;
-    this.limits = { pieceBytes, storageBuffers: limits.maxStorageBuffersPerShaderStage, f16: gpu.hasF16 && this.useF16, offsetAlign: align };
+    // CPU implementations of WebGPU pay dearly for workgroup barriers: register-blocked matmuls there.
+    this.limits = { pieceBytes, storageBuffers: limits.maxStorageBuffersPerShaderStage, f16: gpu.hasF16 && this.useF16, offsetAlign: align, matmul: gpu.software ? "registers" : "tiled" };
     this.caps = capabilities(limits.maxStorageBuffersPerShaderStage);
     const maxAllocation = limits.maxBufferSize;
     this.heap = new GpuHeap(gpu.device, maxAllocation, 256 * 2 ** 20);
@@ -126,6 +128,13 @@ export class WebGpuBackend implements Backend, ProgramHost {
     const align = this.limits.offsetAlign;
     const cap = Math.floor(this.gpu.limits.maxStorageBufferBindingSize / align) * align;
     this.limits = { ...this.limits, pieceBytes: Math.min(cap, Math.floor(bytes / align) * align) };
+    for (const p of this.programs.values()) p.dispose();
+    this.programs.clear();
+  }
+
+  /** Chooses the matmul kernel (tests run both on every adapter); programs compile again. */
+  setMatmulKernel(kind: MatmulKind): void {
+    this.limits = { ...this.limits, matmul: kind };
     for (const p of this.programs.values()) p.dispose();
     this.programs.clear();
   }
@@ -158,7 +167,7 @@ export class WebGpuBackend implements Backend, ProgramHost {
   private onLost(info: GPUDeviceLostInfo, device: GPUDevice): void {
     if (device !== this.gpu?.device || this.lost) return;
     this.lost = { reason: info.reason, message: info.message };
-    for (const b of this.memory.residentBuffers()) b.handle = null;
+    this.memory.close(); // its arrays are gone: using one raises DeviceLostError
     this.recreating = (async () => {
       const gpu = await openDevice((i, d) => this.onLost(i, d));
       if (!gpu) throw new DeviceLostError("webjax webgpu: the WebGPU device was lost and no adapter is available any more.");

@@ -18,7 +18,7 @@ import { Place, PlaceOf } from "./kernels/places.js";
 import { fusedBody } from "./kernels/fused.js";
 import { copyKernel, cumulativeKernel, dsliceKernel, fillKernel, gatherKernel, scatterKernel } from "./kernels/movement.js";
 import { fusedSpec, partialSpec, plainSpec, reduceSerial, reduceStrategy, reduceWorkgroup } from "./kernels/reduce.js";
-import { dotKernel } from "./kernels/dot.js";
+import { MatmulKind, dotKernel } from "./kernels/dot.js";
 import { pow2, sortGather, sortInit, sortScratch, sortStage } from "./kernels/sort.js";
 import { ctlAdd, ctlBranch, ctlSet, ctlWhile } from "./kernels/control.js";
 import type { GpuHeap } from "./heap.js";
@@ -28,7 +28,7 @@ export interface ProgramHost {
   readonly device: GPUDevice;
   readonly heap: GpuHeap;
   readonly pool: MemoryPool;
-  readonly limits: ShaderLimits & { offsetAlign: number };
+  readonly limits: ShaderLimits & { offsetAlign: number; matmul: MatmulKind };
   pipeline(text: string): GPUComputePipeline;
 }
 
@@ -46,6 +46,13 @@ type Step =
   | { k: "host"; eqn: Extract<Instr, { op: "host" }>["eqn"]; ins: { place: Place; buf: Buf }[]; outs: { place: Place; buf: Buf }[]; guard: number | null }
   | { k: "scan"; length: number; reverse: boolean; ctl: number; init: Dispatch; step: Dispatch; body: Step[]; sync: boolean }
   | { k: "while"; guard: number; head: Step[]; iter: Step[] };
+
+/**
+ * Kernels this large (elements, or multiply-adds for dots) get their sizes and strides written
+ * into the shader as constants (a pipeline per shape, whose index math the compiler can
+ * simplify: 1.3-2x on llvmpipe); smaller ones read them from parameters and share pipelines.
+ */
+const BAKE_ELEMENTS = 1 << 16, BAKE_MACS = 1 << 18;
 
 const isSync = (steps: Step[]): boolean => steps.every((s) => s.k === "d" || (s.k === "scan" && s.sync));
 
@@ -109,8 +116,9 @@ export class GpuProgram {
     const records: Uint32Array[] = [];
     let paramAt = 0;
     const align = host.limits.offsetAlign;
-    const dispatch = (build: (sh: Shader) => { body: string; threads?: number; grid?: [number, number, number] }, workgroup = WORKGROUP): Dispatch => {
+    const dispatch = (build: (sh: Shader) => { body: string; threads?: number; grid?: [number, number, number] }, workgroup = WORKGROUP, bake = false): Dispatch => {
       const sh = new Shader(host.limits, (m) => (m === SCRATCH ? this.scratchBytes : this.memBytes[m]));
+      sh.bake = bake;
       const out = build(sh);
       const text = sh.text(out.body, workgroup);
       if (sh.storageBindings > host.limits.storageBuffers) {
@@ -129,6 +137,7 @@ export class GpuProgram {
       paramAt += Math.ceil(rec.byteLength / align) * align;
       return d;
     };
+    const big = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1) >= BAKE_ELEMENTS;
     const one = (build: (sh: Shader) => string) => dispatch((sh) => ({ body: build(sh), threads: 1 }), 1);
     const ctlSlot = () => this.nCtl++;
     const scratch = (bytes: number) => {
@@ -142,28 +151,33 @@ export class GpuProgram {
       for (const ins of list) {
         switch (ins.op) {
           case "fused":
-            if (ins.shape.every((n) => n > 0)) d(dispatch((sh) => fusedBody(sh, ins, ins.outs.map(placeOf), placeOf, guard)));
+            if (ins.shape.every((n) => n > 0)) d(dispatch((sh) => fusedBody(sh, ins, ins.outs.map(placeOf), placeOf, guard), WORKGROUP, big(ins.shape)));
             break;
           case "reduceFused":
           case "reduce": {
             const spec = ins.op === "reduce" ? plainSpec(ins, placeOf) : fusedSpec(ins, placeOf);
             if (spec.outer * spec.inner === 0) break;
             const how = reduceStrategy(spec);
-            if (how.kind === "serial") d(dispatch((sh) => reduceSerial(sh, spec, guard)));
-            else if (how.chunks === 1) d(dispatch((sh) => { const r = reduceWorkgroup(sh, spec, guard); return { body: r.body, grid: [...grid(r.groups * WORKGROUP), 1] as [number, number, number] }; }));
+            const bake = spec.outer * spec.red * spec.inner >= BAKE_ELEMENTS;
+            const groups = (r: { body: string; groups: number }) => ({ body: r.body, grid: [...grid(r.groups * WORKGROUP), 1] as [number, number, number] });
+            if (how.kind === "serial") d(dispatch((sh) => reduceSerial(sh, spec, guard), WORKGROUP, bake));
+            else if (how.chunks === 1) d(dispatch((sh) => groups(reduceWorkgroup(sh, spec, guard)), WORKGROUP, bake));
             else {
               const part = scratch(4 * spec.outer * spec.inner * how.chunks);
-              d(dispatch((sh) => { const r = reduceWorkgroup(sh, spec, guard, { chunks: how.chunks, partial: part }); return { body: r.body, grid: [...grid(r.groups * WORKGROUP), 1] as [number, number, number] }; }));
+              d(dispatch((sh) => groups(reduceWorkgroup(sh, spec, guard, { chunks: how.chunks, partial: part })), WORKGROUP, bake));
               const second = partialSpec(spec, part, how.chunks);
-              d(dispatch((sh) => { const r = reduceWorkgroup(sh, second, guard); return { body: r.body, grid: [...grid(r.groups * WORKGROUP), 1] as [number, number, number] }; }));
+              d(dispatch((sh) => groups(reduceWorkgroup(sh, second, guard)), WORKGROUP, bake));
             }
             break;
           }
           case "dot":
-            if (ins.m * ins.n * ins.batch > 0) d(dispatch((sh) => dotKernel(sh, ins, placeOf, guard)));
+            if (ins.m * ins.n * ins.batch > 0) {
+              const kind = host.limits.matmul;
+              d(dispatch((sh) => dotKernel(sh, ins, placeOf, guard, kind), kind === "tiled" ? WORKGROUP : 64, ins.m * ins.n * ins.k * ins.batch >= BAKE_MACS));
+            }
             break;
           case "copy":
-            if (ins.input.shape.every((n) => n > 0)) d(dispatch((sh) => copyKernel(sh, ins, placeOf, guard)));
+            if (ins.input.shape.every((n) => n > 0)) d(dispatch((sh) => copyKernel(sh, ins, placeOf, guard), WORKGROUP, big(ins.input.shape)));
             break;
           case "fill":
             if (ins.n > 0) d(dispatch((sh) => fillKernel(sh, ins, placeOf, guard)));

@@ -58,8 +58,20 @@ export class Shader {
     return this.params.length - 1;
   }
 
-  /** `P[k]` as an expression. */
+  /**
+   * Whether parameters are written into the text as constants (a pipeline per shape, which
+   * the compiler can strength-reduce: worth it for large kernels) or read from P (one pipeline
+   * for every shape of a kernel: small ones).
+   */
+  bake = false;
+
+  /** Parameter k as an expression: its value when baking, else `P[k]`. */
   p(k: number): string {
+    return this.bake ? `${this.params[k] >>> 0}u` : `P[${k}]`;
+  }
+
+  /** Parameter k read at run time even when baking (values the compiler must not see: constants, P[0]). */
+  dyn(k: number): string {
     return `P[${k}]`;
   }
 
@@ -164,6 +176,7 @@ export class Shader {
     out.push(`@compute @workgroup_size(${workgroup})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = (wid.y * nwg.x + wid.x) * ${workgroup}u + lid;
+  _ = P[0]; // every shader binds its parameters, used or not (the bind group has them)
 ${body}
 }`);
     return out.join("\n");

@@ -9,21 +9,30 @@ import { PlaceOf, baseOffset, uniformGuard } from "./places.js";
 
 type I<K extends Instr["op"]> = Extract<Instr, { op: K }>;
 
-export function dotKernel(sh: Shader, ins: I<"dot">, placeOf: PlaceOf, guard: number | null): { body: string; grid: [number, number, number] } {
+/**
+ * Which matmul kernel: "tiled" (workgroup memory, for GPUs) or "registers" (4x4 blocks per
+ * invocation and no barriers, for CPU implementations of WebGPU).
+ */
+export type MatmulKind = "tiled" | "registers";
+
+export function dotKernel(sh: Shader, ins: I<"dot">, placeOf: PlaceOf, guard: number | null, kind: MatmulKind = "tiled"): { body: string; grid: [number, number, number] } {
   if (ins.dt !== DT.F32 && ins.dt !== DT.I32 && ins.dt !== DT.U32) throw new Error(`internal: webgpu dot of dtype code ${ins.dt}`);
   const f = ins.dt === DT.F32;
   const [ap, bp, cp] = [placeOf(ins.a.buf), placeOf(ins.b.buf), placeOf(ins.out)];
   const g = uniformGuard(sh, guard);
-  const at = sh.params.length;
-  [ins.m, ins.n, ins.k, ...ins.as, ...ins.bs].forEach((v) => sh.param(v));
+  const names = ["M", "N", "K", "AS0", "AS1", "AS2", "BS0", "BS1", "BS2"];
+  const vals = [ins.m, ins.n, ins.k, ...ins.as, ...ins.bs].map((v) => sh.p(sh.param(v)));
   const aOff = baseOffset(sh, ap, 4, ins.a.offset), bOff = baseOffset(sh, bp, 4, ins.b.offset), cOff = baseOffset(sh, cp, 4);
   const T = f ? "f32" : "u32";
   const load = (mem: number) => (f ? (i: string) => `bitcast<f32>(${sh.ld32(mem, i)})` : (i: string) => sh.ld32(mem, i));
   sh.decl(`fn load_a(i: u32) -> ${T} { return ${load(ap.mem)("i")}; }`);
   sh.decl(`fn load_b(i: u32) -> ${T} { return ${load(bp.mem)("i")}; }`);
   sh.decl(`fn store_c(i: u32, v: ${T}) { ${sh.st32(cp.mem, "i", f ? "bitcast<u32>(v)" : "v")} }`);
-  sh.decl(SHADERS.matmul_tiled.replace(/\{\{T\}\}/g, T).replace(/\{\{P\}\}/g, `${at}u`).replace(/\{\{LOAD_A\}\}/g, "load_a").replace(/\{\{LOAD_B\}\}/g, "load_b")
-    .replace(/\{\{STORE\}\}/g, "store_c").replace(/\{\{A_OFF\}\}/g, aOff).replace(/\{\{B_OFF\}\}/g, bOff).replace(/\{\{C_OFF\}\}/g, cOff));
+  let text = SHADERS[kind === "tiled" ? "matmul_tiled" : "matmul_registers"].replace(/\{\{T\}\}/g, T).replace(/\{\{LOAD_A\}\}/g, "load_a").replace(/\{\{LOAD_B\}\}/g, "load_b")
+    .replace(/\{\{STORE\}\}/g, "store_c").replace(/\{\{A_OFF\}\}/g, aOff).replace(/\{\{B_OFF\}\}/g, bOff).replace(/\{\{C_OFF\}\}/g, cOff);
+  names.forEach((n, i) => (text = text.replaceAll(`{{${n}}}`, `bitcast<u32>(${vals[i]})`)));
+  sh.decl(text);
   const body = [g, "mm_main(wid, lid);"].filter(Boolean).map((l) => `  ${l}`).join("\n");
-  return { body, grid: [Math.ceil(ins.n / 64), Math.ceil(ins.m / 64), ins.batch] };
+  const [tr, tc] = kind === "tiled" ? [64, 64] : [64, 32];
+  return { body, grid: [Math.ceil(ins.n / tc), Math.ceil(ins.m / tr), ins.batch] };
 }

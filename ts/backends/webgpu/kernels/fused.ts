@@ -74,7 +74,7 @@ export function kernelCode(sh: Shader, k: Kernel, strides: number[][], placeOf: 
       // Constants are parameters: a shader compiler would fold x * 0 to 0 (wrong for inf and
       // NaN) or x + 0 to x (wrong for -0); as parameters they also let kernels that differ only
       // in their literals share a pipeline.
-      case E.CONST: e = sh.p(sh.param(a0)); break;
+      case E.CONST: e = sh.dyn(sh.param(a0)); break;
       case E.INDEX: e = `c${a0}`; break;
       case E.FADD: e = U(`${F(a)} + ${F(b)}`); break;
       case E.FSUB: e = U(`${F(a)} - ${F(b)}`); break;
