@@ -1,7 +1,7 @@
 // `npm run bench`: webjax's wasm backend side by side with jax-js and TensorFlow.js-wasm in
 // one process, one table of medians and ratios per case. Same script under Deno.
 //
-//   node bench/run.mjs [case ...] [--quick] [--libs=webjax,jax-js,tfjs] [--reps=N] [--json=FILE] [--baseline=DIST]
+//   node bench/run.mjs [case ...] [--quick] [--libs=webjax,jax-js,tfjs] [--reps=N] [--json=FILE] [--baseline=DIST] [--backend=wasm|webgpu|all]
 //   npx deno run -A bench/run.mjs [same]
 //
 // Cases: matmul, elementwise, reductions, transpose, mlp, dispatch (the default set), and gemm-kernel
@@ -9,6 +9,8 @@
 // "webjax (no dispose)" runs elementwise, mlp and dispatch as a new user writes them (results
 // never disposed), and --baseline=OTHER/dist runs another build of webjax in the same process. --quick runs small
 // sizes and few repetitions: a smoke run that keeps the harness working, not a measurement.
+// Where the runtime has WebGPU (Deno, Chromium), a second pass runs the cases on the three
+// libraries' WebGPU backends on the same adapter (--backend=wasm or webgpu runs one pass).
 // Exit status is 1 when a library did not load, computed a wrong result or failed a case
 // (--libs=... leaves a library out on purpose).
 import { writeFileSync } from "node:fs";
@@ -22,7 +24,7 @@ import * as mlp from "./cases/mlp.mjs";
 import * as reductions from "./cases/reductions.mjs";
 import * as transpose from "./cases/transpose.mjs";
 import { describeRuntime, formatRate, formatTable, formatTime, median, mismatch, timeCalls } from "./harness.mjs";
-import { LIBRARIES, loadLibraries } from "./peers.mjs";
+import { LIBRARIES, gpuAdapterInfo, loadGpuLibraries, loadLibraries } from "./peers.mjs";
 
 const CASES = [matmul, elementwise, reductions, transpose, mlp, dispatch, gemmKernel];
 const DEFAULT_CASES = ["matmul", "elementwise", "reductions", "transpose", "mlp", "dispatch"];
@@ -32,25 +34,30 @@ const TARGETS = { elementwise: 3, mlp: 1.5, dispatch: 1 };
 const usageError = (message) => Object.assign(new Error(`${message} (--help lists them)`), { usage: true });
 
 function parseArgs(argv) {
-  const opts = { cases: [], quick: false, libs: LIBRARIES, reps: null, json: null, baseline: null };
+  const opts = { cases: [], quick: false, libs: LIBRARIES, reps: null, json: null, baseline: null, backend: "all", matmul: null, requireHardware: false };
   for (const a of argv) {
     if (a === "--quick") opts.quick = true;
     else if (a.startsWith("--libs=")) opts.libs = a.slice(7).split(",");
     else if (a.startsWith("--reps=")) opts.reps = Number(a.slice(7));
     else if (a.startsWith("--json=")) opts.json = a.slice(7);
     else if (a.startsWith("--baseline=")) opts.baseline = a.slice(11);
+    else if (a.startsWith("--backend=")) opts.backend = a.slice(10);
+    else if (a.startsWith("--matmul=")) opts.matmul = a.slice(9).split(",").map(Number);
+    else if (a === "--require-hardware") opts.requireHardware = true;
     else if (a === "--help" || a === "-h") opts.help = true;
     else if (a.startsWith("-")) throw usageError(`unknown flag ${a}`);
     else opts.cases.push(a);
   }
   for (const c of opts.cases) if (!CASES.some((m) => m.name === c)) throw usageError(`unknown case '${c}'; cases: ${CASES.map((m) => m.name).join(", ")}`);
   for (const l of opts.libs) if (!LIBRARIES.includes(l)) throw usageError(`unknown library '${l}'; libraries: ${LIBRARIES.join(", ")}`);
+  if (!["wasm", "webgpu", "all"].includes(opts.backend)) throw usageError(`unknown backend '${opts.backend}'; backends: wasm, webgpu, all`);
   if (opts.cases.length === 0) opts.cases = DEFAULT_CASES;
   return opts;
 }
 
 function usage() {
-  console.log("node bench/run.mjs [case ...] [--quick] [--libs=webjax,jax-js,tfjs] [--reps=N] [--json=FILE] [--baseline=OTHER/dist]\n\ncases:");
+  console.log("node bench/run.mjs [case ...] [--quick] [--libs=webjax,jax-js,tfjs] [--reps=N] [--json=FILE] [--baseline=OTHER/dist] [--backend=wasm|webgpu|all] [--matmul=N,...] [--require-hardware]\n\ncases:");
+  console.log("  (--matmul: the matmul sizes; --require-hardware: fail unless WebGPU has a hardware adapter)");
   for (const m of CASES) console.log(`  ${m.name.padEnd(12)} ${m.summary}${DEFAULT_CASES.includes(m.name) ? "" : "  (not in the default set)"}`);
 }
 
@@ -69,8 +76,10 @@ async function measureVariant(libs, variant, inputs, ref, opts) {
   const rows = new Map();
   const live = [];
   for (const lib of libs) {
-    // webjax's extra rows run webjax's implementation; "no dispose" only where the case has it.
-    const impl = lib.kind ? (!lib.noDispose || variant.noDispose ? variant.impls[lib.kind] : undefined) : variant.impls[lib.name];
+    // webjax's extra rows run webjax's implementation; "no dispose" only where the case has it;
+    // WebGPU rows run their library's implementation, except synchronous readbacks (none on WebGPU).
+    if (lib.gpu && variant.sync) continue;
+    const impl = lib.impl ? variant.impls[lib.impl] : lib.kind ? (!lib.noDispose || variant.noDispose ? variant.impls[lib.kind] : undefined) : variant.impls[lib.name];
     if (!impl) continue;
     try {
       const instance = await impl(lib, inputs);
@@ -114,8 +123,8 @@ async function measureVariant(libs, variant, inputs, ref, opts) {
   return [...rows.values()];
 }
 
-/** One markdown table for a variant, and webjax's speed over the best peer's. */
-function table(variant, rows) {
+/** One markdown table for a variant, and webjax's (the row `mainName`) speed over the best peer's. */
+function table(variant, rows, mainName = "webjax") {
   const rate = Boolean(variant.unit);
   const speed = (r) => (r.status === "ok" ? 1 / r.median : NaN);
   const ours = (r) => r.lib.startsWith("webjax");
@@ -129,12 +138,12 @@ function table(variant, rows) {
     const notes = [];
     if (r.status === "wrong") notes.push(`WRONG: ${r.wrong}`);
     if (r.hostCalls > 0) notes.push(`${+r.hostCalls.toFixed(2)} host calls/call`);
-    const main = rows.find((m) => m.lib === "webjax" && m.status === "ok");
+    const main = rows.find((m) => m.lib === mainName && m.status === "ok");
     if (main && r !== main && ours(r) && r.status === "ok") notes.push(`${(main.median / r.median).toFixed(2)}x the webjax row's speed`);
     const peak = variant.peak ? [`${((100 * value) / variant.peak).toFixed(0)}%`] : [];
     return [r.lib, formatTime(r.median), formatTime(r.min), ...(rate ? [formatRate(value)] : []), ratio, ...peak, notes.join("; ")];
   });
-  const main = rows.find((r) => r.lib === "webjax" && r.status === "ok");
+  const main = rows.find((r) => r.lib === mainName && r.status === "ok");
   const relative = (name) => {
     const r = rows.find((x) => x.lib === name && x.status === "ok");
     return r && main ? main.median / r.median : NaN;
@@ -145,6 +154,66 @@ function table(variant, rows) {
     noDispose: relative("webjax (no dispose)"),
     baseline: relative("webjax (baseline)"),
   };
+}
+
+/** Runs the cases on `libs` (one pass: wasm, or webgpu), prints their tables and the summary. */
+async function runPass(libs, opts, json, { mainName, targets, target }) {
+  let failed = false;
+  const summary = [];
+  for (const caseName of opts.cases) {
+    const caseMod = CASES.find((m) => m.name === caseName);
+    console.log(`\n## ${caseMod.name}${opts.gpu ? " (webgpu)" : ""}: ${caseMod.summary}`);
+    if (caseMod.spawn) {
+      if (opts.gpu) {
+        console.log("(the wasm GEMM kernel alone: not run on WebGPU)");
+        continue;
+      }
+      const r = caseMod.spawn({ quick: opts.quick });
+      console.log(r.output);
+      if (!r.ok) {
+        console.log(`${caseMod.name}: exited with ${r.status}`);
+        failed = true;
+      }
+      continue;
+    }
+    for (const variant of caseMod.variants({ quick: opts.quick, gpu: opts.gpu, sizes: opts.matmul })) {
+      if (opts.gpu && variant.sync) continue;
+      const inputs = variant.make?.() ?? {};
+      const ref = variant.reference(inputs);
+      const rows = await measureVariant(libs, variant, inputs, ref, opts);
+      const { text, ratio, noDispose, baseline } = table(variant, rows, mainName);
+      console.log(`\n### ${variant.title}\n${text}`);
+      for (const r of rows) {
+        if (r.status === "wrong" || r.status === "error") failed = true;
+        if (r.stack) console.log(`${r.lib} failed:\n  ${r.stack.split("\n").slice(0, 8).join("\n  ")}`);
+      }
+      const ours = rows.find((r) => r.lib === mainName)?.status;
+      summary.push({ case: caseMod.name, variant: variant.title, ratio, ours, target: targets[caseMod.name] ?? target, noDispose, baseline });
+      json.cases.push({ case: caseMod.name, backend: opts.gpu ? "webgpu" : "wasm", variant: variant.title, unit: variant.unit, work: variant.work, rows: rows.map(({ stack, ...r }) => r) });
+    }
+  }
+
+  if (summary.length) {
+    console.log(`\n## ${mainName} vs best peer${opts.gpu ? " (each on WebGPU, the same adapter)" : ""}`);
+    const rows = summary.map((s) => [
+      `${s.case}: ${s.variant}`,
+      s.ours === "wrong" || s.ours === "error" ? s.ours.toUpperCase() : Number.isFinite(s.ratio) ? `${s.ratio.toFixed(2)}x` : "-",
+      s.target ? `${s.target}x` : "",
+      s.target && Number.isFinite(s.ratio) ? (s.ratio >= s.target ? "met" : "not met") : "",
+    ]);
+    console.log(formatTable(["case", `${mainName} / best peer`, "target", "note"], rows));
+    // Without dispose() a loop should run as fast as with it (within 15%), and no case may be
+    // slower than the baseline build (by more than 5%).
+    const extra = summary.filter((s) => Number.isFinite(s.noDispose) || Number.isFinite(s.baseline));
+    if (extra.length) {
+      const cell = (x, floor) => (Number.isFinite(x) ? `${x.toFixed(2)}x${x < floor ? " (below the bound)" : ""}` : "");
+      console.log("\n## webjax against itself (speed over speed)");
+      console.log(formatTable(["case", "no dispose / dispose (>= 0.87x)", "this build / baseline (>= 0.95x)"], extra.map((s) => [
+        `${s.case}: ${s.variant}`, cell(s.noDispose, 1 / 1.15), cell(1 / s.baseline, 0.95),
+      ])));
+    }
+  }
+  return { failed };
 }
 
 async function main() {
@@ -162,54 +231,33 @@ async function main() {
 
   // Every library is a devDependency: one that does not load is a broken setup, not a result.
   let failed = failures.length > 0;
-  const summary = [];
   const json = { runtime: describeRuntime(), libs: libs.map(({ name, version, info }) => ({ name, version, info })), failures, cases: [] };
-  for (const caseName of opts.cases) {
-    const caseMod = CASES.find((m) => m.name === caseName);
-    console.log(`\n## ${caseMod.name}: ${caseMod.summary}`);
-    if (caseMod.spawn) {
-      const r = caseMod.spawn({ quick: opts.quick });
-      console.log(r.output);
-      if (!r.ok) {
-        console.log(`${caseMod.name}: exited with ${r.status}`);
-        failed = true;
-      }
-      continue;
-    }
-    for (const variant of caseMod.variants({ quick: opts.quick })) {
-      const inputs = variant.make?.() ?? {};
-      const ref = variant.reference(inputs);
-      const rows = await measureVariant(libs, variant, inputs, ref, opts);
-      const { text, ratio, noDispose, baseline } = table(variant, rows);
-      console.log(`\n### ${variant.title}\n${text}`);
-      for (const r of rows) {
-        if (r.status === "wrong" || r.status === "error") failed = true;
-        if (r.stack) console.log(`${r.lib} failed:\n  ${r.stack.split("\n").slice(0, 8).join("\n  ")}`);
-      }
-      const ours = rows.find((r) => r.lib === "webjax")?.status;
-      summary.push({ case: caseMod.name, variant: variant.title, ratio, ours, target: TARGETS[caseMod.name], noDispose, baseline });
-      json.cases.push({ case: caseMod.name, variant: variant.title, unit: variant.unit, work: variant.work, rows: rows.map(({ stack, ...r }) => r) });
-    }
+  if (opts.backend !== "webgpu") {
+    const pass = await runPass(libs, opts, json, { mainName: "webjax", targets: TARGETS });
+    failed ||= pass.failed;
   }
-
-  if (summary.length) {
-    console.log("\n## webjax vs best peer");
-    const rows = summary.map((s) => [
-      `${s.case}: ${s.variant}`,
-      s.ours === "wrong" || s.ours === "error" ? s.ours.toUpperCase() : Number.isFinite(s.ratio) ? `${s.ratio.toFixed(2)}x` : "-",
-      s.target ? `${s.target}x` : "",
-      s.target && Number.isFinite(s.ratio) ? (s.ratio >= s.target ? "met" : "not met") : "",
-    ]);
-    console.log(formatTable(["case", "webjax / best peer", "target", "note"], rows));
-    // Without dispose() a loop should run as fast as with it (within 15%), and no case may be
-    // slower than the baseline build (by more than 5%).
-    const extra = summary.filter((s) => Number.isFinite(s.noDispose) || Number.isFinite(s.baseline));
-    if (extra.length) {
-      const cell = (x, floor) => (Number.isFinite(x) ? `${x.toFixed(2)}x${x < floor ? " (below the bound)" : ""}` : "");
-      console.log("\n## webjax against itself (speed over speed)");
-      console.log(formatTable(["case", "no dispose / dispose (>= 0.87x)", "this build / baseline (>= 0.95x)"], extra.map((s) => [
-        `${s.case}: ${s.variant}`, cell(s.noDispose, 1 / 1.15), cell(1 / s.baseline, 0.95),
-      ])));
+  if (opts.backend !== "wasm") {
+    const adapter = await gpuAdapterInfo();
+    if (!adapter) {
+      const why = "no WebGPU in this runtime (Node 20 has none): the webgpu rows run under Deno (npm run bench:deno) and in Chromium (npm run bench:browser)";
+      console.log(`\n# WebGPU: ${why}`);
+      if (opts.backend === "webgpu") failed = true;
+    } else {
+      if (opts.requireHardware && adapter.fallback) {
+        console.log(`\n# WebGPU: ${adapter.description} is a software adapter (--require-hardware): no hardware numbers here.`);
+        return 1;
+      }
+      const gpu = await loadGpuLibraries(opts.libs, libs);
+      console.log(`\n# WebGPU, on ${adapter.description}${adapter.fallback ? " (a software adapter: only ratios mean anything)" : ""}`);
+      for (const l of gpu.libs) console.log(`- ${l.name} ${l.version}: ${l.info}`);
+      for (const f of gpu.failures) console.log(`- ${f.name}: NOT LOADED (${f.error})`);
+      failed ||= gpu.failures.length > 0;
+      json.gpu = { adapter, libs: gpu.libs.map(({ name, version, info }) => ({ name, version, info })), failures: gpu.failures };
+      for (const l of gpu.libs) await l.enter();
+      if (gpu.libs.some((l) => l.name === "webjax (webgpu)")) {
+        const pass = await runPass(gpu.libs, { ...opts, gpu: { software: adapter.fallback } }, json, { mainName: "webjax (webgpu)", targets: {}, target: 1 });
+        failed ||= pass.failed;
+      } else failed = true;
     }
   }
   if (opts.json) writeFileSync(opts.json, JSON.stringify(json, null, 2));

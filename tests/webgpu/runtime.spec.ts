@@ -239,6 +239,52 @@ describe("webgpu: programs", () => {
   });
 });
 
+describe("webgpu: transposed reads", () => {
+  beforeAll(async () => {
+    await startWebGpu();
+  });
+
+  it("kernels reading inputs transposed (visited in 16x16 tiles) match cpu, at sizes off the tile grid", async () => {
+    if (!webgpuOrPending()) return;
+    const cases: [number[], number[]][] = [[[17, 33], [1, 0]], [[40, 16], [1, 0]], [[3, 20, 35], [0, 2, 1]], [[18, 5, 19], [2, 1, 0]], [[64, 64], [1, 0]]];
+    for (const [shape, perm] of cases) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data = Float32Array.from({ length: n }, (_, i) => (i * 37) % 101);
+      const f = (x: Array) => [lax.transpose(x, perm).add(1), lax.transpose(lax.rev(x, [0]), perm).mul(2)];
+      const got = jax.jit(f, { backend: "webgpu" })(np.array(data).reshape(shape)) as Array[];
+      const want = jax.jit(f, { backend: "cpu" })(np.array(data).reshape(shape)) as Array[];
+      for (let k = 0; k < 2; k++) expect(Array.from(await got[k].data())).withContext(`${shape} ${perm} output ${k}`).toEqual(Array.from(await want[k].data()));
+    }
+  });
+});
+
+describe("webgpu: long serial work", () => {
+  beforeAll(async () => {
+    await startWebGpu();
+  });
+
+  // llvmpipe stops an invocation's loops after 65535 iterations in all, silently: kernels split
+  // longer work among invocations and dispatches. Closed forms on 100k-200k steps.
+  it("reductions, arg reductions, cumulative sums and scatters past 65535 steps are right", async () => {
+    if (!webgpuOrPending()) return;
+    const n = 200000;
+    const f = jax.jit(() => {
+      const ones = np.ones([n]);
+      const ramp = lax.iota("int32", n).astype("float32");
+      const hits = np.zeros([1]).at(np.zeros([n], "int32")).add(ones);
+      return [ones.sum(), ramp.argmax(), np.cumsum(ones), hits, np.cumsum(ones.reshape([2, n / 2]), 1)];
+    }, { backend: "webgpu" });
+    const [s, am, cs, hits, cs2] = f() as Array[];
+    expect(await s.itemAsync()).toBe(n);
+    expect(await am.itemAsync()).toBe(n - 1);
+    const c = await cs.data();
+    expect([c[0], c[65535], c[65536], c[n - 1]]).toEqual([1, 65536, 65537, n]);
+    expect(await hits.tolist()).toEqual([n]);
+    const c2 = await cs2.data();
+    expect([c2[n / 2 - 1], c2[n - 1]]).toEqual([n / 2, n / 2]);
+  });
+});
+
 describe("webgpu: large arrays", () => {
   beforeAll(async () => {
     await startWebGpu();

@@ -17,7 +17,7 @@ import { GpuDevice, openDevice } from "./device.js";
 import { Eviction, GpuHeap } from "./heap.js";
 import { GpuProgram, ProgramHost, aliasPattern, compileForWebGpu } from "./program.js";
 import type { ShaderLimits } from "./shader.js";
-import type { MatmulKind } from "./kernels/dot.js";
+import type { KernelStyle } from "./kernels/dot.js";
 
 /** Compiled programs kept; past this the least recently run ones are let go. */
 const PROGRAM_CACHE = 1024;
@@ -46,7 +46,7 @@ export class WebGpuBackend implements Backend, ProgramHost {
   readonly syncReads = false;
   memory!: MemoryPool;
   heap!: GpuHeap;
-  limits!: ShaderLimits & { offsetAlign: number; matmul: MatmulKind };
+  limits!: ShaderLimits & { offsetAlign: number; style: KernelStyle };
   caps!: Capabilities;
   /** Programs run, host calls they made, pipelines compiled. */
   readonly stats = { programs: 0, hostCalls: 0, pipelines: 0 };
@@ -101,8 +101,8 @@ export class WebGpuBackend implements Backend, ProgramHost {
     const align = limits.minStorageBufferOffsetAlignment;
     // Bindings cover whole multiples of the offset alignment, so pieces start where binding may.
     const pieceBytes = Math.floor(limits.maxStorageBufferBindingSize / align) * align;
-    // CPU implementations of WebGPU pay dearly for workgroup barriers: register-blocked matmuls there.
-    this.limits = { pieceBytes, storageBuffers: limits.maxStorageBuffersPerShaderStage, f16: gpu.hasF16 && this.useF16, offsetAlign: align, matmul: gpu.software ? "registers" : "tiled" };
+    // CPU implementations of WebGPU pay dearly for workgroup barriers: kernels without them there.
+    this.limits = { pieceBytes, storageBuffers: limits.maxStorageBuffersPerShaderStage, f16: gpu.hasF16 && this.useF16, offsetAlign: align, style: gpu.software ? "cpu" : "gpu" };
     this.caps = capabilities(limits.maxStorageBuffersPerShaderStage);
     const maxAllocation = limits.maxBufferSize;
     this.heap = new GpuHeap(gpu.device, maxAllocation, 256 * 2 ** 20);
@@ -132,9 +132,9 @@ export class WebGpuBackend implements Backend, ProgramHost {
     this.programs.clear();
   }
 
-  /** Chooses the matmul kernel (tests run both on every adapter); programs compile again. */
-  setMatmulKernel(kind: MatmulKind): void {
-    this.limits = { ...this.limits, matmul: kind };
+  /** Chooses the kernels for GPUs or for CPU adapters (tests run both on every adapter); programs compile again. */
+  setKernelStyle(style: KernelStyle): void {
+    this.limits = { ...this.limits, style };
     for (const p of this.programs.values()) p.dispose();
     this.programs.clear();
   }

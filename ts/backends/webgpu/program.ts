@@ -14,11 +14,11 @@ import { donationPairs, planArena } from "../../compiler/plan.js";
 import { simplify } from "../../compiler/simplify.js";
 import { DT } from "../../compiler/bytecode.js";
 import { MemId, Shader, ShaderLimits, WORKGROUP, grid } from "./shader.js";
-import { Place, PlaceOf } from "./kernels/places.js";
+import { MAX_LOOP, Place, PlaceOf } from "./kernels/places.js";
 import { fusedBody } from "./kernels/fused.js";
 import { copyKernel, cumulativeKernel, dsliceKernel, fillKernel, gatherKernel, scatterKernel } from "./kernels/movement.js";
 import { fusedSpec, partialSpec, plainSpec, reduceSerial, reduceStrategy, reduceWorkgroup } from "./kernels/reduce.js";
-import { MatmulKind, dotKernel } from "./kernels/dot.js";
+import { KernelStyle, dotKernel } from "./kernels/dot.js";
 import { pow2, sortGather, sortInit, sortScratch, sortStage } from "./kernels/sort.js";
 import { ctlAdd, ctlBranch, ctlSet, ctlWhile } from "./kernels/control.js";
 import type { GpuHeap } from "./heap.js";
@@ -28,7 +28,7 @@ export interface ProgramHost {
   readonly device: GPUDevice;
   readonly heap: GpuHeap;
   readonly pool: MemoryPool;
-  readonly limits: ShaderLimits & { offsetAlign: number; matmul: MatmulKind };
+  readonly limits: ShaderLimits & { offsetAlign: number; style: KernelStyle };
   pipeline(text: string): GPUComputePipeline;
 }
 
@@ -157,23 +157,25 @@ export class GpuProgram {
           case "reduce": {
             const spec = ins.op === "reduce" ? plainSpec(ins, placeOf) : fusedSpec(ins, placeOf);
             if (spec.outer * spec.inner === 0) break;
-            const how = reduceStrategy(spec);
+            const how = reduceStrategy(spec, host.limits.style === "cpu");
             const bake = spec.outer * spec.red * spec.inner >= BAKE_ELEMENTS;
             const groups = (r: { body: string; groups: number }) => ({ body: r.body, grid: [...grid(r.groups * WORKGROUP), 1] as [number, number, number] });
-            if (how.kind === "serial") d(dispatch((sh) => reduceSerial(sh, spec, guard), WORKGROUP, bake));
-            else if (how.chunks === 1) d(dispatch((sh) => groups(reduceWorkgroup(sh, spec, guard)), WORKGROUP, bake));
+            const pass = (sp: typeof spec, opts: { chunks?: number; partial?: { mem: number; byteOffset: number } } = {}) =>
+              d(how.kind === "serial" ? dispatch((sh) => reduceSerial(sh, sp, guard, opts), WORKGROUP, bake) : dispatch((sh) => groups(reduceWorkgroup(sh, sp, guard, opts)), WORKGROUP, bake));
+            if (how.chunks === 1) pass(spec);
             else {
+              // Pieces of the reduced axis first, into scratch, then those partial results.
               const part = scratch(4 * spec.outer * spec.inner * how.chunks);
-              d(dispatch((sh) => groups(reduceWorkgroup(sh, spec, guard, { chunks: how.chunks, partial: part })), WORKGROUP, bake));
-              const second = partialSpec(spec, part, how.chunks);
-              d(dispatch((sh) => groups(reduceWorkgroup(sh, second, guard)), WORKGROUP, bake));
+              pass(spec, { chunks: how.chunks, partial: part });
+              pass(partialSpec(spec, part, how.chunks));
             }
             break;
           }
           case "dot":
             if (ins.m * ins.n * ins.batch > 0) {
-              const kind = host.limits.matmul;
-              d(dispatch((sh) => dotKernel(sh, ins, placeOf, guard, kind), kind === "tiled" ? WORKGROUP : 64, ins.m * ins.n * ins.k * ins.batch >= BAKE_MACS));
+              // (A CPU adapter's kernel loops over k in one invocation: past llvmpipe's loop limit, tiles.)
+              const style = ins.k > MAX_LOOP ? "gpu" : host.limits.style;
+              d(dispatch((sh) => dotKernel(sh, ins, placeOf, guard, style), style === "gpu" ? WORKGROUP : 64, ins.m * ins.n * ins.k * ins.batch >= BAKE_MACS));
             }
             break;
           case "copy":
@@ -186,13 +188,14 @@ export class GpuProgram {
             if (ins.rows * ins.inner > 0) d(dispatch((sh) => gatherKernel(sh, ins, placeOf, guard)));
             break;
           case "scatter":
-            if (ins.rows * ins.inner > 0) d(dispatch((sh) => scatterKernel(sh, ins, placeOf, guard)));
+            // Rows in order, at most MAX_LOOP per dispatch (llvmpipe's loop limit).
+            if (ins.inner > 0) for (let r0 = 0; r0 < ins.rows; r0 += MAX_LOOP) d(dispatch((sh) => scatterKernel(sh, ins, placeOf, guard, r0, Math.min(ins.rows, r0 + MAX_LOOP))));
             break;
           case "dslice":
             if (ins.window.every((n) => n > 0)) d(dispatch((sh) => dsliceKernel(sh, ins, placeOf, guard)));
             break;
           case "cumulative":
-            if (ins.outer * ins.n * ins.inner > 0) d(dispatch((sh) => cumulativeKernel(sh, ins, placeOf, guard)));
+            if (ins.outer * ins.inner > 0) for (let s0 = 0; s0 < ins.n; s0 += MAX_LOOP) d(dispatch((sh) => cumulativeKernel(sh, ins, placeOf, guard, s0, Math.min(ins.n, s0 + MAX_LOOP))));
             break;
           case "sort": {
             if (ins.outer * ins.n * ins.inner === 0) break;

@@ -10,12 +10,14 @@ import { PlaceOf, baseOffset, uniformGuard } from "./places.js";
 type I<K extends Instr["op"]> = Extract<Instr, { op: K }>;
 
 /**
- * Which matmul kernel: "tiled" (workgroup memory, for GPUs) or "registers" (4x4 blocks per
- * invocation and no barriers, for CPU implementations of WebGPU).
+ * Which kernels a device gets: "gpu" (workgroup memory and trees: tiled matmuls, reductions by
+ * workgroup) or "cpu" (no barriers, which CPU implementations of WebGPU pay dearly for:
+ * register-blocked matmuls, serial reductions in pieces).
  */
-export type MatmulKind = "tiled" | "registers";
+export type KernelStyle = "gpu" | "cpu";
 
-export function dotKernel(sh: Shader, ins: I<"dot">, placeOf: PlaceOf, guard: number | null, kind: MatmulKind = "tiled"): { body: string; grid: [number, number, number] } {
+export function dotKernel(sh: Shader, ins: I<"dot">, placeOf: PlaceOf, guard: number | null, style: KernelStyle = "gpu"): { body: string; grid: [number, number, number] } {
+  const kind = style === "gpu" ? "tiled" : "registers";
   if (ins.dt !== DT.F32 && ins.dt !== DT.I32 && ins.dt !== DT.U32) throw new Error(`internal: webgpu dot of dtype code ${ins.dt}`);
   const f = ins.dt === DT.F32;
   const [ap, bp, cp] = [placeOf(ins.a.buf), placeOf(ins.b.buf), placeOf(ins.out)];

@@ -199,15 +199,53 @@ export function storeOut(sh: Shader, place: Place, dt: number, vals: string[], i
   }
 }
 
+/** Side of the square tiles in which kernels that read an input transposed visit elements. */
+const TILE = 16;
+
+/**
+ * Whether a kernel reads some input across its last axis (a stride other than 0 or 1 there)
+ * while contiguous along another: visiting elements row by row would touch a new cache line
+ * (or memory transaction) per element of that input; 16x16 tiles reuse each line 16 times.
+ */
+function readsTransposed(shape: number[], strides: number[][]): boolean {
+  const r = shape.length;
+  if (r < 2 || shape[r - 1] < TILE || shape[r - 2] < TILE) return false;
+  return strides.some((st) => st[r - 1] !== 0 && st[r - 1] !== 1 && st.slice(0, r - 1).some((x, d) => Math.abs(x) === 1 && shape[d] > 1));
+}
+
+/**
+ * WGSL defining coordinates c0.. of the element an invocation computes (after `gid` is checked
+ * against `threads`), row by row or, for kernels that read inputs transposed, in 16x16 tiles of
+ * the last two axes; and `flat`, the element's row-major index.
+ */
+export function elementIndex(sh: Shader, shape: number[], strides: number[][]): { lines: string[]; threads: number; flat: string } {
+  const total = shape.reduce((x, y) => x * y, 1);
+  const r = shape.length;
+  if (!readsTransposed(shape, strides)) return { lines: coordinates(sh, shape, "gid").lines, threads: total, flat: "gid" };
+  const [tr, tc] = [Math.ceil(shape[r - 2] / TILE), Math.ceil(shape[r - 1] / TILE)];
+  const [ptc, ptr, prows, pcols] = [sh.param(tc), sh.param(tr), sh.param(shape[r - 2]), sh.param(shape[r - 1])];
+  const outer = coordinates(sh, shape.slice(0, r - 2), "rest");
+  const lines = [
+    `let tile = gid / ${TILE * TILE}u;`, `let within = gid % ${TILE * TILE}u;`,
+    `let tcol = tile % ${sh.p(ptc)};`, `let trow = (tile / ${sh.p(ptc)}) % ${sh.p(ptr)};`, `let rest = tile / (${sh.p(ptc)} * ${sh.p(ptr)});`,
+    `let c${r - 2} = trow * ${TILE}u + within / ${TILE}u;`, `let c${r - 1} = tcol * ${TILE}u + within % ${TILE}u;`,
+    `if (c${r - 2} >= ${sh.p(prows)} || c${r - 1} >= ${sh.p(pcols)}) { return; }`,
+    ...outer.lines,
+    `let flat = (rest * ${sh.p(prows)} + c${r - 2}) * ${sh.p(pcols)} + c${r - 1};`,
+  ];
+  return { lines, threads: (total / (shape[r - 2] * shape[r - 1])) * tr * tc * TILE * TILE, flat: "flat" };
+}
+
 /** The body of an elementwise kernel writing `outs` (one invocation per element). */
 export function fusedBody(sh: Shader, k: Kernel, outs: Place[], placeOf: PlaceOf, guardIndex: number | null): { body: string; threads: number } {
   const { shape, strides } = kernelLayout(k);
-  const total = shape.reduce((x, y) => x * y, 1);
-  const t = sh.param(total);
+  const t = sh.params.length;
+  sh.param(0); // the thread count, set below
   const guard = guardLine(sh, guardIndex);
-  const coords = coordinates(sh, shape, "gid");
+  const index = elementIndex(sh, shape, strides);
+  sh.params[t] = index.threads;
   const { lines, outs: vals } = kernelCode(sh, k, strides, placeOf);
-  const stores = outs.map((p, i) => storeOut(sh, p, k.outDts[i], vals[i], "gid"));
-  const body = [`if (gid >= ${sh.p(t)}) { return; }`, guard, ...coords.lines, ...lines, ...stores].filter(Boolean).map((l) => `  ${l}`).join("\n");
-  return { body, threads: total };
+  const stores = outs.map((p, i) => storeOut(sh, p, k.outDts[i], vals[i], index.flat));
+  const body = [`if (gid >= ${sh.p(t)}) { return; }`, guard, ...index.lines, ...lines, ...stores].filter(Boolean).map((l) => `  ${l}`).join("\n");
+  return { body, threads: index.threads };
 }

@@ -9,6 +9,7 @@ import { DT, ROp } from "../../../compiler/bytecode.js";
 import type { Instr } from "../../../compiler/lower.js";
 import type { Shader } from "../shader.js";
 import { PlaceOf, baseOffset, coordinates, guardLine, viewOffset } from "./places.js";
+import { elementIndex } from "./fused.js";
 
 export interface Built {
   body: string;
@@ -29,15 +30,15 @@ export function copyKernel(sh: Shader, ins: I<"copy">, placeOf: PlaceOf, guard: 
   const v = ins.input;
   const eb = nbytes(v.dtype);
   const [shape, [is, os]] = collapseDims(v.shape, [v.strides, ins.outStrides]);
-  const total = prod(shape);
-  const t = sh.param(total);
+  const t = sh.param(0);
   const g = guardLine(sh, guard);
-  const c = coordinates(sh, shape, "gid");
+  const c = elementIndex(sh, shape, [is]); // transposing copies go by tiles
+  sh.params[t] = c.threads;
   const src = viewOffset(sh, { ...v, shape, strides: is }, placeOf);
   const out = { buf: ins.out, offset: ins.outOffset, shape, strides: os, dtype: v.dtype };
   const dst = viewOffset(sh, out, placeOf);
   const body = [`if (gid >= ${sh.p(t)}) { return; }`, g, ...c.lines, `let src = ${src};`, `let dst = ${dst};`, moveElem(sh, eb, placeOf(v.buf).mem, "src", placeOf(ins.out).mem, "dst")];
-  return { body: lines(body), threads: total };
+  return { body: lines(body), threads: c.threads };
 }
 
 export function fillKernel(sh: Shader, ins: I<"fill">, placeOf: PlaceOf, guard: number | null): Built {
@@ -53,22 +54,26 @@ export function fillKernel(sh: Shader, ins: I<"fill">, placeOf: PlaceOf, guard: 
 }
 
 /**
- * The element offset of an index row's slice, or -1 when out of bounds and not clamped: `k`
- * int32 indices at `idxAt`, the operand's dims and strides in params from `dimsAt`.
+ * WGSL for the element offset `off` of an index row's slice and whether it is out of bounds
+ * (`oob`, unless clamped): int32 indices at `idxAt`, one per leading axis of the operand.
  */
-function rowOffset(sh: Shader, idxMem: number, idxAt: string, k: number, clamp: string): string[] {
-  const nk = sh.param(k);
+function rowOffset(sh: Shader, idxMem: number, idxAt: string, dimSizes: number[], strides: number[], clamp: string): string[] {
+  // Unrolled (k is the text's): a loop here would count against llvmpipe's loop limit (MAX_LOOP)
+  // in scatters, which loop over rows.
+  const k = dimSizes.length;
+  const lines = [`var off: i32 = 0;`, `var oob = false;`];
   const dims = sh.params.length;
-  return [
-    `var off: i32 = 0;`,
-    `var oob = false;`,
-    `for (var d = 0u; d < ${sh.p(nk)}; d = d + 1u) {`,
-    `  var v = bitcast<i32>(${sh.ld32(idxMem, `${idxAt} + d`)});`,
-    `  let n = i32(P[${dims} + d]);`,
-    `  if (v < 0 || v >= n) { if (${clamp}) { v = clamp(v, 0, n - 1); } else { oob = true; } }`,
-    `  off = off + v * i32(P[${dims} + ${k} + d]);`,
-    `}`,
-  ];
+  dimSizes.forEach((n) => sh.param(n));
+  strides.forEach((st) => sh.param(st));
+  for (let d = 0; d < k; d++) {
+    lines.push(
+      `{ var v = bitcast<i32>(${sh.ld32(idxMem, `${idxAt} + ${d}u`)});`,
+      `  let n = i32(${sh.p(dims + d)});`,
+      `  if (v < 0 || v >= n) { if (${clamp}) { v = clamp(v, 0, n - 1); } else { oob = true; } }`,
+      `  off = off + v * i32(${sh.p(dims + k + d)}); }`,
+    );
+  }
+  return lines;
 }
 
 export function gatherKernel(sh: Shader, ins: I<"gather">, placeOf: PlaceOf, guard: number | null): Built {
@@ -81,9 +86,7 @@ export function gatherKernel(sh: Shader, ins: I<"gather">, placeOf: PlaceOf, gua
   const k = ins.dims.length;
   const [xp, ip, op] = [placeOf(ins.x), placeOf(ins.idx), placeOf(ins.out)];
   const xBase = baseOffset(sh, xp, ins.eb), iBase = baseOffset(sh, ip, 4), oBase = baseOffset(sh, op, ins.eb);
-  const row = rowOffset(sh, ip.mem, `u32(${iBase}) + r * ${k}u`, k, `${sh.p(clamp)} != 0u`);
-  ins.dims.forEach((d) => sh.param(d));
-  ins.strides.forEach((s) => sh.param(s));
+  const row = rowOffset(sh, ip.mem, `u32(${iBase}) + r * ${k}u`, ins.dims, ins.strides, `${sh.p(clamp)} != 0u`);
   const dst = `u32(${oBase}) + gid`;
   const fillStore = ins.eb === 8
     ? `${sh.st32(op.mem, `2u * (${dst})`, sh.p(fill[0]))} ${sh.st32(op.mem, `2u * (${dst}) + 1u`, sh.p(fill[1]))}`
@@ -114,19 +117,18 @@ export function combine(rop: number, dt: number, a: string, b: string): string {
   throw new Error(`internal: no combine for reduction op ${rop}`);
 }
 
-export function scatterKernel(sh: Shader, ins: I<"scatter">, placeOf: PlaceOf, guard: number | null): Built {
+/** Rows [r0, r1) of a scatter (long ones run in several dispatches, in order: see MAX_LOOP). */
+export function scatterKernel(sh: Shader, ins: I<"scatter">, placeOf: PlaceOf, guard: number | null, r0 = 0, r1 = ins.rows): Built {
   sh.lib("vmath");
   sh.lib("math");
   const eb = ins.dt === DT.BOOL ? 1 : 4;
   const t = sh.param(ins.inner);
   const g = guardLine(sh, guard);
-  const rows = sh.param(ins.rows);
+  const [from, to] = [sh.param(r0), sh.param(r1)];
   const k = ins.dims.length;
   const [ip, up, op] = [placeOf(ins.idx), placeOf(ins.upd), placeOf(ins.out)];
   const iBase = baseOffset(sh, ip, 4), uBase = baseOffset(sh, up, eb), oBase = baseOffset(sh, op, eb);
-  const row = rowOffset(sh, ip.mem, `u32(${iBase}) + r * ${k}u`, k, "false");
-  ins.dims.forEach((d) => sh.param(d));
-  ins.strides.forEach((s) => sh.param(s));
+  const row = rowOffset(sh, ip.mem, `u32(${iBase}) + r * ${k}u`, ins.dims, ins.strides, "false");
   const src = `u32(${uBase}) + r * ${sh.p(t)} + e`;
   const dst = `u32(${oBase} + off) + e`;
   const update = ins.rop < 0
@@ -135,7 +137,7 @@ export function scatterKernel(sh: Shader, ins: I<"scatter">, placeOf: PlaceOf, g
   const body = [
     `let e = gid;`, `if (e >= ${sh.p(t)}) { return; }`, g,
     // Rows in order, so repeated indices combine as the reference does (the last write wins).
-    `for (var r = 0u; r < ${sh.p(rows)}; r = r + 1u) {`,
+    `for (var r = ${sh.p(from)}; r < ${sh.p(to)}; r = r + 1u) {`,
     ...row.map((l) => `  ${l}`),
     `  if (oob) { continue; }`,
     `  let dst = ${dst};`,
@@ -170,13 +172,17 @@ export function dsliceKernel(sh: Shader, ins: I<"dslice">, placeOf: PlaceOf, gua
   return { body: lines(body), threads: total };
 }
 
-export function cumulativeKernel(sh: Shader, ins: I<"cumulative">, placeOf: PlaceOf, guard: number | null): Built {
+/**
+ * Steps [s0, s1) of each line (long lines run in several dispatches, in order, each going on
+ * from the last output of the one before: the same order of operations as one loop).
+ */
+export function cumulativeKernel(sh: Shader, ins: I<"cumulative">, placeOf: PlaceOf, guard: number | null, s0 = 0, s1 = ins.n): Built {
   sh.lib("vmath");
   sh.lib("math");
   const lines_ = ins.outer * ins.inner;
   const t = sh.param(lines_);
   const g = guardLine(sh, guard);
-  const [n, inner] = [sh.param(ins.n), sh.param(ins.inner)];
+  const [n, inner, from, to] = [sh.param(ins.n), sh.param(ins.inner), sh.param(s0), sh.param(s1)];
   const [ip, op] = [placeOf(ins.input), placeOf(ins.out)];
   const iBase = baseOffset(sh, ip, 4), oBase = baseOffset(sh, op, 4);
   const at = (s: string) => `(o * ${sh.p(n)} + ${s}) * ${sh.p(inner)} + i`;
@@ -185,7 +191,8 @@ export function cumulativeKernel(sh: Shader, ins: I<"cumulative">, placeOf: Plac
     `if (gid >= ${sh.p(t)}) { return; }`, g,
     `let o = gid / ${sh.p(inner)};`, `let i = gid % ${sh.p(inner)};`,
     `var acc = 0u;`,
-    `for (var s = 0u; s < ${sh.p(n)}; s = s + 1u) {`,
+    `if (${sh.p(from)} > 0u) { let s = ${sh.p(from)} - 1u; acc = ${sh.ld32(op.mem, `u32(${oBase}) + ${at(k)}`)}; }`,
+    `for (var s = ${sh.p(from)}; s < ${sh.p(to)}; s = s + 1u) {`,
     `  let j = ${at(k)};`,
     `  let x = ${sh.ld32(ip.mem, `u32(${iBase}) + j`)};`,
     `  acc = select(${combine(ins.rop, ins.dt, "acc", "x")}, x, s == 0u);`,

@@ -73,3 +73,10 @@ export function uniformGuard(sh: Shader, guard: number | null): string {
   sh.decl("var<workgroup> wg_guard: u32;");
   return `if (lid == 0u) { wg_guard = CTL[${sh.p(sh.param(guard))}]; }\n  if (workgroupUniformLoad(&wg_guard) == 0u) { return; }`;
 }
+
+/**
+ * Loop iterations one invocation may run in all: llvmpipe stops an invocation's loops after
+ * 65535 iterations in total (LP_MAX_TGSI_LOOP_ITERATIONS), silently, so kernels split longer
+ * serial work among invocations or dispatches.
+ */
+export const MAX_LOOP = 60000;

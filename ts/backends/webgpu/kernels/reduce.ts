@@ -9,7 +9,7 @@ import type { Instr } from "../../../compiler/lower.js";
 import { WORKGROUP, type Shader } from "../shader.js";
 import { kernelCode, kernelLayout } from "./fused.js";
 import { combine } from "./movement.js";
-import { Place, PlaceOf, baseOffset, coordinates, guardLine, uniformGuard } from "./places.js";
+import { MAX_LOOP, Place, PlaceOf, baseOffset, coordinates, guardLine, uniformGuard } from "./places.js";
 
 type I<K extends Instr["op"]> = Extract<Instr, { op: K }>;
 
@@ -67,28 +67,38 @@ function storeResult(sh: Shader, spec: ReduceSpec, idx: string, v: string): stri
   return sh.st32(m, `u32(${baseOffset(sh, spec.out, 4)}) + ${idx}`, v);
 }
 
-/** One invocation per output: a sequential loop over the reduced axis. */
-export function reduceSerial(sh: Shader, spec: ReduceSpec, guard: number | null): { body: string; threads: number } {
+/**
+ * One invocation per output (and per piece of the reduced axis with `chunks`, writing partial
+ * results to scratch, as reduceWorkgroup's first pass): a sequential loop, no barriers.
+ */
+export function reduceSerial(sh: Shader, spec: ReduceSpec, guard: number | null, opts: { chunks?: number; partial?: { mem: number; byteOffset: number } } = {}): { body: string; threads: number } {
   sh.lib("vmath");
   sh.lib("math");
+  const chunks = opts.chunks ?? 1;
   const outs = spec.outer * spec.inner;
-  const t = sh.param(outs), red = sh.param(spec.red), inner = sh.param(spec.inner);
+  const t = sh.param(outs * chunks), red = sh.param(spec.red), inner = sh.param(spec.inner), nch = sh.param(chunks), per = sh.param(Math.ceil(spec.red / chunks));
   const g = guardLine(sh, guard);
   const load = spec.load(sh);
   const arg = isArg(spec.rop);
   if (arg) sh.decl(argBetter(spec.rop, spec.dt));
+  const partial = opts.partial;
+  const store = partial
+    ? sh.st32(partial.mem, `u32(${baseOffset(sh, partial, 4)}) + gid`, "acc")
+    : storeResult(sh, spec, "out", arg ? "best" : "acc");
   const body = [
     `if (gid >= ${sh.p(t)}) { return; }`, g,
-    `let o = gid / ${sh.p(inner)};`, `let j = gid % ${sh.p(inner)};`,
+    `let out = gid / ${sh.p(nch)};`, `let ch = gid % ${sh.p(nch)};`,
+    `let o = out / ${sh.p(inner)};`, `let j = out % ${sh.p(inner)};`,
+    `let k0 = ch * ${sh.p(per)};`, `let k1 = min(k0 + ${sh.p(per)}, ${sh.p(red)});`,
     `var acc: u32 = ${identity(spec.rop, spec.dt)};`,
     `var best: u32 = 0u;`,
-    `for (var k = 0u; k < ${sh.p(red)}; k = k + 1u) {`,
+    `for (var k = k0; k < k1; k = k + 1u) {`,
     ...load("o", "k", "j").map((l) => `  ${l}`),
     arg ? `  if (k == 0u || better(acc, best, x, k)) { acc = x; best = k; }` : `  acc = ${combine(spec.rop, spec.dt, "acc", "x")};`,
     `}`,
-    storeResult(sh, spec, "gid", arg ? "best" : "acc"),
+    store,
   ];
-  return { body: body.filter(Boolean).map((l) => `  ${l}`).join("\n"), threads: outs };
+  return { body: body.filter(Boolean).map((l) => `  ${l}`).join("\n"), threads: outs * chunks };
 }
 
 /**
@@ -190,10 +200,22 @@ export function fusedSpec(ins: I<"reduceFused">, placeOf: PlaceOf): ReduceSpec {
   };
 }
 
-/** How a reduction runs: serial loops, a workgroup per output, or pieces first (two passes). */
-export function reduceStrategy(spec: ReduceSpec): { kind: "serial" } | { kind: "workgroup"; chunks: number } {
+/**
+ * How a reduction runs: serial loops (in pieces first, two passes, when the outputs are too few
+ * to keep the device busy), or a workgroup per output (in pieces likewise). On CPU
+ * implementations of WebGPU (`cpuLike`), whose workgroup barriers are expensive, always serial.
+ */
+export function reduceStrategy(spec: ReduceSpec, cpuLike = false): { kind: "serial" | "workgroup"; chunks: number } {
   const outs = spec.outer * spec.inner;
-  if (spec.red <= 32 || outs >= 4096 || (spec.inner > 1 && outs >= 256)) return { kind: "serial" };
+  if (cpuLike) {
+    // Enough invocations for a CPU's SIMD lanes and cores, pieces of at least 2048 elements.
+    const chunks = isArg(spec.rop) || outs >= 256 ? 1 : Math.max(1, Math.min(Math.ceil(256 / outs), Math.floor(spec.red / 2048)));
+    // No invocation loops more than MAX_LOOP times (llvmpipe's limit); arg reductions go by workgroup then.
+    if (Math.ceil(spec.red / chunks) <= MAX_LOOP) return { kind: "serial", chunks };
+    if (!isArg(spec.rop)) return { kind: "serial", chunks: Math.ceil(spec.red / MAX_LOOP) };
+    return { kind: "workgroup", chunks: 1 };
+  }
+  if (spec.red <= MAX_LOOP && (spec.red <= 32 || outs >= 4096 || (spec.inner > 1 && outs >= 256))) return { kind: "serial", chunks: 1 };
   // Few outputs over a long axis: enough workgroups to keep the device busy, 16K elements each.
   if (!isArg(spec.rop) && outs < 64 && spec.red >= 65536) return { kind: "workgroup", chunks: Math.min(1024, Math.ceil(spec.red / 16384)) };
   return { kind: "workgroup", chunks: 1 };
