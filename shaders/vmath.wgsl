@@ -12,13 +12,13 @@ const VM_LN2_LO: f32 = 1.42860677e-6;
 const VM_LOG2E: f32 = 1.44269502;
 const VM_TRIG_FAST_MAX: f32 = 6433.0;
 
-// x, as a value the compiler cannot reason about (P[0] is always 0 at run time): keeps the
+// x, as a value the compiler cannot reason about (P[0].x is always 0 at run time): keeps the
 // rounding steps of exact two-float arithmetic from being folded ((a + b) - a to b).
-fn vm_keep(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) | P[0]); }
+fn vm_keep(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) | P[0].x); }
 
 // Infinity and NaN are made at run time: WGSL's constant evaluation rejects them (Tint does).
-fn vm_inf() -> f32 { return bitcast<f32>(VM_INF | P[0]); }
-fn vm_nan() -> f32 { return bitcast<f32>(VM_NAN | P[0]); }
+fn vm_inf() -> f32 { return bitcast<f32>(VM_INF | P[0].x); }
+fn vm_nan() -> f32 { return bitcast<f32>(VM_NAN | P[0].x); }
 fn vm_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > VM_INF; }
 fn vm_isinf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == VM_INF; }
 fn vm_finite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) < VM_INF; }

@@ -33,8 +33,8 @@ function capabilities(storageBuffers: number): Capabilities {
     vmath32: new Set(Object.keys(VMath)),
     vmath64: new Set(),
     maxRank: 16,
-    // A binding each for the parameters, the control words, up to two outputs and the arena.
-    maxKernelInputs: Math.max(2, Math.min(28, storageBuffers - 5)),
+    // Storage bindings besides the inputs: the control words, up to two outputs and the arena.
+    maxKernelInputs: Math.max(2, Math.min(28, storageBuffers - 4)),
     maxRegisters: 31,
     // Strided reads cost a GPU less than a copy pass would save.
     transposeCopyMin: Infinity,
@@ -46,7 +46,7 @@ export class WebGpuBackend implements Backend, ProgramHost {
   readonly syncReads = false;
   memory!: MemoryPool;
   heap!: GpuHeap;
-  limits!: ShaderLimits & { offsetAlign: number; style: KernelStyle };
+  limits!: ShaderLimits & { offsetAlign: number; uniformAlign: number; style: KernelStyle };
   caps!: Capabilities;
   /** Programs run, host calls they made, pipelines compiled. */
   readonly stats = { programs: 0, hostCalls: 0, pipelines: 0 };
@@ -102,7 +102,7 @@ export class WebGpuBackend implements Backend, ProgramHost {
     // Bindings cover whole multiples of the offset alignment, so pieces start where binding may.
     const pieceBytes = Math.floor(limits.maxStorageBufferBindingSize / align) * align;
     // CPU implementations of WebGPU pay dearly for workgroup barriers: kernels without them there.
-    this.limits = { pieceBytes, storageBuffers: limits.maxStorageBuffersPerShaderStage, f16: gpu.hasF16 && this.useF16, offsetAlign: align, style: gpu.software ? "cpu" : "gpu" };
+    this.limits = { pieceBytes, storageBuffers: limits.maxStorageBuffersPerShaderStage, f16: gpu.hasF16 && this.useF16, offsetAlign: align, uniformAlign: Math.max(16, limits.minUniformBufferOffsetAlignment), style: gpu.software ? "cpu" : "gpu" };
     this.caps = capabilities(limits.maxStorageBuffersPerShaderStage);
     const maxAllocation = limits.maxBufferSize;
     this.heap = new GpuHeap(gpu.device, maxAllocation, 256 * 2 ** 20);

@@ -14,6 +14,7 @@ export interface GpuDevice {
     maxBufferSize: number;
     maxStorageBuffersPerShaderStage: number;
     minStorageBufferOffsetAlignment: number;
+    minUniformBufferOffsetAlignment: number;
     maxComputeWorkgroupStorageSize: number;
   };
 }
@@ -56,6 +57,6 @@ export async function openDevice(onLost: (info: GPUDeviceLostInfo, device: GPUDe
     adapterInfo,
     software: isSoftwareAdapter({ ...adapterInfo, isFallbackAdapter: (info as { isFallbackAdapter?: boolean }).isFallbackAdapter }, fallback),
     hasF16,
-    limits: { ...requiredLimits, minStorageBufferOffsetAlignment: device.limits.minStorageBufferOffsetAlignment },
+    limits: { ...requiredLimits, minStorageBufferOffsetAlignment: device.limits.minStorageBufferOffsetAlignment, minUniformBufferOffsetAlignment: device.limits.minUniformBufferOffsetAlignment },
   };
 }

@@ -28,7 +28,7 @@ export interface ProgramHost {
   readonly device: GPUDevice;
   readonly heap: GpuHeap;
   readonly pool: MemoryPool;
-  readonly limits: ShaderLimits & { offsetAlign: number; style: KernelStyle };
+  readonly limits: ShaderLimits & { offsetAlign: number; uniformAlign: number; style: KernelStyle };
   pipeline(text: string): GPUComputePipeline;
 }
 
@@ -115,7 +115,7 @@ export class GpuProgram {
 
     const records: Uint32Array[] = [];
     let paramAt = 0;
-    const align = host.limits.offsetAlign;
+    const align = host.limits.uniformAlign;
     const dispatch = (build: (sh: Shader) => { body: string; threads?: number; grid?: [number, number, number] }, workgroup = WORKGROUP, bake = false): Dispatch => {
       const sh = new Shader(host.limits, (m) => (m === SCRATCH ? this.scratchBytes : this.memBytes[m]));
       sh.bake = bake;
@@ -124,7 +124,9 @@ export class GpuProgram {
       if (sh.storageBindings > host.limits.storageBuffers) {
         throw new Error(`webjax webgpu: a kernel needs ${sh.storageBindings} storage buffers, more than this device allows (${host.limits.storageBuffers}); arrays larger than one binding (${host.limits.pieceBytes} bytes) take several.`);
       }
-      const rec = Uint32Array.from(sh.params.length ? sh.params : [0]);
+      // A uniform array of vec4<u32>: whole 16-byte rows.
+      const rec = new Uint32Array(4 * Math.max(1, Math.ceil(sh.params.length / 4)));
+      rec.set(sh.params.map((v) => v >>> 0));
       const d: Dispatch = {
         pipeline: host.pipeline(text),
         mems: sh.mems,
@@ -246,7 +248,7 @@ export class GpuProgram {
     this.donatable = donationPairs(instrs, inputs, outputs);
 
     const device = host.device;
-    this.params = device.createBuffer({ size: Math.max(16, paramAt), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, mappedAtCreation: true });
+    this.params = device.createBuffer({ size: Math.max(16, paramAt), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, mappedAtCreation: true });
     const mapped = new Uint32Array(this.params.getMappedRange());
     let at = 0;
     for (const r of records) {

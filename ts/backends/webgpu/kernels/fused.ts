@@ -78,9 +78,9 @@ export function kernelCode(sh: Shader, k: Kernel, strides: number[][], placeOf: 
       case E.INDEX: e = `c${a0}`; break;
       case E.FADD: e = U(`${F(a)} + ${F(b)}`); break;
       case E.FSUB: e = U(`${F(a)} - ${F(b)}`); break;
-      // Products are rounded on their own (`| P[0]`, which is 0 but unknown to the compiler): a
+      // Products are rounded on their own (`| P[0].x`, which is 0 but unknown to the compiler): a
       // shader compiler may fuse a * b + c into one fma, which rounds once (SwiftShader does).
-      case E.FMUL: e = `${U(`${F(a)} * ${F(b)}`)} | P[0]`; break;
+      case E.FMUL: e = `${U(`${F(a)} * ${F(b)}`)} | P[0].x`; break;
       case E.FDIV: e = U(`${F(a)} / ${F(b)}`); break;
       case E.FMAX: e = U(`wj_fmax(${F(a)}, ${F(b)})`); break;
       case E.FMIN: e = U(`wj_fmin(${F(a)}, ${F(b)})`); break;
@@ -93,7 +93,7 @@ export function kernelCode(sh: Shader, k: Kernel, strides: number[][], placeOf: 
       case E.FROUND_EVEN: e = U(`round(${F(a)})`); break; // WGSL's round: half to even
       case E.FROUND_AWAY: e = U(`wj_round_away(${F(a)})`); break;
       case E.FSIGN: e = U(`wj_fsign(${F(a)})`); break;
-      case E.FSQUARE: e = `${U(`${F(a)} * ${F(a)}`)} | P[0]`; break;
+      case E.FSQUARE: e = `${U(`${F(a)} * ${F(a)}`)} | P[0].x`; break;
       case E.FPOW: e = U(`wj_pow(${F(a)}, ${F(b)})`); break;
       case E.FATAN2: e = U(`wj_atan2(${F(a)}, ${F(b)})`); break;
       case E.FREM: e = U(`wj_fmod(${F(a)}, ${F(b)})`); break;

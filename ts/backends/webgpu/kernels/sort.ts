@@ -53,7 +53,7 @@ export function sortStage(sh: Shader, ins: I<"sort">, placeOf: PlaceOf, scratch:
   keyFns.forEach((f) => sh.decl(f));
   const cmp = ins.ins.slice(0, ins.numKeys).map((_, q) => `  { let x = key${q}(o, i, a); let y = key${q}(o, i, b); if (x != y) { return x < y; } }`);
   sh.decl(`fn less(o: u32, i: u32, a: u32, b: u32) -> bool {
-  if (a >= P[${pn}] || b >= P[${pn}]) { return a < b; }  // padding sorts last (and keeps order)
+  if (a >= ${sh.p(pn)} || b >= ${sh.p(pn)}) { return a < b; }  // padding sorts last (and keeps order)
 ${cmp.join("\n")}
   return a < b;
 }`);
