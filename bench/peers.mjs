@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
+import { gpuAdapterInfo } from "./harness.mjs";
+import { LIBRARIES } from "./runner.mjs";
 import { registerTfjsGradients } from "./tfjs_gradients.mjs";
 
 const root = new URL("../", import.meta.url);
@@ -64,7 +66,6 @@ async function loadTfjs() {
   return { name: "tfjs", version: versionOf("node_modules/@tensorflow/tfjs-backend-wasm/package.json"), info: `wasm${simd ? " simd" : ""}, ${threads} thread${threads > 1 ? "s" : ""}${why}`, tf };
 }
 
-export const LIBRARIES = ["webjax", "jax-js", "tfjs"];
 const loaders = { webjax: loadWebjax, "jax-js": loadJaxJs, tfjs: loadTfjs };
 
 /**
@@ -96,16 +97,6 @@ export async function loadLibraries(names = LIBRARIES, { baseline } = {}) {
     }
   }
   return { libs, failures };
-}
-
-/** The WebGPU adapter this runtime has (navigator.gpu), or null (Node 20 has none). */
-export async function gpuAdapterInfo() {
-  const gpu = globalThis.navigator?.gpu;
-  if (!gpu) return null;
-  const adapter = await gpu.requestAdapter();
-  if (!adapter) return null;
-  const info = adapter.info ?? {};
-  return { description: info.description || info.device || info.vendor || "unknown adapter", fallback: Boolean(info.isFallbackAdapter) };
 }
 
 /**

@@ -33,7 +33,7 @@ function finish() {
   for (const s of steps) {
     const c = s.counts;
     const what = c ? `passed=${c.passed} failed=${c.failed} skipped=${c.skipped}` : "";
-    console.log(`${s.name.padEnd(18)} ${s.ok ? "ok  " : "FAIL"} ${what.padEnd(34)} ${s.seconds.toFixed(1)} s${s.note ? `  ${s.note}` : ""}`);
+    console.log(`${s.name.padEnd(24)} ${s.ok ? "ok  " : "FAIL"} ${what.padEnd(34)} ${s.seconds.toFixed(1)} s${s.note ? `  ${s.note}` : ""}`);
     if (c) {
       passed += c.passed;
       failed += c.failed;
@@ -148,8 +148,15 @@ testEnv("deno:jasmine", deno[0], [...deno.slice(1), ...jasmine, `--config=${main
 testEnv("deno:memory", deno[0], [...deno.slice(1), ...jasmine, `--config=${memorySpecs}`], "WEBJAX_JASMINE_RESULTS");
 
 // The benchmark harness, briefly: it fails when a library does not load or computes wrong values.
-banner("bench:quick");
-const bench = run("node", ["bench/run.mjs", "--quick"]);
-steps.push({ name: "bench:quick", ok: bench.ok, seconds: bench.seconds });
+// The WebGPU pass runs where WebGPU is: Deno (llvmpipe) and the Chromium page (SwiftShader).
+for (const [name, cmd, cmdArgs] of [
+  ["bench:quick", "node", ["bench/run.mjs", "--quick"]],
+  ["bench:quick:deno-webgpu", deno[0], [...deno.slice(1), "bench/run.mjs", "--quick", "--backend=webgpu"]],
+  ...(hasChromium ? [["bench:quick:browser", "node", ["bench/browser.mjs", "--quick"]]] : []),
+]) {
+  banner(name);
+  const bench = run(cmd, cmdArgs);
+  steps.push({ name, ok: bench.ok, seconds: bench.seconds });
+}
 
 finish();
