@@ -36,7 +36,7 @@ async function main() {
   console.log("Times include the readback; median and min over the timed runs after warm-up. 'vs best peer' is speed over the fastest peer's (>1 is faster).");
   const json = { runtime: describeRuntime(), cases: [] };
   const pass = await runGpuPass(CASES, { ...opts, backend: "webgpu" }, json, loadGpuLibraries);
-  if (pass.failed && !pass.refused) console.log("\nFAILED: a library did not load, computed a wrong result or failed a case (see above).");
+  if (pass.failed && !pass.refused) console.log("\nFAILED: a library did not load or threw, or webjax computed a wrong result (see above).");
   return { code: pass.failed ? 1 : 0, json };
 }
 
