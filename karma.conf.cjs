@@ -6,7 +6,8 @@
 // Environment: CHROME_BIN (default /usr/bin/chromium), WEBJAX_KARMA_RESULTS (where the
 // named reporter writes its pass/fail counts, default build/karma-results.json),
 // WEBJAX_KARMA_SPECS=memory (only tests/memory/, which need a page of their own: they measure
-// how far wasm memory grows, and it never shrinks; otherwise everything but tests/memory/).
+// how far wasm memory grows, and it never shrinks; otherwise everything but tests/memory/), or
+// another folder of tests/ alone (WEBJAX_KARMA_SPECS=webgpu, for working on one part).
 "use strict";
 
 const fs = require("node:fs");
@@ -31,16 +32,16 @@ const CHROMIUM_FLAGS = [
   "--disable-sync",
   "--disable-quic",
 ];
-const MEMORY_ONLY = process.env.WEBJAX_KARMA_SPECS === "memory";
+const ONLY = process.env.WEBJAX_KARMA_SPECS ? path.join(SPEC_ROOT, process.env.WEBJAX_KARMA_SPECS) : null;
 const MEMORY_DIR = path.join(SPEC_ROOT, "memory");
 
-/** build/tests/**\/*.spec.js, without the Node-only folder tests/node/; tests/memory/ alone or left out. */
-function specFiles(dir = MEMORY_ONLY ? MEMORY_DIR : SPEC_ROOT) {
+/** build/tests/**\/*.spec.js, without the Node-only folder tests/node/; one folder alone, or all but tests/memory/. */
+function specFiles(dir = ONLY ?? SPEC_ROOT) {
   const found = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (full !== path.join(SPEC_ROOT, "node") && full !== MEMORY_DIR) found.push(...specFiles(full));
+      if (full !== path.join(SPEC_ROOT, "node") && (full !== MEMORY_DIR || ONLY === MEMORY_DIR)) found.push(...specFiles(full));
     } else if (entry.name.endsWith(".spec.js")) {
       found.push(full);
     }
@@ -54,7 +55,7 @@ async function bundleSpecs() {
   const entry = path.join(BUNDLE_DIR, "entry.mjs");
   // The helpers (tests/helpers/, as jasmine's `helpers` in Node) start the runtime with the test
   // devices; the memory page measures the runtime as users start it.
-  const helpers = MEMORY_ONLY ? [] : [path.join(SPEC_ROOT, "helpers", "devices.js")];
+  const helpers = ONLY === MEMORY_DIR ? [] : [path.join(SPEC_ROOT, "helpers", "devices.js")];
   const imports = [path.join(SPEC_ROOT, "browser", "setup.js"), ...helpers, ...specFiles()];
   fs.writeFileSync(entry, imports.map((f) => `import ${JSON.stringify(f)};\n`).join(""));
 

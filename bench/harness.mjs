@@ -1,10 +1,11 @@
 // The bench's tools: deterministic inputs, timing a batch of calls, the check of a result
 // against a float64 reference, and the tables. Cases (bench/cases/*.mjs) say what to
-// compute; run.mjs decides the order and the repetitions.
-import os from "node:os";
-import process from "node:process";
+// compute; run.mjs decides the order and the repetitions. It also runs in a browser page
+// (bench/browser/), so Node's modules are imported only where Node or Deno runs it.
 
 export const isDeno = typeof globalThis.Deno !== "undefined";
+export const isBrowser = typeof globalThis.window !== "undefined" && typeof globalThis.document !== "undefined";
+const os = isBrowser ? null : await import("node:os");
 
 // A module using f32x4.relaxed_madd (the probe jax-js and wasm-feature-detect use).
 const RELAXED_MADD = "0061736d0100000001080160037b7b7b017b030201000a0d010b00200020012002fd85020b";
@@ -20,9 +21,10 @@ export function hasRelaxedSimd() {
 
 /** The engine and machine, for the header of a run. */
 export function describeRuntime() {
+  const relaxed = hasRelaxedSimd() ? "relaxed SIMD available" : "no relaxed SIMD";
+  if (isBrowser) return `${navigator.userAgent}, ${relaxed}, ${navigator.hardwareConcurrency} cores, ${new Date().toISOString()}`;
   const engine = isDeno ? `deno ${Deno.version.deno} (V8 ${Deno.version.v8})` : `node ${process.version} (V8 ${process.versions.v8})`;
   const cpus = os.cpus();
-  const relaxed = hasRelaxedSimd() ? "relaxed SIMD available" : "no relaxed SIMD";
   return `${engine}, ${relaxed}, ${cpus.length} cores (${cpus[0]?.model ?? "?"}), ${new Date().toISOString()}`;
 }
 
@@ -124,4 +126,23 @@ export function webjaxReadback(lib, f, xa) {
     },
     dispose: () => xa.dispose(),
   };
+}
+
+// The names software rasterizers give (the test of ts/backends/webgpu/device.ts): Chromium's
+// SwiftShader and Mesa's llvmpipe do not all set isFallbackAdapter.
+const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render|\bwarp\b/i;
+
+/**
+ * The WebGPU adapter this runtime has (navigator.gpu), or null (Node 20 has none);
+ * `fallback` is true for a software adapter, whose times say nothing of a GPU's.
+ */
+export async function gpuAdapterInfo() {
+  const gpu = globalThis.navigator?.gpu;
+  if (!gpu) return null;
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) return null;
+  const info = adapter.info ?? {};
+  const names = [info.description, info.vendor, info.device, info.architecture].filter(Boolean).join(" ");
+  const description = info.description || [info.vendor, info.architecture, info.device].filter(Boolean).join(" ") || "unknown adapter";
+  return { description, fallback: Boolean(info.isFallbackAdapter) || SOFTWARE.test(names) };
 }

@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
+import { gpuAdapterInfo } from "./harness.mjs";
+import { LIBRARIES } from "./runner.mjs";
 import { registerTfjsGradients } from "./tfjs_gradients.mjs";
 
 const root = new URL("../", import.meta.url);
@@ -64,7 +66,6 @@ async function loadTfjs() {
   return { name: "tfjs", version: versionOf("node_modules/@tensorflow/tfjs-backend-wasm/package.json"), info: `wasm${simd ? " simd" : ""}, ${threads} thread${threads > 1 ? "s" : ""}${why}`, tf };
 }
 
-export const LIBRARIES = ["webjax", "jax-js", "tfjs"];
 const loaders = { webjax: loadWebjax, "jax-js": loadJaxJs, tfjs: loadTfjs };
 
 /**
@@ -96,4 +97,49 @@ export async function loadLibraries(names = LIBRARIES, { baseline } = {}) {
     }
   }
   return { libs, failures };
+}
+
+/**
+ * The same three libraries on their WebGPU backends, on the adapter this runtime gives (each
+ * opens its own device on it): webjax's webgpu backend, jax-js's "webgpu" device and
+ * @tensorflow/tfjs-backend-webgpu. `loaded` are the wasm pass's libraries (their modules are
+ * reused). Each gets `impl` (which case implementation it runs) and `enter()`, which makes
+ * WebGPU the library's default for the arrays a case creates.
+ */
+export async function loadGpuLibraries(names, loaded) {
+  const libs = [];
+  const failures = [];
+  const adapter = await gpuAdapterInfo();
+  const on = adapter ? `${adapter.description}${adapter.fallback ? " (software)" : ""}` : "";
+  const byName = new Map(loaded.map((l) => [l.name, l]));
+  const loaders = {
+    async webjax() {
+      const base = byName.get("webjax") ?? (await loadWebjax());
+      const { jax } = base;
+      if (!jax.getBackend("webgpu")) throw new Error("init() started no webgpu backend");
+      const backend = jax.getBackend("webgpu");
+      return { ...base, name: "webjax (webgpu)", impl: "webjax", gpu: true, info: `webgpu, ${on}`, enter: () => jax.setDefaultBackend("webgpu"), stats: () => ({ ...backend.stats }) };
+    },
+    async "jax-js"() {
+      const base = byName.get("jax-js") ?? (await loadJaxJs());
+      const devices = await base.jax.init("webgpu");
+      if (!devices.includes("webgpu")) throw new Error(`init("webgpu") gave ${devices}`);
+      return { ...base, name: "jax-js (webgpu)", impl: "jax-js", gpu: true, info: `webgpu, ${on}`, enter: () => base.jax.defaultDevice("webgpu") };
+    },
+    async tfjs() {
+      const base = byName.get("tfjs") ?? (await loadTfjs());
+      await import("@tensorflow/tfjs-backend-webgpu");
+      if (!(await base.tf.setBackend("webgpu"))) throw new Error("setBackend('webgpu') failed");
+      await base.tf.ready();
+      return { ...base, name: "tfjs (webgpu)", impl: "tfjs", gpu: true, version: versionOf("node_modules/@tensorflow/tfjs-backend-webgpu/package.json"), info: `webgpu, ${on}`, enter: () => base.tf.setBackend("webgpu") };
+    },
+  };
+  for (const name of names) {
+    try {
+      libs.push(await loaders[name]());
+    } catch (e) {
+      failures.push({ name: `${name} (webgpu)`, error: String(e?.message ?? e).split("\n")[0] });
+    }
+  }
+  return { libs, failures, adapter };
 }

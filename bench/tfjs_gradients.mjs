@@ -26,9 +26,14 @@ async function build() {
   await b.close();
 }
 
-/** Registers every tfjs-core gradient with the running tfjs engine (builds the bundle if needed). */
-export async function registerTfjsGradients() {
+/** Builds build/bench/tfjs-gradients.mjs unless it is newer than tfjs-core's file (the browser page loads it too). */
+export async function buildTfjsGradients() {
   const stale = !existsSync(bundle) || statSync(bundle).mtimeMs < statSync(source).mtimeMs;
   if (stale) await build();
-  await import(bundle.href);
+  return bundle;
+}
+
+/** Registers every tfjs-core gradient with the running tfjs engine (builds the bundle if needed). */
+export async function registerTfjsGradients() {
+  await import((await buildTfjsGradients()).href);
 }

@@ -21,7 +21,7 @@ export default class NamedReporter {
       for (const f of result.failedExpectations) console.log(`      ${f.message}\n      ${(f.stack ?? "").split("\n").slice(1, 4).join("\n      ")}`);
     } else {
       this.counts.skipped++;
-      console.log(`  - SKIP ${name} (${result.status})`);
+      console.log(`  - SKIP ${name} (${result.pendingReason || result.status})`);
     }
   }
 

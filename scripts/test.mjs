@@ -220,8 +220,15 @@ testEnv("examples", "node", ["scripts/run-examples.mjs"], "WEBJAX_EXAMPLES_RESUL
 testEnv("pack", "node", ["scripts/check-pack.mjs"], "WEBJAX_PACK_RESULTS");
 
 // The benchmark harness, briefly: it fails when a library does not load or computes wrong values.
-banner("bench:quick");
-const bench = run("node", ["bench/run.mjs", "--quick"]);
-steps.push({ name: "bench:quick", ok: bench.ok, seconds: bench.seconds });
+// The WebGPU pass runs where WebGPU is: Deno (llvmpipe) and the Chromium page (SwiftShader).
+for (const [name, cmd, cmdArgs] of [
+  ["bench:quick", "node", ["bench/run.mjs", "--quick"]],
+  ["bench:quick:deno-webgpu", deno[0], [...deno.slice(1), "bench/run.mjs", "--quick", "--backend=webgpu"]],
+  ...(hasChromium ? [["bench:quick:browser", "node", ["bench/browser.mjs", "--quick"]]] : []),
+]) {
+  banner(name);
+  const bench = run(cmd, cmdArgs);
+  steps.push({ name, ok: bench.ok, seconds: bench.seconds });
+}
 
 finish();

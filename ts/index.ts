@@ -8,7 +8,7 @@ import * as wasmRuntime from "./backends/wasm/runtime.js";
 import * as initModule from "./init.js";
 import { declare, describeSignature } from "./core/signature.js";
 import { Array, ConcreteArray } from "./core/array.js";
-import { DeviceLike, resolveDevice, transfer } from "./core/trace.js";
+import { DeviceLike, resolveDevice, transfer, transferAsync } from "./core/trace.js";
 import { NamedSharding as NamedShardingClass, Sharding, SingleDeviceSharding as SingleDeviceShardingClass } from "./core/sharding.js";
 import { ShardedArray, shardArray } from "./sharding/array.js";
 import * as treeUtil from "./core/tree.js";
@@ -81,8 +81,9 @@ function devicePutLeaf(x: unknown, device: DeviceLike | Sharding | undefined): u
 const isPlacement = (d: unknown): d is DeviceLike | Sharding | undefined => d === undefined || typeof d === "string" || d instanceof Device || d instanceof NamedShardingClass || d instanceof SingleDeviceShardingClass;
 
 /**
- * Copies an array (or each array of a pytree) to a device, or lays it out over devices by a
- * sharding, and commits it there: computations on it run where it is.
+ * Copies an array (or each array of a pytree) to a device (`"cpu"`, `"wasm"`, `"webgpu"`, a
+ * Device), or lays it out over devices by a sharding, and commits it there: computations on it
+ * run where it is. Moving off WebGPU reads back, which is asynchronous: use `devicePutAsync`.
  * @example jax.devicePut(x, jax.devices()[1])                           // on wasm:1
  * @example jax.devicePut(x, jax.sharding.NamedSharding(mesh, P("x")))   // split over mesh axis x
  */
@@ -96,6 +97,30 @@ export const devicePut = declare("jax.devicePut", "x, device?", "", function dev
 }) as {
   <T extends Array>(x: T | number, device?: DeviceLike | Sharding): Array;
   <T>(x: T, device?: unknown): T;
+};
+
+/** `devicePutLeaf` for an array that may be on WebGPU: its values come back asynchronously first. */
+async function devicePutLeafAsync(x: unknown, device: DeviceLike | Sharding | undefined): Promise<unknown> {
+  const c = x instanceof Array ? x.toConcrete() : null;
+  if (!c || c.backend.syncReads) return devicePutLeaf(x, device);
+  if (device instanceof NamedShardingClass) return devicePutLeaf(await transferAsync(c, getBackend(device.mesh.deviceList[0].platform), 0, false), device);
+  if (device instanceof SingleDeviceShardingClass) device = device.device;
+  const { backend, id } = device === undefined ? { backend: getBackend(), id: 0 } : resolveDevice(device as DeviceLike);
+  return transferAsync(c, backend, id);
+}
+
+/**
+ * `devicePut` from any backend, WebGPU included (its values come back asynchronously).
+ * @example const onWasm = await jax.devicePutAsync(gpuArray, "wasm")
+ */
+export const devicePutAsync = declare("jax.devicePutAsync", "x, device?", "", async function devicePutAsync(x: any, device?: DeviceLike | Sharding | any): Promise<any> {
+  if (x instanceof Array || typeof x === "number" || typeof x === "boolean") return devicePutLeafAsync(x, isPlacement(device) ? device : treeUtil.leaves(device)[0]);
+  const [leaves, def] = treeUtil.flatten(x);
+  const places = isPlacement(device) ? leaves.map(() => device) : treeUtil.broadcastPrefix(device, x, "jax.devicePutAsync device", undefined, (d: unknown) => isPlacement(d) || d === null);
+  return treeUtil.unflatten(def, await Promise.all(leaves.map((l, i) => devicePutLeafAsync(l, places[i] ?? undefined))));
+}) as {
+  <T extends Array>(x: T | number, device?: DeviceLike | Sharding): Promise<Array>;
+  <T>(x: T, device?: unknown): Promise<T>;
 };
 
 /** Resolves once every array in the pytree is computed. @example await jax.blockUntilReady(f(x)) */
@@ -137,4 +162,4 @@ export const setWasmPaths: (paths: string | Record<string, string>) => void = de
  * @example await jax.init({ threads: 1, memoryLimit: 2 ** 29 })
  * @example await jax.init({ devices: 4 })                     // jax.devices(): wasm:0 ... wasm:3
  */
-export const init = describeSignature(initModule.init, "jax.init", "", "threads devices relaxedSimd memoryLimit wasmModule allowFallback");
+export const init = describeSignature(initModule.init, "jax.init", "", "threads devices relaxedSimd memoryLimit wasmModule allowFallback webgpu");

@@ -4,6 +4,7 @@
 // interpreter until `await jax.init()`.
 
 import { WasmBackend } from "./backends/wasm/backend.js";
+import { WebGpuBackend } from "./backends/webgpu/backend.js";
 import type { LoadedRuntime } from "./backends/wasm/loader.js";
 import { loadWasmRuntime, startWasmRuntimeSync } from "./backends/wasm/runtime.js";
 import { BackendName, onFirstUse, registerBackend, registeredBackends } from "./core/backend.js";
@@ -39,11 +40,17 @@ export interface InitOptions {
    * interpreter (float64, one equation at a time: tens to thousands of times slower). By default `init` rejects with the reason.
    */
   allowFallback?: boolean;
+  /**
+   * `false`: do not start WebGPU even where an adapter exists. By default `init` starts it
+   * wherever the engine has WebGPU and an adapter; it becomes the default backend on a hardware
+   * adapter only (a software one, SwiftShader or llvmpipe, is slower than wasm on the same CPU).
+   */
+  webgpu?: boolean;
 }
 
-const INIT_KEYS: readonly (keyof InitOptions)[] = ["threads", "devices", "relaxedSimd", "memoryLimit", "wasmModule", "allowFallback"];
+const INIT_KEYS: readonly (keyof InitOptions)[] = ["threads", "devices", "relaxedSimd", "memoryLimit", "wasmModule", "allowFallback", "webgpu"];
 /** Options that shape the running runtime; `allowFallback` only says what a failed start does. */
-const RUNTIME_KEYS: readonly (keyof InitOptions)[] = ["threads", "devices", "relaxedSimd", "memoryLimit", "wasmModule"];
+const RUNTIME_KEYS: readonly (keyof InitOptions)[] = ["threads", "devices", "relaxedSimd", "memoryLimit", "wasmModule", "webgpu"];
 
 /** The most devices one runtime has (each runs on a thread of its own: core-cpp/threads.h kMaxThreads). */
 export const MAX_DEVICES = 32;
@@ -76,21 +83,26 @@ function checkOptions(opts: InitOptions): void {
   if (wasmModule !== undefined && !(typeof WebAssembly !== "undefined" && wasmModule instanceof WebAssembly.Module)) {
     throw new TypeError(`jax.init: wasmModule must be a compiled WebAssembly.Module of one of webjax's wasm/webjax-*.wasm files; got ${String(wasmModule)}.`);
   }
+  if (opts.webgpu !== undefined && typeof opts.webgpu !== "boolean") {
+    throw new TypeError(`jax.init: webgpu must be a boolean; got ${String(opts.webgpu)}.`);
+  }
 }
 
 /** How the runtime started: by `init` (with these options) or by the first operation (defaults). */
-let started: { options: InitOptions; auto: boolean; done: Promise<BackendName[]> } | undefined;
+let started: { options: InitOptions; auto: boolean; done: Promise<BackendName[]>; gpu?: boolean } | undefined;
 let noticeShown = false;
 
 /**
- * Starts the backends this runtime supports, makes the fastest the default (wasm), and
+ * Starts the backends this runtime supports (cpu, wasm, and webgpu where the engine has an
+ * adapter), makes the fastest the default (webgpu on a hardware adapter, else wasm), and
  * resolves to their names. Without it, the first operation starts the wasm backend with the
  * default options where it can be loaded synchronously (Node, Deno, workers, the inline build);
- * `await jax.init()` then resolves once the thread pool has joined. Calling it again is a no-op,
- * unless it names an option with another value than the first start used (or left at its
- * default): that is an error. When the wasm backend cannot start it rejects with the reason,
- * unless `allowFallback: true` lets it run on the cpu reference interpreter.
- * @example await jax.init()                         // ["cpu", "wasm"]
+ * `await jax.init()` then resolves once the thread pool has joined, and starts WebGPU (which
+ * only starts asynchronously). Calling it again is a no-op, unless it names an option with
+ * another value than the first start used (or left at its default): that is an error. When the
+ * wasm backend cannot start it rejects with the reason, unless `allowFallback: true` lets it run
+ * on the cpu reference interpreter.
+ * @example await jax.init()                         // ["cpu", "wasm"] in Node; ["cpu", "wasm", "webgpu"] where WebGPU has an adapter
  * @example await jax.init({ threads: 1, relaxedSimd: false, memoryLimit: 512 * 2 ** 20 })
  * @example await jax.init({ devices: 4 })          // jax.devices(): wasm:0 ... wasm:3
  * @example await jax.init({ allowFallback: true })  // ["cpu"] where wasm cannot load, with a notice
@@ -107,6 +119,10 @@ export function init(options: InitOptions = {}): Promise<BackendName[]> {
       return Promise.reject(new Error(`${how}; it cannot change ${changed.join(", ")} now. Call \`await jax.init({...})\` once, ` +
         "before any other webjax call, with every option" +
         (changed.includes("memoryLimit") ? ` (the memory limit can change at run time: jax.config.update("memoryLimit", bytes)).` : ".")));
+    }
+    if (started.auto && !started.gpu && options.webgpu !== false) {
+      started.gpu = true;
+      started.done = started.done.then(async () => (await startWebGpu(), registeredBackends()));
     }
     return started.done;
   }
@@ -144,7 +160,18 @@ async function start(options: InitOptions): Promise<BackendName[]> {
     }
     console.info(`webjax: the wasm backend is unavailable here (${reason}); using cpu (allowFallback).`);
   }
+  if (options.webgpu !== false) await startWebGpu();
   return registeredBackends();
+}
+
+/** Registers WebGPU where the engine has an adapter; a software adapter can be asked for (setDefaultBackend, jit's backend, devicePut) but is never the default. */
+async function startWebGpu(): Promise<void> {
+  try {
+    const gpu = await WebGpuBackend.create();
+    if (gpu) registerBackend(gpu, !gpu.adapter.software);
+  } catch (e) {
+    console.info(`webjax: WebGPU has an adapter here but could not start (${(e as Error).message}); not using it.`);
+  }
 }
 
 function describe(opts: InitOptions): string {

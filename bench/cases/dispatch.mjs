@@ -12,6 +12,7 @@ function tiny(readback) {
   const sync = readback === "dataSync()";
   return {
     title: `jit(x => x*2 + 1), then ${readback}`,
+    sync,
     reference: () => ({ want: Float64Array.from(X, (v) => v * 2 + 1), rtol: 0, atol: 0 }),
     noDispose: true,
     impls: {
@@ -64,6 +65,7 @@ function tiny(readback) {
 
 const eagerAdd = {
   title: "eager x + y, then dataSync()",
+  sync: true,
   reference: () => ({ want: Float64Array.from(X, (v, i) => Math.fround(v + Y[i])), rtol: 0, atol: 0 }),
   noDispose: true,
   impls: {

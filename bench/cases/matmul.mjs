@@ -12,14 +12,15 @@ export const PEAK_GFLOPS = 47;
 
 const SAMPLES = 256;
 
-export function variants({ quick }) {
-  const sizes = quick ? [128, 256] : [256, 512, 1024, 2048];
+export function variants({ quick, gpu, sizes: only }) {
+  // A software WebGPU adapter (llvmpipe, SwiftShader) runs 2048 in seconds per call: up to 1024 there.
+  const sizes = only ?? (quick ? [128, 256] : gpu?.software ? [256, 512, 1024] : [256, 512, 1024, 2048]);
   return sizes.map((n) => ({
     title: `n = ${n}`,
     unit: "GFLOP/s",
     work: (2 * n ** 3) / 1e9,
     peak: PEAK_GFLOPS,
-    reps: quick ? 3 : n <= 256 ? 50 : n <= 512 ? 20 : n <= 1024 ? 10 : 5,
+    reps: quick ? 3 : n <= 256 ? 50 : n <= 512 ? 20 : n <= 1024 ? 10 : n <= 2048 ? 5 : 3,
     make: () => ({ n, a: randomF32(n * n, 1), b: randomF32(n * n, 2) }),
     // A JS float64 product of all of C at 2048 takes too long: check a spread of entries,
     // each against Σ|a||b| (float32 accumulation error grows with that, not with |c|).

@@ -287,7 +287,7 @@ describe("wasm backend", () => {
     // Instruction kinds of f's lowered program, loop bodies inlined.
     const kinds = (f: (...a: jax.Array[]) => unknown, ...args: jax.Array[]): string[] => {
       const walk = (is: Instr[]): string[] => is.flatMap((i) => [i.op, ...(i.op === "scan" ? walk(i.body) : [])]);
-      return walk(lower(simplify(jax.makeJaxpr(f)(...args).jaxpr)).instrs);
+      return walk(lower(simplify(jax.makeJaxpr(f)(...args).jaxpr), compiler.WASM_CAPABILITIES).instrs);
     };
     // Per step: rows of 9000 (longer than the C++ scratch), a softmax-style row sum, and one
     // whole-array sum over 36000 elements (split across threads when there are some).

@@ -3,6 +3,7 @@
 import { ShapedArray, stridesOf } from "../core/aval.js";
 import { binaryShape } from "../primitives/elementwise.js";
 import { DType } from "../core/dtype.js";
+import { INT32_MAX } from "./bytecode.js";
 
 export class Buf {
   static count = 0;
@@ -63,4 +64,23 @@ export function reshapeView(v: View, newShape: number[]): View | null {
   const c = contiguous(v.shape);
   if (v.shape.every((n, i) => n === 1 || v.strides[i] === c[i])) return { ...v, shape: [...newShape], strides: contiguous(newShape) };
   return null;
+}
+
+/**
+ * Drops unit axes and merges axes that are contiguous in every one of `strideSets` (long inner
+ * loops for the kernels); a 0-d or all-unit shape becomes [1].
+ */
+export function collapseDims(shape: readonly number[], strideSets: readonly (readonly number[])[]): [number[], number[][]] {
+  const keep = shape.map((_, i) => i).filter((i) => shape[i] !== 1);
+  let s = keep.map((i) => shape[i]);
+  let st = strideSets.map((x) => keep.map((i) => x[i]));
+  for (let i = s.length - 2; i >= 0; i--) {
+    // Merged extents stay within an int32 bytecode word (a broadcast of 2^32 elements keeps two axes).
+    if (st.every((x) => x[i] === x[i + 1] * s[i + 1]) && s[i] * s[i + 1] <= INT32_MAX) {
+      s = [...s.slice(0, i), s[i] * s[i + 1], ...s.slice(i + 2)];
+      st = st.map((x) => [...x.slice(0, i), x[i + 1], ...x.slice(i + 2)]);
+    }
+  }
+  if (!s.length) return [[1], strideSets.map(() => [0])];
+  return [s, st];
 }

@@ -7,15 +7,18 @@
 import { ShapedArray, prod } from "../core/aval.js";
 import { DType } from "../core/dtype.js";
 import { Atom, Jaxpr, JaxprEqn, Literal, Var } from "../core/jaxpr.js";
-import { Buf, View, broadcastView, collapse, contiguous, fullView, nbytes, reshapeView } from "./buffers.js";
+import { Buf, View, broadcastView, collapse, collapseDims, contiguous, fullView, nbytes, reshapeView } from "./buffers.js";
 import { DT, E, ROp, VMath, constBits, constHi, dtCode, kernelDt, literalBits, literalHi } from "./bytecode.js";
+import type { Capabilities } from "./capabilities.js";
 import * as C from "./complex.js";
 import { LowerContext, lowerControlFlow } from "./control.js";
 import { lowerDataKernel } from "./movement.js";
 import { MeshInfo, lowerCollective } from "./collectives.js";
+import { flatten } from "./plan.js";
 import { simplify as simplifyBody } from "./simplify.js";
 
 export { Buf, nbytes } from "./buffers.js";
+export type { Capabilities } from "./capabilities.js";
 export type { View } from "./buffers.js";
 
 export type Node =
@@ -73,9 +76,6 @@ export interface Lowered {
 }
 
 
-/** Distinct elements from which a fused kernel's transposed input is copied contiguous first (measured: see untranspose). */
-export const TRANSPOSE_COPY_MIN = 1 << 15;
-
 /**
  * Elements from which a float32 reduction over trailing axes computes its elementwise input
  * inside the reduction (OP_REDUCE_FUSED): measured 1.06-1.14x at 2048x2048, ~1.0x when small,
@@ -84,9 +84,6 @@ export const TRANSPOSE_COPY_MIN = 1 << 15;
 export const REDUCE_FUSE_MIN = 0;
 
 const isContiguous = (v: View) => v.offset === 0 && v.strides.every((s, i) => v.shape[i] === 1 || s === contiguous(v.shape)[i]) && prod(v.shape) === v.buf.aval.size;
-
-/** Which float unary primitives have a vector implementation in core-cpp/vmath (set by the backend). */
-export const nativeVMath = new Set<string>();
 
 // ---- elementwise op selection ----
 
@@ -143,16 +140,14 @@ const CONVERT: Partial<Record<`${Cls}${Cls}`, number>> = {
   fd: E.F2D, df: E.D2F, di: E.D2I, du: E.D2U, db: E.DTOBOOL, id: E.I2D, ud: E.U2D, bd: E.I2D,
 };
 
-/** The float unary primitives with a float64 kernel in core-cpp/libm64 (erf_inv has none yet). */
-const DMATH = new Set(Object.keys(VMath).filter((n) => n !== "erf_inv"));
-
 export interface LowerOptions {
   /** The mesh of a program that runs on every device (collectives become OP_COLLECTIVE). */
   mesh?: MeshInfo;
 }
 
-/** Lowers `jaxpr` (flat: see simplify) to instructions over buffers. */
-export function lower(jaxpr: Jaxpr, opts: LowerOptions = {}): Lowered {
+/** Lowers `jaxpr` (flat: see simplify) to instructions over buffers, within what `caps` says the backend's kernels do. */
+export function lower(jaxpr: Jaxpr, caps: Capabilities, opts: LowerOptions = {}): Lowered {
+  checkDTypes(jaxpr, caps);
   // The block being lowered (control flow lowers its bodies into nested blocks).
   let instrs: Instr[] = [];
   let env = new Map<Var, Value>();
@@ -218,7 +213,7 @@ export function lower(jaxpr: Jaxpr, opts: LowerOptions = {}): Lowered {
   const substitute = (n: Node, from: Node, to: Node): Node =>
     n === from ? to : n.k === "op" ? { ...n, args: n.args.map((a) => substitute(a, from, to)) } : n;
 
-  const MAX_REGS = 31, MAX_VIEWS = 28;
+  const MAX_REGS = caps.maxRegisters, MAX_VIEWS = caps.maxKernelInputs;
 
   /**
    * Inputs the kernel would read transposed (last-axis stride neither 0 nor 1, contiguous
@@ -243,7 +238,7 @@ export function lower(jaxpr: Jaxpr, opts: LowerOptions = {}): Lowered {
         const v = n.view;
         const distinct = prod(v.shape.map((d, i) => (v.strides[i] === 0 ? 1 : d)));
         const s = v.strides[inner];
-        if (s !== 0 && s !== 1 && distinct >= TRANSPOSE_COPY_MIN && v.strides.some((st, i) => st === 1 && v.shape[i] > 1)) {
+        if (s !== 0 && s !== 1 && distinct >= caps.transposeCopyMin && v.strides.some((st, i) => st === 1 && v.shape[i] > 1)) {
           const key = viewKey(v);
           if (!copied.has(key)) {
             const src = { ...v, shape: v.shape.map((d, i) => (v.strides[i] === 0 ? 1 : d)) };
@@ -401,8 +396,8 @@ export function lower(jaxpr: Jaxpr, opts: LowerOptions = {}): Lowered {
     }
     if (name in VMath) {
       const code = VMath[name as keyof typeof VMath];
-      if (c === "d" && DMATH.has(name)) return op(E.DMATH, args(), outAval.dtype, code);
-      if (c !== "f" || !nativeVMath.has(name)) return null;
+      if (c === "d" && caps.vmath64.has(name)) return op(E.DMATH, args(), outAval.dtype, code);
+      if (c !== "f" || !caps.vmath32.has(name)) return null;
       return op(E.VMATH, args(), outAval.dtype, code);
     }
     const f64 = c === "d";
@@ -464,7 +459,7 @@ export function lower(jaxpr: Jaxpr, opts: LowerOptions = {}): Lowered {
     const name = e.primitive.name;
     const out = e.outvars[0].aval;
     if (!C.NATIVE.has(name) || (out.dtype !== "complex64" && out.dtype !== "float32" && out.dtype !== "bool")) return null;
-    if ((name === "exp" || name === "sin" || name === "cos") && !["exp", "sin", "cos", "sinh", "cosh"].every((f) => nativeVMath.has(f))) return null;
+    if ((name === "exp" || name === "sin" || name === "cos") && !["exp", "sin", "cos", "sinh", "cosh"].every((f) => caps.vmath32.has(f))) return null;
     const shape = [...out.shape];
     const real = name === "select_n" ? nodeOf(e.inputs[0], shape) : null;
     const xs = (name === "select_n" ? e.inputs.slice(1) : e.inputs).map((a) => complexOf(a, shape));
@@ -764,7 +759,24 @@ export function lower(jaxpr: Jaxpr, opts: LowerOptions = {}): Lowered {
     materializeInto(val, out);
   });
 
+  checkRanks(instrs, caps);
   return { instrs, inputs, outputs };
+}
+
+/** A clear error for kernels whose views keep more axes (after merging) than the backend's kernels take. */
+function checkRanks(instrs: Instr[], caps: Capabilities): void {
+  const check = (shape: number[], strides: number[][], usesIndex: boolean) => {
+    const rank = usesIndex ? shape.length : collapseDims(shape, strides)[0].length;
+    if (rank > caps.maxRank) {
+      throw new Error(`webjax ${caps.name}: a kernel over ${rank} axes that do not merge is not supported (at most ${caps.maxRank}); reshape the operands first.`);
+    }
+  };
+  const kernel = (k: Kernel) => check(k.shape, k.ins.map((v) => v.strides), k.code.some((w, i) => i % 5 === 0 && w === E.INDEX));
+  for (const i of flatten(instrs).flat) {
+    if (i.op === "fused") kernel(i);
+    else if (i.op === "reduceFused") kernel(i.input);
+    else if (i.op === "copy") check(i.input.shape, [i.input.strides, i.outStrides], false);
+  }
 }
 
 /**
@@ -782,3 +794,22 @@ function float32Only(root: Node): boolean {
   return root.dtype === "float32" && ok(root);
 }
 
+
+/** Throws the backend's message when `jaxpr` (or a nested one) holds a value of a dtype it cannot. */
+function checkDTypes(jaxpr: Jaxpr, caps: Capabilities): void {
+  const bad = (d: DType) => !caps.dtypes.has(d);
+  const visit = (j: Jaxpr): void => {
+    for (const v of [...j.constvars, ...j.invars]) if (bad(v.aval.dtype)) throw unsupported(v.aval.dtype);
+    for (const e of j.eqns) {
+      for (const v of e.outvars) if (bad(v.aval.dtype)) throw unsupported(v.aval.dtype);
+      for (const p of Object.values(e.params)) {
+        for (const x of globalThis.Array.isArray(p) ? p : [p]) {
+          if (x instanceof Jaxpr) visit(x);
+          else if (x && typeof x === "object" && (x as { jaxpr?: unknown }).jaxpr instanceof Jaxpr) visit((x as { jaxpr: Jaxpr }).jaxpr);
+        }
+      }
+    }
+  };
+  const unsupported = (d: DType) => new TypeError(caps.unsupported?.(d) ?? `webjax ${caps.name}: arrays of dtype ${d} are not supported by this backend.`);
+  visit(jaxpr);
+}

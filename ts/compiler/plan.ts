@@ -4,7 +4,7 @@
 // donated inputs each output may take over.
 
 import { stridesOf } from "../core/aval.js";
-import { Buf, Instr } from "./lower.js";
+import type { Buf, Instr } from "./lower.js";
 
 const ALIGN = 16;
 

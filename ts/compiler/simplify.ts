@@ -3,7 +3,7 @@
 
 import { Atom, ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, dce, paramsKey } from "../core/jaxpr.js";
 import { hostFromValues, hostValues } from "../core/host.js";
-import { interpretEqn } from "../backends/cpu/index.js";
+import { interpretEqn } from "../primitives/reference.js";
 
 /** Call-like primitives whose body is inlined: params.jaxpr / call_jaxpr, no constants. */
 const CALLS: Record<string, string> = { jit: "jaxpr", remat2: "jaxpr", custom_jvp_call: "call_jaxpr", custom_vjp_call: "call_jaxpr" };

@@ -5,7 +5,7 @@ import { ShapedArray, prod } from "./aval.js";
 import { Backend, BackendName, Buffer, Device, deviceOf, getBackend } from "./backend.js";
 import { DeviceBuffer, watch } from "./memory.js";
 import { DType, TypedArray, decodeFloat16, float16Bits, float16Value } from "./dtype.js";
-import { ConcretizationTypeError } from "./errors.js";
+import { ConcretizationTypeError, DeviceLostError, SyncReadError } from "./errors.js";
 import { Sharding, ShardIndex, SingleDeviceSharding } from "./sharding.js";
 import type { Trace } from "./trace.js";
 
@@ -149,6 +149,13 @@ export abstract class Array<D extends DType = DType> {
     return c;
   }
 
+  /** The concrete array for a synchronous read: a clear error where values come back only asynchronously (WebGPU). */
+  protected readable(what: string, twin: string): ConcreteArray {
+    const c = this.concrete(what);
+    if (!c.backend.syncReads) throw new SyncReadError(`x.${what}`, twin, backendTitle(c.backend.name));
+    return c;
+  }
+
   /**
    * The device that holds the data; for an array sharded over several devices, its sharding (as JAX).
    * @example String(jax.devicePut(x, jax.devices()[1]).device)   // "wasm:1"
@@ -183,9 +190,13 @@ export abstract class Array<D extends DType = DType> {
     const c = this.concrete("data()");
     return userView(await c.read(), c.dtype);
   }
-  /** The values as a flat typed array, now (float16 as Float32Array, bool as Uint8Array). @example np.arange(3).dataSync()   // Int32Array [0, 1, 2] */
+  /**
+   * The values as a flat typed array, now (float16 as Float32Array, bool as Uint8Array); on
+   * WebGPU, where reads are asynchronous, an error naming `await x.data()`.
+   * @example np.arange(3).dataSync()   // Int32Array [0, 1, 2]
+   */
   dataSync(): TypedArray {
-    const c = this.concrete("dataSync()");
+    const c = this.readable("dataSync()", "await x.data()");
     return userView(c.readSync(), c.dtype);
   }
   /** Nested JS arrays (a 0-d array gives a plain number). */
@@ -193,22 +204,43 @@ export abstract class Array<D extends DType = DType> {
     const c = this.concrete("tolist()");
     return nest(toJsValues(await c.read(), c.dtype), c.shape);
   }
-  /** The values as nested JS arrays, now (a 0-d array gives a number). @example np.eye(2).tolistSync()   // [[1, 0], [0, 1]] */
+  /**
+   * The values as nested JS arrays, now (a 0-d array gives a number); on WebGPU an error naming `await x.tolist()`.
+   * @example np.eye(2).tolistSync()   // [[1, 0], [0, 1]]
+   */
   tolistSync(): any {
-    const c = this.concrete("tolistSync()");
+    const c = this.readable("tolistSync()", "await x.tolist()");
     return nest(toJsValues(c.readSync(), c.dtype), c.shape);
   }
   /** The single value of a size-1 array: a boolean for bool, [re, im] for complex64, else a number. @example np.array(3).item()   // 3 */
   item(): ItemOf<D> {
-    const c = this.concrete("item()");
+    const c = this.readable("item()", "await x.itemAsync()");
     if (c.size !== 1) throw new TypeError(`item() needs an array of size 1; this one has shape [${c.shape}].`);
     return toJsValues(c.readSync(), c.dtype)[0] as ItemOf<D>;
+  }
+  /** `item()` on any backend, WebGPU included. @example await np.array(3).itemAsync()   // 3 */
+  async itemAsync(): Promise<ItemOf<D>> {
+    const c = this.concrete("itemAsync()");
+    if (c.size !== 1) throw new TypeError(`itemAsync() needs an array of size 1; this one has shape [${c.shape}].`);
+    return toJsValues(await c.read(), c.dtype)[0] as ItemOf<D>;
+  }
+  /** `toString()` on any backend, WebGPU included. @example await x.toStringAsync()   // "Array([1, 2], dtype=float32)" */
+  async toStringAsync(): Promise<string> {
+    const c = this.toConcrete();
+    if (!c) return this.toString();
+    if (c.isDeleted) return c.toString();
+    return c.describe(await this.tolist());
   }
 
   /** `Number(x)`, `+x` and `` `${x}` `` for concrete size-1 arrays; a ConcretizationTypeError while traced. @example Number(np.array(2.5))   // 2.5 */
   [Symbol.toPrimitive](hint: string): number | string | boolean {
     const c = this.toConcrete();
     if (!c) throw new ConcretizationTypeError(`converting ${this.toString()} to a JS ${hint === "string" ? "string" : "number"}`);
+    if (!c.backend.syncReads) {
+      throw hint === "string"
+        ? new SyncReadError("Converting an array to a string (`${x}`, String(x))", "await x.toStringAsync()", backendTitle(c.backend.name))
+        : new SyncReadError("Converting an array to a JS number (Number(x), +x, x < 1)", "await x.itemAsync()", backendTitle(c.backend.name));
+    }
     if (hint === "string") return c.toString();
     if (c.size !== 1) throw new TypeError(`Only size-1 arrays convert to a JS number; this one has shape [${c.shape}].`);
     const v = c.item();
@@ -318,6 +350,8 @@ export class ConcreteArray extends Array {
    * before `jax.init` join the wasm backend). Arguments committed to different devices are an error.
    */
   committed: boolean;
+  /** The JS value of a cached scalar (the runtime's shared 0-d arrays), which has a twin on every backend. */
+  scalarValue: number | undefined;
 
   constructor(
     readonly aval: ShapedArray,
@@ -330,10 +364,11 @@ export class ConcreteArray extends Array {
     deviceId?: number,
   ) {
     super();
+    this.committed = committed;
+    this.scalarValue = undefined;
     this.#buf = buf;
     this.#backend = backend;
     this.#owned = owned;
-    this.committed = committed;
     this.deviceId = deviceId ?? (buf === null ? 0 : (backend.deviceOfBuffer?.(buf) ?? 0));
     // Host buffers (the cpu backend) are the garbage collector's alone.
     if (buf instanceof DeviceBuffer) {
@@ -365,6 +400,9 @@ export class ConcreteArray extends Array {
   /** The backend buffer; throws if the array was disposed or donated. */
   get buffer(): Buffer {
     const b = this.#buf;
+    if (b instanceof DeviceBuffer && b.pool.closed && !b.freed) {
+      throw new DeviceLostError(`This array (${this.aval.str()}) lived on ${this.backend.name === "webgpu" ? "a WebGPU" : "a"} device that was lost; its data is gone. Create it again.`);
+    }
     if (b === null || (b instanceof DeviceBuffer && b.freed)) {
       const why = b === null ? this.#why : "disposed";
       throw new Error(`This array (${this.aval.str()}) was ${why} and can no longer be used. ` +
@@ -392,7 +430,7 @@ export class ConcreteArray extends Array {
   }
 
   get isDeleted(): boolean {
-    return this.#buf === null || (this.#buf instanceof DeviceBuffer && this.#buf.freed);
+    return this.#buf === null || (this.#buf instanceof DeviceBuffer && (this.#buf.freed || this.#buf.pool.closed));
   }
 
   readSync(): TypedArray {
@@ -431,17 +469,28 @@ export class ConcreteArray extends Array {
 
   override toString(): string {
     if (this.isDeleted) return `Array(<${this.#why || "disposed"}>, dtype=${this.dtype})`;
-    const fmt = elementFormat(this.dtype);
-    const body = formatNested(this.tolistSync(), fmt, this.ndim, this.dtype === "complex64");
+    if (!this.backend.syncReads) throw new SyncReadError("x.toString()", "await x.toStringAsync()", backendTitle(this.backend.name));
+    return this.describe(this.tolistSync());
+  }
+
+  /** JAX's text form of these values (nested as tolist gives them). */
+  describe(values: unknown): string {
+    const body = formatNested(values, elementFormat(this.dtype), this.ndim, this.dtype === "complex64");
     return `Array(${body}, dtype=${this.dtype}${this.weakType ? ", weak_type=True" : ""})`;
   }
 
   /** `console.log(x)` in Node and Deno shows the values, as `String(x)`. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.toString();
+    return this.inspect();
   }
   [Symbol.for("Deno.customInspect")](): string {
-    return this.toString();
+    return this.inspect();
+  }
+
+  // console.log must not throw: values on WebGPU come back only asynchronously.
+  private inspect(): string {
+    if (this.isDeleted || this.backend.syncReads) return this.toString();
+    return `Array(<on ${backendTitle(this.backend.name)}: await x.toStringAsync()>, shape=[${this.shape.join(", ")}], dtype=${this.dtype})`;
   }
 }
 
@@ -541,6 +590,12 @@ function closeScope(start: number, result: unknown): void {
   scopeStarts.pop();
   const end = scoped.length;
   if (end === start) return;
+  // An async function (np.allcloseAsync) still uses what it made after it returned its promise:
+  // those arrays are left to the garbage collector (tidy refuses async functions).
+  if (result && typeof (result as { then?: unknown }).then === "function") {
+    if (!scopeStarts.length) scoped.length = start;
+    return;
+  }
   // A sharded array holds its shards: they are kept with it.
   const one = result instanceof Array && !(result instanceof ConcreteArray && result.parts().length > 1);
   const keep = one ? null : new Set<unknown>(leavesOf(result).flatMap((l) => (l instanceof ConcreteArray ? l.parts() : [l])));
@@ -613,6 +668,8 @@ function reshapeArgs(name: string, args: unknown[]): number[] {
   if (args.every((a) => typeof a === "number")) return args as number[];
   throw new TypeError(`${name}() takes one JS array of ints or the ints themselves; got (${args.map((a) => JSON.stringify(a) ?? String(a)).join(", ")}).`);
 }
+
+const backendTitle = (name: string) => (name === "webgpu" ? "WebGPU" : name);
 
 function userView(data: TypedArray, dtype: DType): TypedArray {
   return dtype === "float16" ? decodeFloat16(data) : data;

@@ -1,5 +1,6 @@
 // The contract between the core and the backends that hold array data and run programs.
-// Backends see jaxprs (the cpu interpreter) or the bytecode compiled from them (wasm, webgpu).
+// Backends see jaxprs (the cpu interpreter) or the program lowered from them (ts/compiler), which
+// each encodes its own way (wasm bytecode, WGSL dispatches).
 
 import type { ShapedArray } from "./aval.js";
 import type { TypedArray } from "./dtype.js";
@@ -27,6 +28,8 @@ export interface Backend {
   readonly deviceCount?: number;
   /** The memory owner of device `id` (null where arrays live in JS memory). */
   memoryOf?(id: number): MemoryPool | null;
+  /** Whether `readSync` works (false: values come back only asynchronously, as on WebGPU). */
+  readonly syncReads: boolean;
   /** Copies host data into a new buffer on device `device` (default 0); the data is not retained. */
   put(data: TypedArray, aval: ShapedArray, device?: number): Buffer;
   /**
@@ -47,8 +50,8 @@ export interface Backend {
   free(buf: Buffer): void;
   /**
    * Runs a jaxpr (constvars first, then invars) on buffers of this backend, in one call.
-   * A backend may write an output into a `donated` argument's buffer: it then returns that
-   * same buffer, and the caller must not free it.
+   * A backend may write an output into a `donated` argument's buffer: the output is then a new
+   * record that adopted that memory (`MemoryPool.adopt`), and the argument's record is freed.
    */
   execute(jaxpr: Jaxpr, args: Buffer[], donated?: readonly boolean[], device?: number): Buffer[];
   /** Buffers allocated and not yet freed (on the device, where it has memory of its own), for leak tests. */

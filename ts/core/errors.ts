@@ -50,3 +50,22 @@ export class UnboundAxisError extends Error {
 export function shapeStr(shape: readonly number[]): string {
   return `(${shape.join(", ")}${shape.length === 1 ? "," : ""})`;
 }
+
+/**
+ * A synchronous read of an array whose backend reads back asynchronously (WebGPU): names the
+ * asynchronous twin to call instead.
+ */
+export class SyncReadError extends Error {
+  override name = "SyncReadError";
+  constructor(what: string, twin: string, backend: string) {
+    super(
+      `${what} needs the array's values now, but this array lives on ${backend}, whose values come back ` +
+        `asynchronously. Use \`${twin}\` instead (or move the array with \`await jax.devicePutAsync(x, "wasm")\`).`,
+    );
+  }
+}
+
+/** The GPU device was lost (driver reset, device.destroy(), too much memory): its arrays are gone. */
+export class DeviceLostError extends Error {
+  override name = "DeviceLostError";
+}

@@ -185,8 +185,12 @@ export class MemoryPool {
     pools.add(this);
   }
 
-  /** Stops counting this device (its runtime was disposed). */
+  /** Whether the device went away (lost, or its runtime disposed): its buffers hold nothing any more. */
+  closed = false;
+
+  /** Stops counting this device (its runtime was disposed, or the device was lost). */
   close(): void {
+    this.closed = true;
     pools.delete(this);
   }
 
@@ -268,6 +272,9 @@ export class MemoryPool {
   adopt(buf: DeviceBuffer, aval: ShapedArray): DeviceBuffer {
     const out = new DeviceBuffer(this, buf.bytes, aval);
     out.handle = buf.handle;
+    // A program still running on it (WebGPU's queued work) holds the new record now.
+    out.busy = buf.busy;
+    buf.busy = 0;
     unwatch(buf);
     this.#unlink(buf);
     buf.handle = null;

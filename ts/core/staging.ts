@@ -86,6 +86,9 @@ export class JaxprBuilder {
 function asLiteral(val: Array | number | boolean, aval: ShapedArray): Literal | null {
   if (typeof val === "number" || typeof val === "boolean") return new Literal(val, aval);
   if (val instanceof ConcreteArray && aval.ndim === 0 && !isComplex(aval.dtype)) {
+    if (val.scalarValue !== undefined) return new Literal(aval.dtype === "bool" ? val.scalarValue !== 0 : val.scalarValue, aval);
+    // A closed-over 0-d array whose value comes back only asynchronously (WebGPU) stays an input.
+    if (!val.backend.syncReads) return null;
     return new Literal(val.item() as number | boolean, aval);
   }
   return null;

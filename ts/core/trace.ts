@@ -3,11 +3,12 @@
 
 import { Array, ConcreteArray, Tracer, setTransformingProbe } from "./array.js";
 import { ShapedArray } from "./aval.js";
-import { Backend, BackendName, Buffer, getBackend } from "./backend.js";
+import { Backend, BackendName, Buffer, deviceOf, getBackend } from "./backend.js";
 import { DType, allocHost, castScalar, float16Bits } from "./dtype.js";
 import { UnexpectedTracerError, ValueError } from "./errors.js";
 import { Jaxpr, JaxprEqn, Var, paramsKey } from "./jaxpr.js";
 import { Params, Primitive } from "./primitive.js";
+import { hostFromValues, hostValues } from "./host.js";
 
 export type TraceClass = new (main: MainTrace) => Trace;
 
@@ -147,7 +148,6 @@ let eagerCount = 0;
 const EAGER_PROGRAMS = 4096;
 
 function runEager(prim: Primitive, params: Params, args: ConcreteArray[]): Array[] {
-  const backend = placement(args);
   let node = eagerPrograms;
   const path: unknown[] = [prim, paramsKey(params), args.length];
   for (const a of args) path.push(a.aval.key());
@@ -169,7 +169,32 @@ function runEager(prim: Primitive, params: Params, args: ConcreteArray[]): Array
     }
     node.set(path[path.length - 1], jaxpr);
   }
-  return executeJaxpr(backend, jaxpr, args, undefined, prim.name, args.length <= 2 ? ["x", "y"] : undefined);
+  return executeJaxpr(jaxpr, args, { what: prim.name, argNames: args.length <= 2 ? ["x", "y"] : undefined });
+}
+
+/**
+ * Where a computation on `args` runs (JAX's placement rule): on `explicit` (jit's backend) if
+ * given; else where its committed arguments are (they must agree); else on WebGPU if any
+ * argument is there (implicit moves go only toward WebGPU: moving back reads asynchronously);
+ * else on the default backend. Outputs are committed when the placement was (an explicit
+ * backend, or committed arguments).
+ */
+export function placement(args: readonly ConcreteArray[], explicit?: Backend): { backend: Backend; commit: boolean } {
+  let committed: ConcreteArray | undefined;
+  for (const a of args) {
+    if (!a.committed) continue;
+    const where = explicit ?? committed?.backend;
+    if (where && a.backend !== where) {
+      throw new ValueError(`Received incompatible devices for a computation: ${explicit ? `it runs on ${deviceOf(explicit)} (jit's backend)` : `an argument is committed to ${deviceOf(committed!.backend, committed!.deviceId)}`} ` +
+        `and another is committed to ${deviceOf(a.backend, a.deviceId)}. Move the arrays to one device first: jax.devicePut(x, "${where.name}")` +
+        `${a.backend.syncReads ? "" : ` (from WebGPU: await jax.devicePutAsync(x, "${where.name}"))`}.`);
+    }
+    committed ??= a;
+  }
+  if (explicit) return { backend: explicit, commit: true };
+  if (committed) return { backend: committed.backend, commit: true };
+  const gpu = args.find((a) => !a.backend.syncReads);
+  return { backend: gpu?.backend ?? getBackend(), commit: false };
 }
 
 /**
@@ -191,51 +216,49 @@ export function devicePlacement(backend: Backend, args: readonly ConcreteArray[]
   return at < 0 ? { device: 0, committed: false } : { device: args[at].deviceId, committed: true };
 }
 
-/**
- * Where a computation on these arguments runs (JAX's placement rule): on the backend of its
- * committed arguments, else on the default backend. Committed arguments on two backends are an error.
- */
-export function placement(args: readonly ConcreteArray[]): Backend {
-  let committed: Backend | undefined;
-  for (const a of args) {
-    if (!a.committed || a.backend === committed) continue;
-    if (committed) {
-      throw new ValueError(`Received incompatible devices for a computation: arrays committed to ${committed.name}:0 and ${a.backend.name}:0. ` +
-        `Move them to one device first, e.g. jax.devicePut(x, "${committed.name}").`);
-    }
-    committed = a.backend;
-  }
-  return committed ?? getBackend();
+/** How `executeJaxpr` runs a program beyond its arguments. */
+export interface ExecuteOptions {
+  /** The backend it must run on (jit's `backend`); else `placement` decides. */
+  backend?: Backend;
+  /** Arguments given up (`jit(f, {donateArgnums})`): their buffers may become outputs. */
+  donated?: readonly boolean[];
+  /** The computation and its arguments' names, for errors. */
+  what?: string;
+  argNames?: readonly string[];
+  /** A device chosen by the caller (a shardMap's first); else `devicePlacement` decides. */
+  on?: number;
 }
 
 /**
- * Runs a jaxpr on a backend. Uncommitted arguments that live on another backend move there for
- * good; committed (and shared, pinned) ones are copied for this call only. It runs on the device
- * of its committed arguments (see `devicePlacement`; `on`: a device chosen by the caller, a
- * shardMap's first), and the outputs are committed when an argument was. Donated arguments
- * (`jit(f, {donateArgnums})`) are given up: their buffers may become outputs.
+ * Runs a jaxpr where `placement` puts it. Arguments that live on another backend are copied
+ * for this call only (uncommitted ones made on cpu move for good, see below). Donated arguments
+ * are given up: their buffers may become outputs.
  */
-export function executeJaxpr(backend: Backend, jaxpr: Jaxpr, args: ConcreteArray[], donated?: readonly boolean[], what?: string, argNames?: readonly string[], on?: number): ConcreteArray[] {
-  for (const a of args) if (a.backend !== backend && !a.committed && !a.isPinned && a.isOwned) a.moveTo(backend);
-  const { device, committed } = on === undefined ? devicePlacement(backend, args, what, argNames) : { device: on, committed: true };
+export function executeJaxpr(jaxpr: Jaxpr, args: ConcreteArray[], opts: ExecuteOptions = {}): ConcreteArray[] {
+  const { backend, commit } = placement(args, opts.backend);
+  // Arrays made on the reference interpreter before the wasm backend started (uncommitted) join
+  // the backend they are used on for good; other uncommitted ones are copied for the call (JAX's
+  // arrays never change device), so `jit(f, {backend})` leaves its arguments where they are.
+  if (!opts.backend) for (const a of args) if (a.backend !== backend && a.backend.name === "cpu" && !a.committed && !a.isPinned && a.isOwned) a.moveTo(backend);
+  const { device, committed } = opts.on === undefined ? devicePlacement(backend, args, opts.what, opts.argNames) : { device: opts.on, committed: true };
+  const donated = opts.donated;
   const give = donated?.map((d, i) => d && !args[i].isPinned && args[i].backend === backend && args[i].deviceId === device && args.indexOf(args[i]) === i);
   // Arguments from another backend are copied for this call only, and freed after it. Arguments
   // on another device of this backend are read where they are (the devices share memory).
   let moved: ConcreteArray[] | undefined;
-  const bufs = args.map((a) => (a.backend === backend ? a.buffer : (moved ??= [])[moved.push(transfer(a, backend, device)) - 1].buffer));
+  const bufs = args.map((a) => (a.backend === backend ? a.buffer : (moved ??= [])[moved.push(transfer(a, backend, device, false)) - 1].buffer));
   let outs: Buffer[];
   try {
     outs = backend.execute(jaxpr, bufs, give?.some(Boolean) ? give : undefined, device);
   } finally {
-    if (moved) for (const m of moved) m.dispose();
+    if (moved) for (const m of moved) if (!m.isPinned) m.dispose();
   }
   for (const a of args) a.rewatch();
   // A donated buffer that an output took over is gone already (adopted); one that none did is freed.
   donated?.forEach((d, i) => {
     if (d && !args[i].isPinned) args[i].release("donated", true);
   });
-  const outCommitted = committed || args.some((a) => a.committed);
-  return outs.map((b, i) => new ConcreteArray(jaxpr.outvars[i].aval, backend, b, true, outCommitted));
+  return outs.map((b, i) => new ConcreteArray(jaxpr.outvars[i].aval, backend, b, true, commit || committed));
 }
 
 /** A device named as users name one: a backend name (its first device), or a Device. @example np.zeros([2], {device: jax.devices()[1]}) */
@@ -253,26 +276,39 @@ export function resolveDevice(device: DeviceLike): { backend: Backend; id: numbe
 }
 
 /**
- * A copy of `x` on another backend or device, committed there (`jax.devicePut`); `x` itself,
- * committed, if it is there already.
+ * A copy of `x` on another backend or device (`jax.devicePut`, implicit moves toward WebGPU),
+ * committed there when `commit`; `x` itself if it is there already. Reading WebGPU back is
+ * asynchronous: from there use `transferAsync`.
  */
-export function transfer(x: ConcreteArray, backend: Backend, device = 0): ConcreteArray {
+export function transfer(x: ConcreteArray, backend: Backend, device = 0, commit = true): ConcreteArray {
   if (x.backend === backend && x.deviceId === device) {
-    x.committed = true;
+    if (commit) x.committed = true;
     return x;
   }
-  return new ConcreteArray(x.aval, backend, backend.put(x.readSync(), x.aval, device), true, true);
+  // Cached scalars have a twin on every backend.
+  if (x.scalarValue !== undefined && !commit && device === 0) return scalar(x.scalarValue, x.dtype, x.weakType, backend);
+  if (!x.backend.syncReads) {
+    throw new ValueError(`Moving an array from WebGPU to ${backend.name} reads it back, which is asynchronous: ` +
+      `use await jax.devicePutAsync(x, "${backend.name}") (implicit moves go only toward WebGPU).`);
+  }
+  return new ConcreteArray(x.aval, backend, backend.put(x.readSync(), x.aval, device), true, commit);
+}
+
+/** `transfer` from any backend, WebGPU included (its values come back asynchronously). */
+export async function transferAsync(x: ConcreteArray, backend: Backend, device = 0, commit = true): Promise<ConcreteArray> {
+  if (x.backend.syncReads || (x.backend === backend && x.deviceId === device)) return transfer(x, backend, device, commit);
+  return new ConcreteArray(x.aval, backend, backend.put(await x.read(), x.aval, device), true, commit);
 }
 
 /**
  * A concrete array from host values: committed to `backend` (device `device`) when one is
  * given, else uncommitted on the default backend.
  */
-export function fromHostValues(values: ArrayLike<number>, aval: ShapedArray, backend?: Backend, device?: number): ConcreteArray {
+export function fromHostValues(values: ArrayLike<number>, aval: ShapedArray, backend?: Backend, device?: number, commit = backend !== undefined || device !== undefined): ConcreteArray {
   const b = backend ?? getBackend();
   const data = allocHost(aval.dtype, aval.size);
   writeValues(data, values, aval.dtype);
-  return new ConcreteArray(aval, b, b.put(data, aval, device), true, backend !== undefined || device !== undefined);
+  return new ConcreteArray(aval, b, b.put(data, aval, device), true, commit);
 }
 
 function writeValues(data: globalThis.Float32Array | any, values: ArrayLike<number>, dtype: DType): void {
@@ -293,15 +329,15 @@ const scalarCache = new WeakMap<Backend, Map<string, ConcreteArray>>();
 const SCALAR_CACHE_SIZE = 512;
 
 /** A weakly typed 0-d array from a JS scalar (shared: it must not be mutated or donated). */
-export function scalar(x: number | boolean, dtype: DType = scalarDType(x), weakType = typeof x !== "boolean"): ConcreteArray {
-  const backend = getBackend();
+export function scalar(x: number | boolean, dtype: DType = scalarDType(x), weakType = typeof x !== "boolean", backend = getBackend()): ConcreteArray {
   let cache = scalarCache.get(backend);
   if (!cache) scalarCache.set(backend, (cache = new Map()));
   const v = Number(x);
   const key = `${dtype}|${weakType}|${Object.is(v, -0) ? "-0" : v}`;
   let s = cache.get(key);
   if (!s || s.isDeleted) {
-    s = fromHostValues([v], new ShapedArray([], dtype, weakType)).pin();
+    s = fromHostValues([v], new ShapedArray([], dtype, weakType), backend, undefined, false).pin();
+    s.scalarValue = hostValues(hostFromValues([], dtype, [v]))[0]; // as stored (rounded to the dtype)
     if (cache.size >= SCALAR_CACHE_SIZE) {
       const [oldKey, old] = cache.entries().next().value!;
       cache.delete(oldKey);

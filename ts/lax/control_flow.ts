@@ -259,9 +259,17 @@ function foriLoopImpl(lower: unknown, upper: unknown, bodyFun: (i: Array, val: a
     else if (!lo.weakType && hi.weakType) dtype = lo.dtype;
   }
   if (dtype === null) throw new TypeError(`lower and upper arguments to fori_loop must have equal types, got ${lo.dtype} and ${hi.dtype}`);
-  const loC = lo.toConcrete(), hiC = hi.toConcrete();
-  if (loC && hiC) {
-    const l = Math.trunc(Number(loC.item())), u = Math.trunc(Number(hiC.item()));
+  // Known bounds make a scan. A bound on WebGPU is known only asynchronously: a while loop then.
+  const known = (raw: unknown, a: Array): number | null => {
+    if (typeof raw === "number") return raw;
+    const c = a.toConcrete();
+    if (!c) return null;
+    if (c.scalarValue !== undefined) return c.scalarValue;
+    return c.backend.syncReads ? Number(c.item()) : null;
+  };
+  const [loV, hiV] = [known(lower, lo), known(upper, hi)];
+  if (loV !== null && hiV !== null) {
+    const l = Math.trunc(loV), u = Math.trunc(hiV);
     const length = Math.max(u - l, 0);
     const [[, result]] = scanImpl(
       ([i, x]: [Array, any]) => [[bind1(add, [i, scalar(1, i.dtype, true)]), bodyFun(i, x)], null],

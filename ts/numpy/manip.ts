@@ -4,7 +4,7 @@
 import { Array, ArrayLike, ReduceOptions } from "../core/array.js";
 import { canonicalAxis } from "../core/aval.js";
 import { isInexact } from "../core/dtype.js";
-import { ValueError, shapeStr } from "../core/errors.js";
+import { SyncReadError, ValueError, shapeStr } from "../core/errors.js";
 import { bind1 } from "../core/trace.js";
 import { dotGeneral } from "../primitives/dot.js";
 import * as ix from "../primitives/indexing.js";
@@ -279,9 +279,23 @@ function iscloseImpl(a: ArrayLike, b: ArrayLike, { rtol = 1e-5, atol = 1e-8, equ
   return equalNan ? uf.logicalOr(ok, uf.logicalAnd(uf.isnan(x), uf.isnan(y))) : ok;
 }
 
-/** Whether all elements are close, as a JS boolean (needs concrete arrays: under jit use isclose + all). @example np.allclose(x, y) */
+/**
+ * Whether all elements are close, as a JS boolean (needs concrete arrays: under jit use isclose +
+ * all; on WebGPU, whose values come back asynchronously, `await np.allcloseAsync`).
+ * @example np.allclose(x, y)
+ */
 export const allclose: (a: ArrayLike, b: ArrayLike, ...rest: CloseArgs) => boolean =
-  declareAs("np.allclose", "a, b, rtol?, atol?, equalNan?", "rtol atol equalNan", (a: ArrayLike, b: ArrayLike, opts: CloseOptions): boolean => all(iscloseImpl(a, b, opts)).item());
+  declareAs("np.allclose", "a, b, rtol?, atol?, equalNan?", "rtol atol equalNan", (a: ArrayLike, b: ArrayLike, opts: CloseOptions): boolean => {
+    const verdict = all(iscloseImpl(a, b, opts));
+    const c = verdict.toConcrete();
+    if (c && !c.backend.syncReads) throw new SyncReadError("np.allclose", "await np.allcloseAsync(a, b)", "WebGPU");
+    return verdict.item();
+  });
+
+/** `allclose` on any backend, WebGPU included. @example await np.allcloseAsync(x, y, 1e-4) */
+export const allcloseAsync: (a: ArrayLike, b: ArrayLike, ...rest: CloseArgs) => Promise<boolean> =
+  declareAs("np.allcloseAsync", "a, b, rtol?, atol?, equalNan?", "rtol atol equalNan", (a: ArrayLike, b: ArrayLike, opts: CloseOptions): Promise<boolean> =>
+    all(iscloseImpl(a, b, opts)).itemAsync() as Promise<boolean>);
 
 /** Sums products over the given axes: `axes` is n (last n of a with first n of b) or [aAxes, bAxes]. @example np.tensordot(a, b, 1) */
 export const tensordot = declare("np.tensordot", "a, b, axes?", "", (a: ArrayLike, b: ArrayLike, axes: number | [number | number[], number | number[]] = 2): Array => {

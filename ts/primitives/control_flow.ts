@@ -152,7 +152,7 @@ function runOnce(prim: Primitive, args: Array[], params: Params): Array[] {
   const invars = concrete.map((a) => new Var(a.aval));
   const outvars = prim.rules.abstractEval(invars.map((v) => v.aval), params).map((a) => new Var(a));
   const jaxpr = new Jaxpr([], invars, [new JaxprEqn(prim, invars, params, outvars)], outvars);
-  return executeJaxpr(placement(concrete), jaxpr, concrete);
+  return executeJaxpr(jaxpr, concrete);
 }
 
 /**

@@ -31,7 +31,7 @@ export function runAsOneProgram(args: Array[], p: ShardMapParams): Array[] {
   if (why) noticeSerial(why);
   const expanded = expandShardMap(p);
   const consts = expanded.consts.map((c) => c.toConcrete()!);
-  const outs = executeJaxpr(backend, convertConstvars(expanded.jaxpr), [...consts, ...args.map((a) => a.toConcrete()!)], undefined, `shard_map(${p.name})`, undefined, first.id);
+  const outs = executeJaxpr(convertConstvars(expanded.jaxpr), [...consts, ...args.map((a) => a.toConcrete()!)], { backend, what: `shard_map(${p.name})`, on: first.id });
   return outs.map((o, i) => {
     const laid = shardArray(o, new NamedSharding(p.mesh, p.out_specs[i]), getBackend);
     if (laid !== o) o.dispose();

@@ -10,7 +10,8 @@ import { DType, TypedArray, allocHost, toDType } from "../core/dtype.js";
 import { ValueError, shapeStr } from "../core/errors.js";
 import { HostArray, hostFromValues } from "../core/host.js";
 import { Primitive } from "../core/primitive.js";
-import { EvalTrace, MainTrace, bind, placement, withDynamicTrace } from "../core/trace.js";
+import { EvalTrace, MainTrace, bind, devicePlacement, executeJaxpr, placement, withDynamicTrace } from "../core/trace.js";
+import { Jaxpr, JaxprEqn, Var } from "../core/jaxpr.js";
 import * as tree from "../core/tree.js";
 import { scanImpl as scan } from "../lax/control_flow.js";
 import { broadcastAxis, moveaxis } from "./batch_util.js";
@@ -219,9 +220,17 @@ export const pureCallbackP: Primitive<PureCallbackParams> = new Primitive<PureCa
     // Eagerly: the arguments' data goes to the host, the results come back to their backend.
     impl(args, params) {
       const concrete = args as ConcreteArray[];
+      // Where values come back only asynchronously (WebGPU), the call is a program with a host
+      // step: the callback runs once the arguments have been read back.
+      const { backend, commit } = placement(concrete);
+      if (!backend.syncReads) {
+        const invars = concrete.map((a) => new Var(a.aval));
+        const outvars = params.result_avals.map((a) => new Var(a));
+        return executeJaxpr(new Jaxpr([], invars, [new JaxprEqn(pureCallbackP, invars, params, outvars)], outvars), concrete);
+      }
       const outs = runCallback(params, concrete.map((a) => ({ shape: a.shape, dtype: a.dtype, data: a.readSync() })));
-      const backend: Backend = placement(concrete);
-      return outs.map((o, i) => new ConcreteArray(params.result_avals[i], backend, backend.put(o.data, params.result_avals[i])));
+      const { device, committed } = devicePlacement(backend, concrete, "pure_callback");
+      return outs.map((o, i) => new ConcreteArray(params.result_avals[i], backend, backend.put(o.data, params.result_avals[i], device), true, commit || committed));
     },
     jvp() {
       throw noJvp();

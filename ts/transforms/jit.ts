@@ -42,8 +42,7 @@ export const jitP: Primitive<JitParams> = new Primitive<JitParams>(
       const direct = singleEqn(jaxpr.jaxpr, args);
       if (direct && !donated_invars.some(Boolean)) return direct.eqn.primitive.rules.impl!(direct.args, direct.eqn.params);
       const concrete = args as ConcreteArray[];
-      const b = backend ? getBackend(backend) : placement(concrete);
-      return executeJaxpr(b, jaxpr.jaxpr, concrete, donated_invars.some(Boolean) ? donated_invars : undefined, name);
+      return executeJaxpr(jaxpr.jaxpr, concrete, { backend: backend ? getBackend(backend) : undefined, donated: donated_invars.some(Boolean) ? donated_invars : undefined, what: name });
     },
     jvp(primals, tangents, params) {
       const { jaxpr, consts } = hoistConsts(jvpJaxpr(params.jaxpr, tangents.map((t) => t !== null)));

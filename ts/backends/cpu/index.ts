@@ -4,15 +4,14 @@
 import { ShapedArray } from "../../core/aval.js";
 import { Backend, Buffer } from "../../core/backend.js";
 import { TypedArray } from "../../core/dtype.js";
-import { HostArray } from "../../core/host.js";
-import { ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, Atom, dce } from "../../core/jaxpr.js";
-import { CpuContext } from "../../core/primitive.js";
-import { hostFromValues } from "../../core/host.js";
+import { Jaxpr, dce } from "../../core/jaxpr.js";
+import { interpret } from "../../primitives/reference.js";
 
 export class CpuBackend implements Backend {
   readonly name = "cpu" as const;
   /** Arrays are JS memory here: the garbage collector frees them. */
   readonly memory = null;
+  readonly syncReads = true;
   private live = 0;
 
   put(data: TypedArray, _aval: ShapedArray): Buffer {
@@ -50,35 +49,4 @@ export class CpuBackend implements Backend {
       return data;
     });
   }
-}
-
-const ctx: CpuContext = {
-  evalJaxpr: (closed: ClosedJaxpr, args: HostArray[]) => {
-    const consts = closed.consts.map((c) => {
-      const cc = c.toConcrete();
-      if (!cc) throw new Error("internal: traced constant reached the cpu interpreter");
-      return { shape: cc.shape, dtype: cc.dtype, data: cc.readSync() };
-    });
-    return interpret(closed.jaxpr, consts, args);
-  },
-};
-
-/** Runs a jaxpr on host arrays, one reference kernel per equation. */
-export function interpret(jaxpr: Jaxpr, consts: HostArray[], args: HostArray[]): HostArray[] {
-  const env = new Map<Var, HostArray>();
-  jaxpr.constvars.forEach((v, i) => env.set(v, consts[i]));
-  jaxpr.invars.forEach((v, i) => env.set(v, args[i]));
-  const read = (a: Atom): HostArray => (a instanceof Literal ? hostFromValues([], a.aval.dtype, [Number(a.val)]) : env.get(a)!);
-  for (const eqn of jaxpr.eqns) {
-    const outs = interpretEqn(eqn, eqn.inputs.map(read));
-    eqn.outvars.forEach((v, i) => env.set(v, outs[i]));
-  }
-  return jaxpr.outvars.map(read);
-}
-
-/** Runs one equation's reference kernel. */
-export function interpretEqn(eqn: JaxprEqn, inputs: HostArray[]): HostArray[] {
-  const kernel = eqn.primitive.rules.cpu;
-  if (!kernel) throw new Error(`The cpu backend has no implementation of the primitive '${eqn.primitive.name}'.`);
-  return kernel(inputs, eqn.params, ctx);
 }

@@ -7,8 +7,7 @@ import { Backend, Buffer, DeviceMesh } from "../../core/backend.js";
 import { TypedArray, hostView } from "../../core/dtype.js";
 import { Jaxpr } from "../../core/jaxpr.js";
 import { DeviceBuffer, DeviceHeap, MemoryPool } from "../../core/memory.js";
-import { VMath } from "../../compiler/bytecode.js";
-import { nativeVMath, nbytes } from "../../compiler/lower.js";
+import { nbytes } from "../../compiler/buffers.js";
 import type { Core } from "../../../bindings/core.js";
 import type { LoadedRuntime } from "./loader.js";
 import { WasmProgram, compileForWasm } from "./program.js";
@@ -26,9 +25,6 @@ function runsOnDevices(j: Jaxpr, mesh: MeshInfo): boolean {
   }
   return true;
 }
-
-// The core's vector math (core-cpp/vmath.h) covers these; they fuse instead of calling the host.
-for (const op of Object.keys(VMath)) nativeVMath.add(op);
 
 /** Room above the budget for what the core allocates itself (kernel scratch, worker stacks). */
 const HEAP_HEADROOM = 4 * 2 ** 20;
@@ -76,6 +72,7 @@ class WasmHeap implements DeviceHeap {
 export class WasmBackend implements Backend {
   readonly name = "wasm" as const;
   readonly memory: MemoryPool;
+  readonly syncReads = true;
   private readonly pools: MemoryPool[];
   /** Programs run, and host calls (primitives without a C++ kernel) they made, for tests and notes. */
   readonly stats = { programs: 0, hostCalls: 0, deviceRuns: 0 };

@@ -2,39 +2,38 @@
 // (core-cpp/bytecode.h), slot assignment, and the per-call entry point.
 
 import { prod } from "../../core/aval.js";
-import { allocHost } from "../../core/dtype.js";
+import { DType, allocHost } from "../../core/dtype.js";
 import { HostArray } from "../../core/host.js";
 import { Jaxpr } from "../../core/jaxpr.js";
-import { interpretEqn } from "../cpu/index.js";
+import { interpretEqn } from "../../primitives/reference.js";
 import type { Core } from "../../../bindings/core.js";
-import { E, Encoder, INT32_MAX, Op, dtCode, kernelDt, wideWords } from "../../compiler/bytecode.js";
-import { Buf, Instr, Kernel, LowerOptions, Lowered, lower, nbytes } from "../../compiler/lower.js";
+import { collapseDims } from "../../compiler/buffers.js";
+import { E, Encoder, Op, VMath, dtCode, kernelDt, wideWords } from "../../compiler/bytecode.js";
+import { Buf, Capabilities, Instr, Kernel, LowerOptions, Lowered, lower, nbytes } from "../../compiler/lower.js";
 import { donationPairs, flatten, planArena } from "../../compiler/plan.js";
 import { simplify } from "../../compiler/simplify.js";
 import type { DeviceBuffer, MemoryPool } from "../../core/memory.js";
 
-/** Drops unit axes and merges axes that are contiguous in every view (long inner loops). */
-const MAX_RANK = 16; // core-cpp kernels' limit
+/** What the C++ core's kernels do, for lowering. */
+export const WASM_CAPABILITIES: Capabilities = {
+  name: "wasm",
+  dtypes: new Set<DType>(["float32", "float64", "float16", "int32", "uint32", "bool", "complex64"]),
+  // core-cpp/vmath.h covers these in float32; libm64 all but erf_inv in float64.
+  vmath32: new Set(Object.keys(VMath)),
+  vmath64: new Set(Object.keys(VMath).filter((n) => n !== "erf_inv")),
+  maxRank: 16, // core-cpp kernels' limit
+  maxKernelInputs: 28, // kMaxIn
+  maxRegisters: 31, // kRegs - 1
+  // Measured: the tiled copy costs about one pass over memory, a strided read a cache miss per
+  // element once rows outgrow the cache.
+  transposeCopyMin: 1 << 15,
+};
 
-function collapseDims(shape: number[], strideSets: number[][]): [number[], number[][]] {
-  const out = collapseDimsUnchecked(shape, strideSets);
-  if (out[0].length > MAX_RANK) throw new Error(`webjax wasm: a view of rank ${out[0].length} (more than ${MAX_RANK} axes that do not merge) is not supported.`);
+/** Merged axes of a view (see collapseDims), within the core's rank limit. */
+function collapseChecked(shape: number[], strideSets: number[][]): [number[], number[][]] {
+  const out = collapseDims(shape, strideSets);
+  if (out[0].length > WASM_CAPABILITIES.maxRank) throw new Error(`webjax wasm: a view of rank ${out[0].length} (more than ${WASM_CAPABILITIES.maxRank} axes that do not merge) is not supported.`);
   return out;
-}
-
-function collapseDimsUnchecked(shape: number[], strideSets: number[][]): [number[], number[][]] {
-  const keep = shape.map((_, i) => i).filter((i) => shape[i] !== 1);
-  let s = keep.map((i) => shape[i]);
-  let st = strideSets.map((x) => keep.map((i) => x[i]));
-  for (let i = s.length - 2; i >= 0; i--) {
-    // Merged extents stay within an int32 bytecode word (a broadcast of 2^32 elements keeps two axes).
-    if (st.every((x) => x[i] === x[i + 1] * s[i + 1]) && s[i] * s[i + 1] <= INT32_MAX) {
-      s = [...s.slice(0, i), s[i] * s[i + 1], ...s.slice(i + 2)];
-      st = st.map((x) => [...x.slice(0, i), x[i + 1], ...x.slice(i + 2)]);
-    }
-  }
-  if (!s.length) return [[1], strideSets.map(() => [0])];
-  return [s, st];
 }
 
 /**
@@ -90,8 +89,8 @@ export class WasmProgram {
       const usesIndex = k.code.some((w, i) => i % 5 === 0 && w === E.INDEX);
       const [shape, strides] = usesIndex
         ? k.shape.length ? [k.shape, k.ins.map((v) => v.strides)] : [[1], k.ins.map(() => [0])]
-        : collapseDims(k.shape, k.ins.map((v) => v.strides));
-      if (shape.length > MAX_RANK) throw new Error(`webjax wasm: kernels of rank ${shape.length} (over ${MAX_RANK}) are not supported.`);
+        : collapseChecked(k.shape, k.ins.map((v) => v.strides));
+      if (shape.length > WASM_CAPABILITIES.maxRank) throw new Error(`webjax wasm: kernels of rank ${shape.length} (over ${WASM_CAPABILITIES.maxRank}) are not supported.`);
       const words = [shape.length, ...shape, k.ins.length];
       k.ins.forEach((v, i) => words.push(s(v.buf), v.offset, kernelDt(v.dtype)!, ...strides[i]));
       words.push(outs.length, ...outs.flatMap((b, i) => [s(b), k.outDts[i]]));
@@ -126,7 +125,7 @@ export class WasmProgram {
           case "copy": {
             const v = ins.input;
             if (prod(v.shape) === 0) break;
-            const [shape, [is, os]] = collapseDims(v.shape, [v.strides, ins.outStrides]);
+            const [shape, [is, os]] = collapseChecked(v.shape, [v.strides, ins.outStrides]);
             enc.emit(Op.COPY, [s(v.buf), v.offset, s(ins.out), ins.outOffset, nbytes(v.dtype), shape.length, ...shape, ...is, ...os]);
             break;
           }
@@ -163,7 +162,7 @@ export class WasmProgram {
             if (ins.window.includes(0)) break; // nothing to read or write
             // Axes of size 1 take no part (their start clamps to 0); the kernel holds 16 axes.
             const axes = ins.big.flatMap((n, i) => (n === 1 && ins.window[i] === 1 ? [] : [i]));
-            if (axes.length > MAX_RANK) throw new Error(`webjax wasm: a dynamic slice of rank ${axes.length} (over ${MAX_RANK} axes longer than 1) is not supported.`);
+            if (axes.length > WASM_CAPABILITIES.maxRank) throw new Error(`webjax wasm: a dynamic slice of rank ${axes.length} (over ${WASM_CAPABILITIES.maxRank} axes longer than 1) is not supported.`);
             enc.emit(Op.DSLICE, [s(ins.src), s(ins.dst), ins.eb, axes.length, ins.update ? 1 : 0, ...axes.map((i) => ins.big[i]), ...axes.map((i) => ins.window[i]),
               ...axes.flatMap((i) => [s(ins.starts[i]), ins.starts[i].aval.dtype === "uint32" ? 1 : 0])]);
             break;
@@ -360,5 +359,5 @@ export class WasmProgram {
 
 /** Simplifies, lowers and encodes `jaxpr` for the wasm core (for every device of `opts.mesh`). */
 export function compileForWasm(core: Core, pool: MemoryPool, jaxpr: Jaxpr, opts: LowerOptions = {}): WasmProgram {
-  return new WasmProgram(core, pool, lower(simplify(jaxpr), opts));
+  return new WasmProgram(core, pool, lower(simplify(jaxpr), WASM_CAPABILITIES, opts));
 }

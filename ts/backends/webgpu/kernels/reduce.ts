@@ -1,0 +1,234 @@
+// Reductions: [outer, red, inner] contiguous inputs, or a float32 elementwise kernel computed
+// as it is reduced (reduceFused, never stored whole). Many outputs: one invocation each, a
+// sequential loop. Few outputs: a workgroup each, its invocations striding over the reduced
+// axis and combining in a tree in workgroup memory; and when the reduced axis is long enough
+// to starve the device, a first pass that reduces pieces of it into scratch (two passes).
+
+import { DT, ROp } from "../../../compiler/bytecode.js";
+import type { Instr } from "../../../compiler/lower.js";
+import { WORKGROUP, type Shader } from "../shader.js";
+import { kernelCode, kernelLayout } from "./fused.js";
+import { combine } from "./movement.js";
+import { MAX_LOOP, Place, PlaceOf, baseOffset, coordinates, guardLine, uniformGuard } from "./places.js";
+
+type I<K extends Instr["op"]> = Extract<Instr, { op: K }>;
+
+/** A reduction as the kernels see it: how to load element (o, k, j), and where results go. */
+export interface ReduceSpec {
+  rop: number;
+  /** dtype code of the values (DT.F32 for fused inputs). */
+  dt: number;
+  outer: number;
+  red: number;
+  inner: number;
+  /** WGSL statements defining `x: u32` (value bits) for output `o`, `j` and reduced index `k`, all u32 in scope. */
+  load(sh: Shader): (o: string, k: string, j: string) => string[];
+  out: Place;
+  /** Output dtype code (argmax/argmin: int32 or uint32 indices). */
+  outDt: number;
+}
+
+const isArg = (rop: number) => rop === ROp.ARGMAX || rop === ROp.ARGMIN;
+
+/** The identity of a reduction op for dtype code `dt`, as u32 bits. */
+function identity(rop: number, dt: number): string {
+  const f = dt === DT.F32, u = dt === DT.U32, b = dt === DT.BOOL;
+  switch (rop) {
+    case ROp.SUM: case ROp.OR: return "0u";
+    case ROp.PROD: return f ? "0x3f800000u" : "1u";
+    case ROp.MAX: case ROp.ARGMAX: return f ? "0xff800000u" : u || b ? "0u" : "0x80000000u";
+    case ROp.MIN: case ROp.ARGMIN: return f ? "0x7f800000u" : u ? "0xffffffffu" : b ? "1u" : "0x7fffffffu";
+    case ROp.AND: return b ? "1u" : "0xffffffffu";
+  }
+  throw new Error(`internal: reduction op ${rop}`);
+}
+
+/** WGSL: whether candidate (bv, bi) beats (av, ai) for argmax/argmin (first NaN, then first index). */
+function argBetter(rop: number, dt: number): string {
+  const gt = rop === ROp.ARGMAX ? ">" : "<";
+  if (dt === DT.F32) {
+    return `fn better(av: u32, ai: u32, bv: u32, bi: u32) -> bool {
+  let a = bitcast<f32>(av); let b = bitcast<f32>(bv);
+  let an = vm_isnan(a); let bn = vm_isnan(b);
+  if (an || bn) { return bn && (!an || bi < ai); }
+  return b ${gt} a || (b == a && bi < ai);
+}`;
+  }
+  const cast = dt === DT.I32 ? (x: string) => `bitcast<i32>(${x})` : (x: string) => x;
+  return `fn better(av: u32, ai: u32, bv: u32, bi: u32) -> bool {
+  return ${cast("bv")} ${gt} ${cast("av")} || (bv == av && bi < ai);
+}`;
+}
+
+function storeResult(sh: Shader, spec: ReduceSpec, idx: string, v: string): string {
+  const m = spec.out.mem;
+  if (spec.outDt === DT.BOOL) return sh.st8(m, `u32(${baseOffset(sh, spec.out, 1)}) + ${idx}`, v);
+  if (spec.outDt === DT.F16) throw new Error("internal: float16 reductions store float32 and round after");
+  return sh.st32(m, `u32(${baseOffset(sh, spec.out, 4)}) + ${idx}`, v);
+}
+
+/**
+ * One invocation per output (and per piece of the reduced axis with `chunks`, writing partial
+ * results to scratch, as reduceWorkgroup's first pass): a sequential loop, no barriers.
+ */
+export function reduceSerial(sh: Shader, spec: ReduceSpec, guard: number | null, opts: { chunks?: number; partial?: { mem: number; byteOffset: number } } = {}): { body: string; threads: number } {
+  sh.lib("vmath");
+  sh.lib("math");
+  const chunks = opts.chunks ?? 1;
+  const outs = spec.outer * spec.inner;
+  const t = sh.param(outs * chunks), red = sh.param(spec.red), inner = sh.param(spec.inner), nch = sh.param(chunks), per = sh.param(Math.ceil(spec.red / chunks));
+  const g = guardLine(sh, guard);
+  const load = spec.load(sh);
+  const arg = isArg(spec.rop);
+  if (arg) sh.decl(argBetter(spec.rop, spec.dt));
+  const partial = opts.partial;
+  const store = partial
+    ? sh.st32(partial.mem, `u32(${baseOffset(sh, partial, 4)}) + gid`, "acc")
+    : storeResult(sh, spec, "out", arg ? "best" : "acc");
+  const body = [
+    `if (gid >= ${sh.p(t)}) { return; }`, g,
+    `let out = gid / ${sh.p(nch)};`, `let ch = gid % ${sh.p(nch)};`,
+    `let o = out / ${sh.p(inner)};`, `let j = out % ${sh.p(inner)};`,
+    `let k0 = ch * ${sh.p(per)};`, `let k1 = min(k0 + ${sh.p(per)}, ${sh.p(red)});`,
+    `var acc: u32 = ${identity(spec.rop, spec.dt)};`,
+    `var best: u32 = 0u;`,
+    `for (var k = k0; k < k1; k = k + 1u) {`,
+    ...load("o", "k", "j").map((l) => `  ${l}`),
+    arg ? `  if (k == 0u || better(acc, best, x, k)) { acc = x; best = k; }` : `  acc = ${combine(spec.rop, spec.dt, "acc", "x")};`,
+    `}`,
+    store,
+  ];
+  return { body: body.filter(Boolean).map((l) => `  ${l}`).join("\n"), threads: outs * chunks };
+}
+
+/**
+ * One workgroup per output (wid = output index): invocations take every WORKGROUP-th element of
+ * the reduced axis from `k0` to `k1` (params or expressions), then a tree. With `partial`, the
+ * result goes to scratch at the workgroup's index instead of the output.
+ */
+export function reduceWorkgroup(
+  sh: Shader,
+  spec: ReduceSpec,
+  guard: number | null,
+  opts: { chunks?: number; partial?: { mem: number; byteOffset: number } } = {},
+): { body: string; groups: number } {
+  sh.lib("vmath");
+  sh.lib("math");
+  const chunks = opts.chunks ?? 1;
+  const outs = spec.outer * spec.inner;
+  const red = sh.param(spec.red), inner = sh.param(spec.inner), nch = sh.param(chunks), per = sh.param(Math.ceil(spec.red / chunks));
+  const total = sh.param(outs * chunks);
+  const g = uniformGuard(sh, guard);
+  const load = spec.load(sh);
+  const arg = isArg(spec.rop);
+  if (arg) sh.decl(argBetter(spec.rop, spec.dt));
+  sh.decl(`var<workgroup> wv: array<u32, ${WORKGROUP}>;`);
+  if (arg) sh.decl(`var<workgroup> wi: array<u32, ${WORKGROUP}>;`);
+  const step = (a: string, ai: string, b: string, bi: string) =>
+    arg ? `if (${bi} != 0xffffffffu && (${ai} == 0xffffffffu || better(${a}, ${ai}, ${b}, ${bi}))) { ${a} = ${b}; ${ai} = ${bi}; }` : `${a} = ${combine(spec.rop, spec.dt, a, b)};`;
+  const partial = opts.partial;
+  let store: string;
+  if (partial) {
+    const at = `u32(${baseOffset(sh, { mem: partial.mem, byteOffset: partial.byteOffset }, 4)})`;
+    store = arg
+      ? `${sh.st32(partial.mem, `${at} + 2u * w`, "wv[0]")} ${sh.st32(partial.mem, `${at} + 2u * w + 1u`, "wi[0]")}`
+      : sh.st32(partial.mem, `${at} + w`, "wv[0]");
+  } else {
+    store = storeResult(sh, spec, "w", arg ? "wi[0]" : "wv[0]");
+  }
+  const body = [
+    g,
+    `let w = wid.y * nwg.x + wid.x;`,
+    // Workgroups past the last output idle through the barriers (uniform control flow).
+    `let live = w < ${sh.p(total)};`,
+    `let out = w / ${sh.p(nch)};`, `let ch = w % ${sh.p(nch)};`,
+    `let o = out / ${sh.p(inner)};`, `let j = out % ${sh.p(inner)};`,
+    `let k0 = ch * ${sh.p(per)};`, `let k1 = min(k0 + ${sh.p(per)}, ${sh.p(red)});`,
+    `var acc: u32 = ${identity(spec.rop, spec.dt)};`,
+    `var best: u32 = 0xffffffffu;`,
+    `if (live) {`,
+    `  for (var k = k0 + lid; k < k1; k = k + ${WORKGROUP}u) {`,
+    ...load("o", "k", "j").map((l) => `    ${l}`),
+    `    ${step("acc", "best", "x", "k")}`,
+    `  }`,
+    `}`,
+    `wv[lid] = acc;`,
+    arg ? `wi[lid] = best;` : "",
+    `workgroupBarrier();`,
+    `for (var s = ${WORKGROUP / 2}u; s > 0u; s = s >> 1u) {`,
+    `  if (lid < s) {`,
+    arg ? `    var a = wv[lid]; var ai = wi[lid]; let b = wv[lid + s]; let bi = wi[lid + s];` : `    var a = wv[lid]; let b = wv[lid + s];`,
+    `    ${step("a", "ai", "b", "bi")}`,
+    `    wv[lid] = a;`,
+    arg ? `    wi[lid] = ai;` : "",
+    `  }`,
+    `  workgroupBarrier();`,
+    `}`,
+    `if (lid == 0u && live) { ${store} }`,
+  ];
+  return { body: body.filter(Boolean).map((l) => `  ${l}`).join("\n"), groups: outs * chunks };
+}
+
+/** The spec of a "reduce" instruction: a contiguous [outer, red, inner] buffer. */
+export function plainSpec(ins: I<"reduce">, placeOf: PlaceOf): ReduceSpec {
+  const ip = placeOf(ins.input);
+  const outDt = isArg(ins.rop) ? (ins.out.aval.dtype === "uint32" ? DT.U32 : DT.I32) : ins.dt;
+  return {
+    rop: ins.rop, dt: ins.dt, outer: ins.outer, red: ins.red, inner: ins.inner, out: placeOf(ins.out), outDt,
+    load: (sh) => {
+      const eb = ins.dt === DT.BOOL ? 1 : 4;
+      const base = baseOffset(sh, ip, eb);
+      const red = sh.param(ins.red), inner = sh.param(ins.inner);
+      return (o, k, j) => [`let x = ${sh.ldElem(ip.mem, eb, `u32(${base}) + (${o} * ${sh.p(red)} + ${k}) * ${sh.p(inner)} + ${j}`)};`];
+    },
+  };
+}
+
+/** The spec of a "reduceFused" instruction: the kernel evaluated at flat index o * red + k. */
+export function fusedSpec(ins: I<"reduceFused">, placeOf: PlaceOf): ReduceSpec {
+  return {
+    rop: ins.rop, dt: DT.F32, outer: ins.outer, red: ins.red, inner: 1, out: placeOf(ins.out), outDt: DT.F32,
+    load: (sh) => {
+      const { shape, strides } = kernelLayout(ins.input);
+      const red = sh.param(ins.red);
+      return (o, k) => {
+        const c = coordinates(sh, shape, `${o} * ${sh.p(red)} + ${k}`);
+        const { lines, outs } = kernelCode(sh, ins.input, strides, placeOf);
+        return [...c.lines, ...lines, `let x = ${outs[0][0]};`];
+      };
+    },
+  };
+}
+
+/**
+ * How a reduction runs: serial loops (in pieces first, two passes, when the outputs are too few
+ * to keep the device busy), or a workgroup per output (in pieces likewise). On CPU
+ * implementations of WebGPU (`cpuLike`), whose workgroup barriers are expensive, always serial.
+ */
+export function reduceStrategy(spec: ReduceSpec, cpuLike = false): { kind: "serial" | "workgroup"; chunks: number } {
+  const outs = spec.outer * spec.inner;
+  if (cpuLike) {
+    // Enough invocations for a CPU's SIMD lanes and cores, pieces of at least 2048 elements.
+    const chunks = isArg(spec.rop) || outs >= 256 ? 1 : Math.max(1, Math.min(Math.ceil(256 / outs), Math.floor(spec.red / 2048)));
+    // No invocation loops more than MAX_LOOP times (llvmpipe's limit); arg reductions go by workgroup then.
+    if (Math.ceil(spec.red / chunks) <= MAX_LOOP) return { kind: "serial", chunks };
+    if (!isArg(spec.rop)) return { kind: "serial", chunks: Math.ceil(spec.red / MAX_LOOP) };
+    return { kind: "workgroup", chunks: 1 };
+  }
+  if (spec.red <= MAX_LOOP && (spec.red <= 32 || outs >= 4096 || (spec.inner > 1 && outs >= 256))) return { kind: "serial", chunks: 1 };
+  // Few outputs over a long axis: enough workgroups to keep the device busy, 16K elements each.
+  if (!isArg(spec.rop) && outs < 64 && spec.red >= 65536) return { kind: "workgroup", chunks: Math.min(1024, Math.ceil(spec.red / 16384)) };
+  return { kind: "workgroup", chunks: 1 };
+}
+
+/** The second pass over partial results in scratch: [outs, chunks] reduced along chunks. */
+export function partialSpec(spec: ReduceSpec, scratch: { mem: number; byteOffset: number }, chunks: number): ReduceSpec {
+  return {
+    rop: spec.rop, dt: spec.dt, outer: spec.outer * spec.inner, red: chunks, inner: 1, out: spec.out, outDt: spec.outDt,
+    load: (sh) => {
+      const base = baseOffset(sh, scratch, 4);
+      const n = sh.param(chunks);
+      return (o, k) => [`let x = ${sh.ld32(scratch.mem, `u32(${base}) + ${o} * ${sh.p(n)} + ${k}`)};`];
+    },
+  };
+}
