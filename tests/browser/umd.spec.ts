@@ -17,7 +17,9 @@ describe("UMD bundle in a plain <script>", () => {
     expect(rt.variant).toBe("relaxed-threads"); // synchronous compilation of ~190 KB is allowed on Chromium's main thread
     expect(warn).not.toHaveBeenCalled();
     expect(ms).toBeLessThan(1000);
-    expect(await umd.init()).toEqual(["cpu", "wasm"]);
+    // The awaited init adds WebGPU (SwiftShader here: a software adapter, never the default).
+    expect(await umd.init()).toEqual(["cpu", "wasm", "webgpu"]);
+    expect(umd.defaultBackend()).toBe("wasm");
     expect(rt.threads).toBe(Math.min(navigator.hardwareConcurrency, 32)); // the pool has joined
     await expectAsync(umd.init({ threads: 1 })).toBeRejectedWithError(/started the wasm backend by itself/);
   });

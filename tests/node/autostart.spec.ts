@@ -159,7 +159,7 @@ const y = f(np.array([[1, 0], [0, 1]]));
 out.jit = { W: String(W.device), y: String(y.device), values: y.tolistSync() };
 const p = pinned.add(1);
 out.committed = { pinned: String(pinned.device), result: String(p.device), values: p.tolistSync() };
-const c = pinned.add(a);                        // a is uncommitted: it follows the committed array
+const c = pinned.add(a);                        // a is uncommitted: copied to the committed array's device for the call
 out.follow = { a: String(a.device), c: String(c.device), values: c.tolistSync() };
 try { pinned.add(jax.devicePut(np.array([1, 1, 1]), "wasm")); out.mixed = "ran"; } catch (e) { out.mixed = e.name + ": " + e.message; }
 `);
@@ -167,7 +167,7 @@ try { pinned.add(jax.devicePut(np.array([1, 1, 1]), "wasm")); out.mixed = "ran";
     expect(out.after).toEqual({ a: "wasm:0", b: "wasm:0", values: [2, 4, 6] });
     expect(out.jit).toEqual({ W: "wasm:0", y: "wasm:0", values: [[1, 2], [3, 4]] });
     expect(out.committed).toEqual({ pinned: "cpu:0", result: "cpu:0", values: [11, 21, 31] });
-    expect(out.follow).toEqual({ a: "cpu:0", c: "cpu:0", values: [11, 22, 33] });
+    expect(out.follow).toEqual({ a: "wasm:0", c: "cpu:0", values: [11, 22, 33] });
     expect(out.mixed).toMatch(/ValueError: .*committed to cpu:0 and another is committed to wasm:0.*jax\.devicePut/);
     expect(out.warns.length).toBe(1);
   });
