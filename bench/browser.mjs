@@ -126,7 +126,12 @@ async function main() {
     await exited; // the profile is in use until Chromium is gone
   }
   server.close();
-  rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
+  // Chromium's helper processes may still write into the profile for a moment after it exited.
+  try {
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  } catch (e) {
+    console.log(`bench:browser: left the temporary profile ${profile} behind (${e.code}: still in use)`);
+  }
   if (result.error) console.log(`bench:browser: ${result.error}`);
   if (opts.json && result.json) writeFileSync(opts.json, JSON.stringify(result.json, null, 2));
   return result.code ?? 1;
