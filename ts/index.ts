@@ -144,6 +144,10 @@ export const tidy: <T>(fn: () => T) => T = declare("jax.tidy", "fn:fn", "", arra
 export const liveArrays: (platform?: BackendName) => Array[] = declare("jax.liveArrays", "platform?", "", arrayModule.liveArrays);
 /** The devices of a backend (the default one unless named). @example jax.devices("cpu") */
 export const devices: (backend?: BackendName) => Device[] = declare("jax.devices", "backend?", "", backendModule.listDevices);
+/** How many devices a backend has (the default one unless named); one process holds them all. @example jax.deviceCount()   // 4 after jax.init({devices: 4}) */
+export const deviceCount: (backend?: BackendName) => number = declare("jax.deviceCount", "backend?", "", (backend?: BackendName) => backendModule.listDevices(backend).length);
+/** `deviceCount`: every device is local to this process (JAX's `local_device_count`). @example jax.pmap(f)(np.ones([jax.localDeviceCount(), 3])) */
+export const localDeviceCount: (backend?: BackendName) => number = declare("jax.localDeviceCount", "backend?", "", (backend?: BackendName) => backendModule.listDevices(backend).length);
 /** The name of the default backend. @example jax.defaultBackend()   // "wasm" after init */
 export const defaultBackend: () => BackendName = declare("jax.defaultBackend", "", "", backendModule.defaultBackend);
 /** Makes a registered backend the default. @example jax.setDefaultBackend("cpu") */

@@ -41,6 +41,12 @@ await check("shardMap and grad(pmap) equal vmap and the unsharded function", asy
   assert(same(g.tolistSync(), [48, 64]), JSON.stringify(g.tolistSync()));
 });
 
+await check("a pureCallback in pmap is called once per device, as on devices (JAX 0.10.2's values)", async () => {
+  const S = jax.ShapeDtypeStruct([2], "float32");
+  const y = jax.pmap((v) => jax.pureCallback((t) => Float32Array.from(t.dataSync(), (q) => q * 3), S, v), "i")(np.arange(8).astype("float32").reshape([4, 2]));
+  assert(same(y.tolistSync(), [[0, 3], [6, 9], [12, 15], [18, 21]]), JSON.stringify(y.tolistSync()));
+});
+
 await check("one notice, saying why", async () => {
   const notices = infos.filter((l) => l.includes("pmap and shardMap run on the calling thread"));
   assert(notices.length === 1, `${notices.length} notices:\n${infos.join("\n")}`);

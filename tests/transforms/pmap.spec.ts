@@ -162,6 +162,26 @@ describe("pmap", () => {
     expect(jax.pmap((x: Array) => lax.psum(x, "i"), "i")(np.ones([8])).tolistSync()).toEqual([8, 8, 8, 8, 8, 8, 8, 8]);
   });
 
+  it("takes results of another pmap (another axis name) or arrays laid out on another mesh, as JAX (JAX 0.10.2's values)", () => {
+    const x = np.arange(8).astype("float32").reshape([4, 2]);
+    const b = jax.pmap((v: Array) => v.mul(2))(x);
+    expect(jax.pmap((v: Array) => lax.psum(v, "i"), "i")(b).tolistSync()).toEqual([[24, 32], [24, 32], [24, 32], [24, 32]]);
+    const c = jax.pmap((v: Array) => v.add(1), "j")(b);
+    expect(jax.pmap((v: Array) => lax.pmax(v, "i"), "i")(c).tolistSync()).toEqual([[13, 15], [13, 15], [13, 15], [13, 15]]);
+    const laid = jax.devicePut(x, jax.sharding.NamedSharding(jax.sharding.Mesh(jax.devices().slice(0, 4), ["x"]), jax.P("x")));
+    expect(jax.pmap((v: Array) => lax.psum(v, "i"), "i")(laid).tolistSync()).toEqual([[12, 16], [12, 16], [12, 16], [12, 16]]);
+    expect(laid.tolistSync()).withContext("the argument is left as it was").toEqual(x.tolistSync());
+  });
+
+  it("axisIndex over several axes is the position in their flattening (JAX 0.10.2's values)", () => {
+    const v = jax.pmap((v: Array) => jax.vmap((_w: Array) => lax.axisIndex(["i", "j"]), { axisName: "j" })(v), "i")(np.zeros([4, 2]));
+    expect(v.tolistSync()).toEqual([[0, 1], [2, 3], [4, 5], [6, 7]]);
+    const mesh = jax.makeMesh([2, 2], ["x", "y"]);
+    const at = (names: string[]) => jax.shardMap((_u: Array) => lax.axisIndex(names).reshape([1]), { mesh, inSpecs: jax.P(["x", "y"]), outSpecs: jax.P(["x", "y"]) })(np.zeros([4])).tolistSync();
+    expect(at(["x", "y"])).toEqual([0, 1, 2, 3]);
+    expect(at(["y", "x"])).toEqual([0, 2, 1, 3]);
+  });
+
   it("globalArgShapes keeps JAX 0.4's one-process meaning: the arguments' per-device shapes", () => {
     const f = (x: Array, y: Array) => x.add(y.sum());
     expect(jax.pmap(f, { inAxes: [0, null], globalArgShapes: [[3], null] })(np.ones([2, 3]), np.ones([5])).tolistSync()).toEqual([[6, 6, 6], [6, 6, 6]]);

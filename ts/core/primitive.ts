@@ -57,6 +57,8 @@ export interface AxisData {
   size: number;
   name: AxisName | null;
   spmdName: AxisName | AxisName[] | null;
+  /** A mesh axis of a shardMap run as vmap on one thread: each member stands for a device. */
+  devices?: boolean;
 }
 
 /** Marks a linear input whose value is unknown during transposition. */

@@ -94,8 +94,14 @@ function pcastImpl<T>(x: T, axisName: AxisName | AxisName[], { to }: { to: strin
   return each(x, (a) => varying(a, axisName));
 }
 
-function axisIndexImpl(axisName: AxisName): Array {
-  return bind1(axisIndexP, [], { axis_name: [axisName] });
+function axisIndexImpl(axisName: AxisName | AxisName[]): Array {
+  // Over several axes (JAX's tuple): the position in their flattening, the last varying fastest.
+  let index: Array | undefined;
+  for (const n of names(axisName)) {
+    const i = bind1(axisIndexP, [], { axis_name: [n] });
+    index = index ? index.mul(axisSizeImpl(n)).add(i) : i;
+  }
+  return index!;
 }
 
 setPsum((x, axes) => psumImpl(x, axes));
@@ -152,7 +158,7 @@ export const allToAll: <T>(x: T, axisName: AxisName | AxisName[], splitAxis: num
 export const pcast: <T>(x: T, axisName: AxisName | AxisName[], opts: { to: "varying" }) => T = declareAs("lax.pcast", "x, axisName", "to", pcastImpl);
 
 /**
- * This member's position along a named axis.
+ * This member's position along a named axis (along several, its position in their flattening).
  * @example jax.vmap((x) => lax.axisIndex("i"), {axisName: "i"})(np.zeros([3]))   // [0, 1, 2]
  */
-export const axisIndex: (axisName: AxisName) => Array = declareAs("lax.axisIndex", "axisName", "", axisIndexImpl);
+export const axisIndex: (axisName: AxisName | AxisName[]) => Array = declareAs("lax.axisIndex", "axisName", "", axisIndexImpl);

@@ -61,6 +61,21 @@ function sameSharding(x: ConcreteArray, s: Sharding): boolean {
   return mine instanceof NamedSharding ? mine.equals(s, x.ndim) : (s as NamedSharding).mesh.size === 1 && (s as NamedSharding).mesh.deviceList[0].id === x.deviceId;
 }
 
+/**
+ * Arguments committed to another layout, laid out by `shardings` for the call (pmap reshards
+ * them, as JAX's does, where jit with inShardings raises); the others as they are.
+ */
+export function reshardCommitted(leaves: readonly unknown[], shardings: readonly (Sharding | null)[]): unknown[] {
+  return leaves.map((l, i) => {
+    const s = shardings[i];
+    const c = l instanceof Array ? l.toConcrete() : null;
+    if (!(s instanceof NamedSharding) || !c || !c.committed || sameSharding(c, s)) return l;
+    const e = fitError(s, c.shape, `flat_args[${i}]`);
+    if (e) throw e;
+    return shardArray(c, s, getBackend);
+  });
+}
+
 /** `x` laid out by `s` (a result of jit with outShardings); `x` itself when it is already so. */
 export function layOut(x: Array, s: Sharding | null): Array {
   const c = x.toConcrete();

@@ -239,7 +239,8 @@ export const pureCallbackP: Primitive<PureCallbackParams> = new Primitive<PureCa
       throw new ValueError("Pure callbacks do not support transpose. Please use `jax.custom_vjp` to use callbacks while taking gradients.");
     },
     batch(args, dims, params, axis) {
-      const method = params.vmap_method;
+      // On devices every device calls the callback with its own block: one call per member.
+      const method = params.vmap_method ?? (axis.devices ? "sequential" : null);
       const size = axis.size;
       const moved = args.map((a, i) => (dims[i] === null ? a : moveaxis(a, dims[i]!, 0)));
       const batchedAvals = params.result_avals.map((a) => new ShapedArray([size, ...a.shape], a.dtype));

@@ -7,6 +7,7 @@ import { Array } from "../core/array.js";
 import { Device, listDevices, BackendName } from "../core/backend.js";
 import { ValueError } from "../core/errors.js";
 import { Mesh, NamedSharding, PartitionSpecClass } from "../core/sharding.js";
+import { reshardCommitted } from "../sharding/jit_shardings.js";
 import { declareAs } from "../core/signature.js";
 import { paramsKey } from "../core/jaxpr.js";
 import * as tree from "../core/tree.js";
@@ -62,7 +63,7 @@ function pmapImpl<F extends (...args: any[]) => any>(fun: F, opts: PmapOptions):
   checkAxes(inAxes, "in_axes");
   checkAxes(outAxes, "out_axes");
   const name = fun.name || "<lambda>";
-  const cache = new Map<string, (...leaves: Array[]) => any>();
+  const cache = new Map<string, { run: (...leaves: Array[]) => any; inShardings: NamedSharding[] }>();
 
   const mapped = function (this: unknown, ...args: any[]) {
     if (statics.length && Math.max(...statics) >= args.length) {
@@ -89,8 +90,8 @@ function pmapImpl<F extends (...args: any[]) => any>(fun: F, opts: PmapOptions):
     const meshDevices = (devices ?? listDevices(backend ?? undefined)).slice(0, local);
     const staticVals = statics.map((i) => args[i]);
     const key = `${inTree}|${axesFlat}|${meshDevices.map(String)}|${paramsKey(staticVals)}`;
-    let run = cache.get(key);
-    if (!run) {
+    let entry = cache.get(key);
+    if (!entry) {
       const mesh = new Mesh(meshDevices, axisName);
       const inSpecs = axesFlat.map((a) => axesToSpec(axisName, a));
       const outSpecs = mapAxesLeaves(outAxes, (a) => axesToSpec(axisName, a));
@@ -110,10 +111,12 @@ function pmapImpl<F extends (...args: any[]) => any>(fun: F, opts: PmapOptions):
       const donatedLeaves = dynIdx.flatMap((argI) => tree.leaves(args[argI]).map(() => donate.includes(argI)));
       const donateLeaves = donatedLeaves.flatMap((d, i) => (d ? [i] : []));
       const outShardings = tree.map((s: PartitionSpecClass) => new NamedSharding(mesh, s), outSpecs);
-      run = jit(sm, { inShardings: inSpecs.map((s) => new NamedSharding(mesh, s)), outShardings, donateArgnums: donateLeaves });
-      cache.set(key, run);
+      const inShardings = inSpecs.map((s) => new NamedSharding(mesh, s));
+      entry = { run: jit(sm, { inShardings, outShardings, donateArgnums: donateLeaves }), inShardings };
+      cache.set(key, entry);
     }
-    return run(...(leaves as Array[]));
+    // Results of another pmap (another axis name or devices) are laid out for this one.
+    return entry.run(...(reshardCommitted(leaves, entry.inShardings) as Array[]));
   };
   Object.defineProperty(mapped, "name", { value: `pmap(${name})` });
   return mapped as unknown as F;

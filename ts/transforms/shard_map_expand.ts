@@ -102,7 +102,7 @@ export function expandShardMap(p: ShardMapBody): ClosedJaxpr {
     if (level === mesh.axisNames.length) return evalJaxpr(p.jaxpr.jaxpr, p.jaxpr.consts, vals);
     const size = mesh.axisSizes[level];
     const dims = vals.map((_, i) => (present[i][level] ? 0 : null));
-    const [outs, odims] = batchFlat((...vs) => mapAxes(level + 1, vs), vals, dims, { size, name: mesh.axisNames[level], spmdName: null });
+    const [outs, odims] = batchFlat((...vs) => mapAxes(level + 1, vs), vals, dims, { size, name: mesh.axisNames[level], spmdName: null, devices: true });
     return outs.map((o, i) => bdimToFront(o, odims[i], size));
   };
   const { jaxpr, consts } = traceToJaxpr((...xs) => {
