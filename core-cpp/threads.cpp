@@ -317,6 +317,16 @@ int32_t pool_recover() {
     __atomic_store_n(&g_in_job, 0, __ATOMIC_RELAXED);
   }
   const int32_t fault = __atomic_load_n(&g_pool_state.fault_tid, __ATOMIC_ACQUIRE);
+  if (fault == 0) {
+    // No fault recorded: the call's own error (a host callback that threw, a trap on the
+    // calling thread) while every other slice or device finished, or stopped before it began,
+    // without one. The abort raised above has done its work (nothing runs now), and no
+    // record tells the host to clear it (it clears recorded faults after reading them), so it
+    // is lowered here: left raised, every later device program would stop at its first
+    // instruction (a trap) and every later kernel's slices would return at once.
+    pool_clear_fault();
+    return 0;
+  }
   return __atomic_load_n(&g_raised, __ATOMIC_RELAXED) ? fault : -fault;
 #else
   return 0;

@@ -43,7 +43,8 @@ char* worker_fault_claim(int tid);
 void worker_fault_done(int tid, int32_t len);
 // After a trap in a call: stops and waits for the slices still running; returns 1 + the
 // faulting worker's tid when the trap reports that fault, minus that when the caller trapped
-// on its own while a worker fault was also recorded, 0 without a fault.
+// on its own while a worker fault was also recorded, 0 without a fault (the pool is then
+// ready for the next call; a recorded fault stays until pool_clear_fault).
 int32_t pool_recover();
 void pool_clear_fault();
 void set_stall_ms(int32_t ms);                // how long a worker may show no progress

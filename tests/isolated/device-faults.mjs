@@ -57,6 +57,44 @@ await check("a host callback that throws on device 2 is one clear error on the c
   return e.message;
 });
 
+await check("a host callback that throws, 200 times between good calls: every good call is right, and so are kernels after", () => {
+  onDevices();
+  // Once, when the callback threw on the calling thread before any worker device had begun its
+  // program, no fault was recorded and the pool's abort flag stayed raised: every later device
+  // program trapped at once ("unreachable") and eager kernels split over the pool returned
+  // without writing (zeros). How soon depends on the workers' timing: within a few calls, and
+  // in every run of 200 pairs.
+  const S = jax.ShapeDtypeStruct([2], "float32");
+  const ones = np.ones([4, 2]);
+  const thr = jax.pmap((v) => jax.pureCallback(() => {
+    throw new Error("boom on purpose");
+  }, S, v), "i");
+  const cb = jax.pmap((v) => jax.pureCallback((t) => Float32Array.from(t.dataSync(), (q) => q * 3), S, v), "i");
+  // Only device 0's callback (on the calling thread) throws; the others wait at a barrier after.
+  const thr0 = jax.pmap((v) => lax.psum(jax.pureCallback((t) => {
+    if (t.dataSync()[0] === 0) throw new Error("boom on purpose");
+    return t;
+  }, S, v), "i"), "i");
+  const WANT = [[3, 3], [3, 3], [3, 3], [3, 3]];
+  const runs = backend.stats.deviceRuns;
+  for (let i = 0; i < 200; i++) {
+    const e = thrown(() => (i % 4 === 3 ? thr0(np.arange(8).astype("float32").reshape([4, 2])) : thr(ones)));
+    assert(/boom on purpose/.test(e.message), `call ${i}: expected the callback's own error, got ${e}`);
+    let got;
+    try {
+      got = cb(ones).tolistSync();
+    } catch (err) {
+      throw new Error(`call ${i}: the good call after a callback error failed: ${err}`);
+    }
+    assert(same(got, WANT), `call ${i}: wrong values ${JSON.stringify(got)}`);
+  }
+  assert(backend.stats.deviceRuns === runs + 400, "the calls did not all run on the devices");
+  // An eager kernel large enough to be split over the pool's threads.
+  const big = np.arange(1 << 20).astype("float32").add(1).dataSync();
+  assert(big.every((v, i) => v === i + 1), "an eager kernel after the faults is wrong");
+  goodCall();
+});
+
 await check("a trap on device 3 is one error naming it; the devices waiting for it are released; the next call is right", () => {
   onDevices();
   rt.testDeviceFault("trap", 3);

@@ -118,8 +118,11 @@ export function lowerCollective(cx: LowerContext, e: JaxprEqn, mesh: MeshInfo | 
       let v = inView();
       if (tiled) v = splitAxis(v, s, g);
       // [g, rest...]: the chunks of the split axis as rows (rest keeps the chunk axis when tiled).
-      const rows = contiguousOf(moveAxis(v, s, 0));
-      const rowsAval = rows.aval;
+      // The rows' shape is the view's: a contiguous view materializes as the buffer it views,
+      // whose own shape may differ (unit axes, a reshape), and the member axis must lead.
+      const rowsView = moveAxis(v, s, 0);
+      const rows = contiguousOf(rowsView);
+      const rowsAval = new ShapedArray(rowsView.shape, e.inputs[0].aval.dtype);
       const got = cx.temp(rowsAval);
       emit(Coll.ALL_TO_ALL, DT.U32, rows, got, (rowsAval.size / g) * nbytes(rowsAval.dtype));
       // got[r] is member r's chunk: the member axis goes to the concat position.
