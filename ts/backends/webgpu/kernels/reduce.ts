@@ -3,6 +3,8 @@
 // sequential loop. Few outputs: a workgroup each, its invocations striding over the reduced
 // axis and combining in a tree in workgroup memory; and when the reduced axis is long enough
 // to starve the device, a first pass that reduces pieces of it into scratch (two passes).
+// float32 sums accumulate in runs and a cascade (see reduceLoop) rather than in one running sum,
+// so that long serial loops lose no more precision than a tree (pairwise) reduction.
 
 import { DT, ROp } from "../../../compiler/bytecode.js";
 import type { Instr } from "../../../compiler/lower.js";
@@ -60,6 +62,57 @@ function argBetter(rop: number, dt: number): string {
 }`;
 }
 
+/** Elements a float32 sum adds in one run before the run joins the cascade (reduceLoop). */
+const RUN = 32;
+
+/**
+ * The loop over the reduced axis, k from `k0` to `k1` (u32 expressions) by `stride`, leaving the
+ * result's bits in `acc`: `step` combines each element `x` into acc. float32 sums instead add
+ * runs of RUN elements (an inner loop) and combine the runs' sums in a cascade: every RUN-th run
+ * sum rs1 goes into rs2, every RUN^2-th rs2 into rs3, and so on (a RUN-ary tree over the loop).
+ * One running sum of n values drifts by about sqrt(n) roundings of the whole sum, and
+ * systematically once the sum's ulp passes the values' (float32 ones sum to 2^24 and no
+ * further); the cascade's chains are at most RUN long below RUN^5 = 2^25 elements, which keeps a
+ * long loop (and the second pass over the pieces' partial results) within a few ulps, like a
+ * tree. The runs cost two loop iterations per RUN elements on top: llvmpipe counts every loop's
+ * iterations toward its limit, exit tests included, so MAX_LOOP = 60000 elements take
+ * 60000 + 2 * 60000 / 32 + 1 = 63751 < 65535 (runs of 16 would take 67501, and lose the rest). Other
+ * reductions are unchanged: integers are exact, max, min, and, or are order-free, products
+ * round relatively whatever the order.
+ */
+function reduceLoop(spec: ReduceSpec, load: string[], k0: string, k1: string, stride: number, step: string): string[] {
+  const ind = (lines: string[], n = 1) => lines.map((l) => `${"  ".repeat(n)}${l}`);
+  if (spec.rop !== ROp.SUM || spec.dt !== DT.F32) {
+    return [`for (var k = ${k0}; k < ${k1}; k = k + ${stride}u) {`, ...ind(load), `  ${step}`, `}`];
+  }
+  const levels = 4;
+  // rs{l} holds up to RUN sums of RUN^l elements each; rn counts the runs.
+  const cascade = (l: number): string[] => l >= levels ? [] : [
+    `if ((rn & ${RUN ** l - 1}u) == 0u) {`,
+    `  rs${l + 1} = rs${l + 1} + rs${l}; rs${l} = 0.0;`,
+    ...ind(cascade(l + 1)),
+    `}`,
+  ];
+  let sum = "rs1";
+  for (let l = 2; l <= levels; l++) sum = `(${sum} + rs${l})`;
+  return [
+    `var rs1: f32 = 0.0; var rs2: f32 = 0.0; var rs3: f32 = 0.0; var rs4: f32 = 0.0; var rn: u32 = 0u;`,
+    `for (var kb = ${k0}; kb < ${k1}; kb = kb + ${RUN * stride}u) {`,
+    `  let ke = min(kb + ${RUN * stride}u, ${k1});`,
+    `  var rs0: f32 = 0.0;`,
+    `  for (var k = kb; k < ke; k = k + ${stride}u) {`,
+    ...ind(load, 2),
+    `    rs0 = rs0 + bitcast<f32>(x);`,
+    `  }`,
+    `  rs1 = rs1 + rs0;`,
+    `  rn = rn + 1u;`,
+    ...ind(cascade(1)),
+    `}`,
+    // Smallest first: the open blocks, then the closed ones.
+    `acc = bitcast<u32>(${sum});`,
+  ];
+}
+
 function storeResult(sh: Shader, spec: ReduceSpec, idx: string, v: string): string {
   const m = spec.out.mem;
   if (spec.outDt === DT.BOOL) return sh.st8(m, `u32(${baseOffset(sh, spec.out, 1)}) + ${idx}`, v);
@@ -92,10 +145,8 @@ export function reduceSerial(sh: Shader, spec: ReduceSpec, guard: number | null,
     `let k0 = ch * ${sh.p(per)};`, `let k1 = min(k0 + ${sh.p(per)}, ${sh.p(red)});`,
     `var acc: u32 = ${identity(spec.rop, spec.dt)};`,
     `var best: u32 = 0u;`,
-    `for (var k = k0; k < k1; k = k + 1u) {`,
-    ...load("o", "k", "j").map((l) => `  ${l}`),
-    arg ? `  if (k == 0u || better(acc, best, x, k)) { acc = x; best = k; }` : `  acc = ${combine(spec.rop, spec.dt, "acc", "x")};`,
-    `}`,
+    ...reduceLoop(spec, load("o", "k", "j"), "k0", "k1", 1,
+      arg ? `if (k == 0u || better(acc, best, x, k)) { acc = x; best = k; }` : `acc = ${combine(spec.rop, spec.dt, "acc", "x")};`),
     store,
   ];
   return { body: body.filter(Boolean).map((l) => `  ${l}`).join("\n"), threads: outs * chunks };
@@ -147,10 +198,7 @@ export function reduceWorkgroup(
     `var acc: u32 = ${identity(spec.rop, spec.dt)};`,
     `var best: u32 = 0xffffffffu;`,
     `if (live) {`,
-    `  for (var k = k0 + lid; k < k1; k = k + ${WORKGROUP}u) {`,
-    ...load("o", "k", "j").map((l) => `    ${l}`),
-    `    ${step("acc", "best", "x", "k")}`,
-    `  }`,
+    ...reduceLoop(spec, load("o", "k", "j"), "k0 + lid", "k1", WORKGROUP, step("acc", "best", "x", "k")).map((l) => `  ${l}`),
     `}`,
     `wv[lid] = acc;`,
     arg ? `wi[lid] = best;` : "",
