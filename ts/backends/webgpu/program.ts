@@ -34,7 +34,7 @@ export interface ProgramHost {
 
 interface Dispatch {
   pipeline: GPUComputePipeline;
-  mems: { mem: MemId; pieces: number; words: boolean; halves: boolean }[];
+  mems: { mem: MemId; pieces: number; words: boolean; halves: boolean; quads: boolean }[];
   ctl: boolean;
   paramOffset: number;
   paramBytes: number;
@@ -359,11 +359,11 @@ export class GpuProgram {
     if (d.ctl) entries.push({ binding: 1, resource: { buffer: this.ctlBuffer! } });
     const piece = this.host.limits.pieceBytes;
     const bound = new Set<GPUBuffer>();
-    for (const { mem, pieces, words, halves } of d.mems) {
+    for (const { mem, pieces, words, halves, quads } of d.mems) {
       if (bound.has(mems[mem])) throw new Error("internal: one buffer bound twice in a dispatch (an aliasing pattern was missed)");
       bound.add(mems[mem]);
       const bytes = Math.max(4, Math.ceil(this.memBytes[mem] / 4) * 4);
-      for (const view of [words, halves]) {
+      for (const view of [words, halves, quads]) {
         if (!view) continue;
         for (let k = 0; k < pieces; k++) {
           entries.push({ binding: entries.length, resource: { buffer: mems[mem], offset: k * piece, size: Math.min(piece, bytes - k * piece) } });

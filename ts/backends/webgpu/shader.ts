@@ -18,7 +18,7 @@ export interface ShaderLimits {
   readonly f16: boolean;
 }
 
-type Access = "ld32" | "ld8" | "ld16" | "st32" | "st8" | "st16" | "ldh" | "sth";
+type Access = "ld32" | "ld8" | "ld16" | "st32" | "st8" | "st16" | "ldh" | "sth" | "ld128" | "st128";
 
 interface MemBinding {
   local: number;
@@ -28,8 +28,10 @@ interface MemBinding {
 }
 
 /** Whether a binding is read as words (array<u32>) and/or as halves (array<f16>, with shader-f16). */
-const wordView = (b: MemBinding) => [...b.used].some((a) => a !== "ldh" && a !== "sth");
+const wordView = (b: MemBinding) => [...b.used].some((a) => a !== "ldh" && a !== "sth" && a !== "ld128" && a !== "st128");
 const halfView = (b: MemBinding) => b.used.has("ldh") || b.used.has("sth");
+/** Whether a binding is read or written four words at a time (array<vec4<u32>>: contiguous elementwise kernels). */
+const quadView = (b: MemBinding) => b.used.has("ld128") || b.used.has("st128");
 
 export const WORKGROUP = 256;
 
@@ -73,6 +75,11 @@ export class Shader {
   /** Parameter k read at run time even when baking (values the compiler must not see: constants, P[0]). */
   dyn(k: number): string {
     return `P[${k >> 2}][${k & 3}]`;
+  }
+
+  /** Whether memory `m` fits one binding (no pieces). */
+  onePiece(m: MemId): boolean {
+    return this.memBytes(m) <= this.limits.pieceBytes;
   }
 
   /** Includes a WGSL library file from shaders/ (vmath, math, ...). */
@@ -122,6 +129,18 @@ export class Shader {
     return `st16_${this.binding(m, "st16").local}(${i}, ${v});`;
   }
 
+  /**
+   * Four words at quad index `i` (words 4i .. 4i+3) of memory `m`, a vec4<u32> expression. A
+   * memory a kernel reads or writes this way is bound as array<vec4<u32>>: it must reach the
+   * memory only through ld128/st128 (a second, writable view of one buffer is not allowed).
+   */
+  ld128(m: MemId, i: string): string {
+    return `ld128_${this.binding(m, "ld128").local}(${i})`;
+  }
+  st128(m: MemId, i: string, v: string): string {
+    return `st128_${this.binding(m, "st128").local}(${i}, ${v});`;
+  }
+
   /** Loads an element of `bytes` (1, 2, 4) at element index `i` as u32 bits; 8-byte elements are two words. */
   ldElem(m: MemId, bytes: number, i: string): string {
     return bytes === 1 ? this.ld8(m, i) : bytes === 2 ? this.ld16(m, i) : this.ld32(m, i);
@@ -147,13 +166,13 @@ export class Shader {
   }
 
   /** The program memories bound, in binding order: piece counts, and which views (words, halves). */
-  get mems(): { mem: MemId; pieces: number; words: boolean; halves: boolean }[] {
-    return [...this.bindings].sort((a, b) => a[1].local - b[1].local).map(([mem, b]) => ({ mem, pieces: b.pieces, words: wordView(b), halves: halfView(b) }));
+  get mems(): { mem: MemId; pieces: number; words: boolean; halves: boolean; quads: boolean }[] {
+    return [...this.bindings].sort((a, b) => a[1].local - b[1].local).map(([mem, b]) => ({ mem, pieces: b.pieces, words: wordView(b), halves: halfView(b), quads: quadView(b) }));
   }
 
   get storageBindings(): number {
     let n = this.ctl === "none" ? 0 : 1; // P is a uniform buffer
-    for (const b of this.bindings.values()) n += b.pieces * (Number(wordView(b)) + Number(halfView(b)));
+    for (const b of this.bindings.values()) n += b.pieces * (Number(wordView(b)) + Number(halfView(b)) + Number(quadView(b)));
     return n;
   }
 
@@ -175,6 +194,8 @@ export class Shader {
       const halves = b.used.has("sth") ? "read_write" : "read";
       if (wordView(b)) for (let k = 0; k < b.pieces; k++) out.push(`@group(0) @binding(${next++}) var<storage, ${words}> M${b.local}_${k}: ${ty};`);
       if (halfView(b)) for (let k = 0; k < b.pieces; k++) out.push(`@group(0) @binding(${next++}) var<storage, ${halves}> H${b.local}_${k}: array<f16>;`);
+      const quads = b.used.has("st128") ? "read_write" : "read";
+      if (quadView(b)) for (let k = 0; k < b.pieces; k++) out.push(`@group(0) @binding(${next++}) var<storage, ${quads}> Q${b.local}_${k}: array<vec4<u32>>;`);
       out.push(...accessors(b, chunk));
     }
     for (const l of [...this.libs].sort()) out.push(SHADERS[l === "f16" ? (this.limits.f16 ? "f16_native" : "f16_emulated") : l]);
@@ -224,6 +245,16 @@ function accessors(b: MemBinding, chunk: number): string[] {
   };
   if (b.used.has("ldh")) out.push(`fn H${L}(i: u32) -> f16 {\n${halves("i", (r) => `return ${r};`)}\n}`);
   if (b.used.has("sth")) out.push(`fn sth_${L}(i: u32, v: f32) {\n${halves("i", (r) => `${r} = f16(v); return;`)}\n}`);
+  // The array<vec4<u32>> view: quad index i is in piece i / (chunk / 4).
+  const quads = (i: string, f: (ref: string) => string): string => {
+    if (b.pieces === 1) return f(`Q${L}_0[${i}]`);
+    return globalThis.Array.from({ length: b.pieces }, (_, k) => {
+      const ref = `Q${L}_${k}[${i} - ${(k * chunk) / 4}u]`;
+      return k === b.pieces - 1 ? `  ${f(ref)}` : `  if (${i} < ${((k + 1) * chunk) / 4}u) { ${f(ref)} }`;
+    }).join("\n");
+  };
+  if (b.used.has("ld128")) out.push(`fn ld128_${L}(i: u32) -> vec4<u32> {\n${quads("i", (r) => `return ${r};`)}\n}`);
+  if (b.used.has("st128")) out.push(`fn st128_${L}(i: u32, v: vec4<u32>) {\n${quads("i", (r) => `${r} = v; return;`)}\n}`);
   return out;
 }
 

@@ -30,7 +30,7 @@ export function kernelLayout(k: Kernel): { shape: number[]; strides: number[][] 
  * WGSL lines computing the kernel at coordinates c0.. (already in scope); returns the lines and,
  * per output, the u32 register(s) to store (two for a complex output).
  */
-export function kernelCode(sh: Shader, k: Kernel, strides: number[][], placeOf: PlaceOf): { lines: string[]; outs: string[][] } {
+export function kernelCode(sh: Shader, k: Kernel, strides: number[][], placeOf: PlaceOf, input?: (a: number) => string): { lines: string[]; outs: string[][] } {
   sh.lib("vmath");
   sh.lib("math");
   const lines: string[] = [];
@@ -52,6 +52,11 @@ export function kernelCode(sh: Shader, k: Kernel, strides: number[][], placeOf: 
         const cached = loaded.get(a0);
         if (cached) {
           regs[dst] = cached;
+          continue;
+        }
+        if (input) {
+          regs[dst] = def(input(a0));
+          loaded.set(a0, regs[dst]);
           continue;
         }
         const v = k.ins[a0];
@@ -236,9 +241,64 @@ export function elementIndex(sh: Shader, shape: number[], strides: number[][]): 
   return { lines, threads: (total / (shape[r - 2] * shape[r - 1])) * tr * tc * TILE * TILE, flat: "flat" };
 }
 
-/** The body of an elementwise kernel writing `outs` (one invocation per element). */
+/**
+ * Whether a kernel can run four elements per invocation through vec4<u32> loads and stores: one
+ * axis after merging (no coordinates read) of a length divisible by 4, every input and output
+ * of 32-bit elements, read contiguously (starting at a multiple of 4 elements) or broadcast (stride 0),
+ * with no scan window and each memory in one binding. On llvmpipe (invocations are SIMD lanes)
+ * this halves an elementwise kernel's time: a quarter of the invocations, one 16-byte load each.
+ */
+function quadLayout(sh: Shader, k: Kernel, shape: number[], strides: number[][], outs: Place[], placeOf: PlaceOf): boolean {
+  if (shape.length !== 1 || shape[0] % 4 !== 0 || k.code.some((w, i) => i % 5 === 0 && w === E.INDEX)) return false;
+  const aligned = (p: Place, elems: number) => !p.loops?.length && p.byteOffset % 16 === 0 && elems % 4 === 0 && sh.onePiece(p.mem);
+  const insOk = k.ins.every((v, a) => {
+    const p = placeOf(v.buf);
+    if (nbytes(v.dtype) !== 4 || v.dtype === "complex64") return false;
+    if (strides[a][0] === 0) return !p.loops?.length && p.byteOffset % 4 === 0 && sh.onePiece(p.mem);
+    return strides[a][0] === 1 && aligned(p, v.offset);
+  });
+  return insOk && outs.every((p, i) => (k.outDts[i] === DT.F32 || k.outDts[i] === DT.I32 || k.outDts[i] === DT.U32) && aligned(p, 0));
+}
+
+/** fusedBody's four elements per invocation (quadLayout): vec4 loads, the register code per lane, vec4 stores. */
+function quadBody(sh: Shader, k: Kernel, strides: number[][], outs: Place[], placeOf: PlaceOf, guard: string, t: number): { body: string; threads: number } {
+  const threads = k.shape.reduce((x, y) => x * y, 1) / 4;
+  sh.params[t] = threads;
+  const pre: string[] = [];
+  const used = new Set<number>();
+  for (let at = 0; at < k.code.length; at += 5) if (k.code[at] === E.LOAD) used.add(k.code[at + 2]);
+  for (const a of used) {
+    const v = k.ins[a];
+    const p = placeOf(v.buf);
+    const base = `u32(${baseOffset(sh, p, 4, v.offset)})`;
+    // A broadcast word: through the vec4 view where the kernel writes that memory (a second,
+    // writable view of a buffer is not allowed), else as a word (it may be smaller than a vec4).
+    if (strides[a][0] === 0 && outs.some((o) => o.mem === p.mem)) pre.push(`let w${a} = ${base};`, `let s${a} = ${sh.ld128(p.mem, `w${a} >> 2u`)}[w${a} & 3u];`);
+    else if (strides[a][0] === 0) pre.push(`let s${a} = ${sh.ld32(p.mem, base)};`);
+    else pre.push(`let q${a} = ${sh.ld128(p.mem, `(${base} >> 2u) + gid`)};`);
+  }
+  const { lines, outs: vals } = kernelCode(sh, k, strides, placeOf, (a) => (strides[a][0] === 0 ? `s${a}` : `q${a}[e]`));
+  const stores = outs.map((p, i) => sh.st128(p.mem, `(u32(${baseOffset(sh, p, 4)}) >> 2u) + gid`, `o${i}`));
+  const body = [
+    `if (gid >= ${sh.p(t)}) { return; }`, guard, ...pre,
+    ...outs.map((_, i) => `var o${i}: vec4<u32>;`),
+    `for (var e = 0u; e < 4u; e = e + 1u) {`,
+    ...lines.map((l) => `  ${l}`),
+    ...vals.map((v, i) => `  o${i}[e] = ${v[0]};`),
+    `}`,
+    ...stores,
+  ].filter(Boolean).map((l) => `  ${l}`).join("\n");
+  return { body, threads };
+}
+
+/** The body of an elementwise kernel writing `outs` (one invocation per element, or per four: quadLayout). */
 export function fusedBody(sh: Shader, k: Kernel, outs: Place[], placeOf: PlaceOf, guardIndex: number | null): { body: string; threads: number } {
   const { shape, strides } = kernelLayout(k);
+  if (quadLayout(sh, k, shape, strides, outs, placeOf)) {
+    const t = sh.params.length;
+    sh.param(0); // the thread count, set in quadBody
+    return quadBody(sh, k, strides, outs, placeOf, guardLine(sh, guardIndex), t);
+  }
   const t = sh.params.length;
   sh.param(0); // the thread count, set below
   const guard = guardLine(sh, guardIndex);
