@@ -160,9 +160,10 @@ export const loadWasmRuntime: (opts?: { threads?: boolean | number; relaxedSimd?
 export const setWasmPaths: (paths: string | Record<string, string>) => void = declare("jax.setWasmPaths", "paths", "", wasmRuntime.setWasmPaths);
 // init checks its options object itself (one InitOptions; see init.ts).
 /**
- * Starts the backends this runtime supports and makes the fastest (wasm) the default; resolves
- * to their names. Without it, the first operation starts wasm itself where it can (see init.ts).
- * @example await jax.init()                                   // ["cpu", "wasm"]
+ * Starts the backends this runtime supports and makes the fastest the default (webgpu on a
+ * hardware adapter, else wasm); resolves to their names. Without it, the first operation starts
+ * wasm itself where it can (see init.ts); WebGPU starts only here.
+ * @example await jax.init()                                   // ["cpu", "wasm"], plus "webgpu" where the engine has an adapter
  * @example await jax.init({ threads: 1, memoryLimit: 2 ** 29 })
  * @example await jax.init({ devices: 4 })                     // jax.devices(): wasm:0 ... wasm:3
  */
