@@ -17,7 +17,7 @@ import { MemId, Shader, ShaderLimits, WORKGROUP, grid } from "./shader.js";
 import { MAX_LOOP, Place, PlaceOf } from "./kernels/places.js";
 import { fusedBody } from "./kernels/fused.js";
 import { copyKernel, cumulativeKernel, dsliceKernel, fillKernel, gatherKernel, scatterKernel } from "./kernels/movement.js";
-import { fusedSpec, partialSpec, plainSpec, reduceSerial, reduceStrategy, reduceWorkgroup } from "./kernels/reduce.js";
+import { fusedSpec, partialSpec, plainSpec, reduceQuad, reduceSerial, reduceStrategy, reduceWorkgroup } from "./kernels/reduce.js";
 import { KernelStyle, dotKernel } from "./kernels/dot.js";
 import { pow2, sortGather, sortInit, sortScratch, sortStage } from "./kernels/sort.js";
 import { ctlAdd, ctlBranch, ctlSet, ctlWhile } from "./kernels/control.js";
@@ -159,11 +159,12 @@ export class GpuProgram {
           case "reduce": {
             const spec = ins.op === "reduce" ? plainSpec(ins, placeOf) : fusedSpec(ins, placeOf);
             if (spec.outer * spec.inner === 0) break;
-            const how = reduceStrategy(spec, host.limits.style === "cpu");
+            const cpu = host.limits.style === "cpu";
+            const how = reduceStrategy(spec, cpu);
             const bake = spec.outer * spec.red * spec.inner >= BAKE_ELEMENTS;
             const groups = (r: { body: string; groups: number }) => ({ body: r.body, grid: [...grid(r.groups * WORKGROUP), 1] as [number, number, number] });
             const pass = (sp: typeof spec, opts: { chunks?: number; partial?: { mem: number; byteOffset: number } } = {}) =>
-              d(how.kind === "serial" ? dispatch((sh) => reduceSerial(sh, sp, guard, opts), WORKGROUP, bake) : dispatch((sh) => groups(reduceWorkgroup(sh, sp, guard, opts)), WORKGROUP, bake));
+              d(how.kind === "serial" ? dispatch((sh) => (cpu ? reduceQuad(sh, sp, guard, opts) : null) ?? reduceSerial(sh, sp, guard, opts), WORKGROUP, bake) : dispatch((sh) => groups(reduceWorkgroup(sh, sp, guard, opts)), WORKGROUP, bake));
             if (how.chunks === 1) pass(spec);
             else {
               // Pieces of the reduced axis first, into scratch, then those partial results.
