@@ -182,7 +182,7 @@ export class GpuProgram {
             }
             break;
           case "copy":
-            if (ins.input.shape.every((n) => n > 0)) d(dispatch((sh) => copyKernel(sh, ins, placeOf, guard), WORKGROUP, big(ins.input.shape)));
+            if (ins.input.shape.every((n) => n > 0)) d(dispatch((sh) => copyKernel(sh, ins, placeOf, guard, host.limits.style), WORKGROUP, big(ins.input.shape)));
             break;
           case "fill":
             if (ins.n > 0) d(dispatch((sh) => fillKernel(sh, ins, placeOf, guard)));
