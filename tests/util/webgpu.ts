@@ -3,6 +3,7 @@
 import * as jax from "../../ts/index.js";
 import type { Backend } from "../../ts/core/backend.js";
 import type { WebGpuBackend } from "../../ts/backends/webgpu/backend.js";
+import type { KernelStyle } from "../../ts/backends/webgpu/kernels/dot.js";
 
 export const NO_WEBGPU = "no WebGPU in this environment (Node 20 has none; these specs run in Deno on llvmpipe and in Chromium on SwiftShader)";
 
@@ -29,3 +30,16 @@ export function webgpuOrPending(): WebGpuBackend | null {
 }
 
 export const asBackend = (b: WebGpuBackend): Backend => b as unknown as Backend;
+
+/** Runs `body` with the webgpu backend's kernels for `style` (pending where there is no WebGPU), restoring its own after. */
+export async function withStyle(style: KernelStyle, body: () => Promise<void>): Promise<void> {
+  const gpu = webgpuOrPending();
+  if (!gpu) return;
+  const before = gpu.limits.style;
+  gpu.setKernelStyle(style);
+  try {
+    await body();
+  } finally {
+    gpu.setKernelStyle(before);
+  }
+}

@@ -6,19 +6,8 @@ import * as jax from "../../ts/index.js";
 import { numpy as np } from "../../ts/index.js";
 type Array = jax.Array;
 import type { KernelStyle } from "../../ts/backends/webgpu/kernels/dot.js";
-import { startWebGpu, webgpuOrPending } from "../util/webgpu.js";
+import { startWebGpu, withStyle } from "../util/webgpu.js";
 
-async function withStyle(style: KernelStyle, body: () => Promise<void>): Promise<void> {
-  const gpu = webgpuOrPending();
-  if (!gpu) return;
-  const before = gpu.limits.style;
-  gpu.setKernelStyle(style);
-  try {
-    await body();
-  } finally {
-    gpu.setKernelStyle(before);
-  }
-}
 
 type Op = "max" | "min" | "sum" | "prod";
 

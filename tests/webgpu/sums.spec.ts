@@ -8,20 +8,8 @@ import * as jax from "../../ts/index.js";
 import { numpy as np } from "../../ts/index.js";
 type Array = jax.Array;
 import type { KernelStyle } from "../../ts/backends/webgpu/kernels/dot.js";
-import { startWebGpu, webgpuOrPending } from "../util/webgpu.js";
+import { startWebGpu, withStyle } from "../util/webgpu.js";
 
-/** Runs `body` with the webgpu backend's kernels for `style`, restoring its own after. */
-async function withStyle(style: KernelStyle, body: () => Promise<void>): Promise<void> {
-  const gpu = webgpuOrPending();
-  if (!gpu) return;
-  const before = gpu.limits.style;
-  gpu.setKernelStyle(style);
-  try {
-    await body();
-  } finally {
-    gpu.setKernelStyle(before);
-  }
-}
 
 /** Uniform float32 values in [1, 2) from a fixed xorshift stream (the same on every engine). */
 function randomOneToTwo(n: number, seed = 0x9e3779b9): Float32Array {
