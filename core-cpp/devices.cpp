@@ -60,7 +60,7 @@ struct HostReq {
 };
 HostReq g_hreq[kMaxThreads];
 
-int32_t g_test_kind = 0, g_test_tid = -1;
+TestHook g_test_hook;
 
 constexpr int kSpins = 4000;
 
@@ -200,17 +200,6 @@ void barrier(int tid) {
   device_wait(tid, &g_bar_gen, gen);
 }
 
-void test_hook(int tid) {
-  if (__atomic_load_n(&g_test_tid, __ATOMIC_ACQUIRE) != tid) return;
-  const int32_t kind = g_test_kind;
-  __atomic_store_n(&g_test_tid, -1, __ATOMIC_RELAXED);
-  if (kind == 1) __builtin_trap();
-  if (kind == 2) {
-    wj_host(kHostDieId);  // the worker's thread ends here; where it cannot, it sleeps for good
-    static int32_t never = 0;
-    for (;;) __builtin_wasm_memory_atomic_wait32(&never, 0, -1);
-  }
-}
 
 // ---- collectives ----
 // Payload: [kind, dtype, in slot, out slot, count, n axes, axes..., (ppermute: sources...)].
@@ -290,7 +279,7 @@ void run_collective(const int32_t* p, uint8_t* const* slots) {
     *reinterpret_cast<int32_t*>(slots[p[3]]) = rank;
     return;
   }
-  test_hook(tid);
+  g_test_hook.fire(tid);
   // The position of the group's member of rank r.
   auto peer = [&](int32_t r) {
     int32_t c[kMaxMeshRank];
@@ -412,8 +401,7 @@ void run_devices(const int32_t* code, int32_t n_words) {
 }
 
 void test_device_hook(int32_t kind, int32_t tid) {
-  g_test_kind = kind;
-  __atomic_store_n(&g_test_tid, tid, __ATOMIC_RELEASE);
+  g_test_hook.arm(kind, tid);
 }
 
 #else  // single-threaded build: no device jobs

@@ -62,7 +62,7 @@ constexpr double kGraceMs = 100;    // a live worker claims its slot well within
 constexpr int32_t kHostClock = -1;  // the host writes performance.now() to g_pool_state.clock_ms
 constexpr int32_t kHostLost = -1000;  // kHostLost - tid: worker tid is lost, replace it
 
-int32_t g_test_kind = 0, g_test_tid = -1;
+TestHook g_test_hook;
 
 inline void beat_tid(int tid) { __atomic_fetch_add(&g_beat[tid], 1, __ATOMIC_RELAXED); }
 inline void progress_any() { __atomic_fetch_add(&g_progress, 1, __ATOMIC_RELAXED); }
@@ -89,6 +89,18 @@ namespace detail {
 double now_ms() {
   wj_host(kHostClock);
   return *static_cast<volatile double*>(&g_pool_state.clock_ms);
+}
+
+void TestHook::fire(int t) {
+  if (__atomic_load_n(&tid, __ATOMIC_ACQUIRE) != t) return;
+  const int32_t k = kind;
+  __atomic_store_n(&tid, -1, __ATOMIC_RELAXED);
+  if (k == 1) __builtin_trap();
+  if (k == 2) {
+    wj_host(kHostDieId);
+    static int32_t never = 0;  // where the host cannot end the thread, it sleeps for good
+    for (;;) __builtin_wasm_memory_atomic_wait32(&never, 0, -1);
+  }
 }
 
 // Records a fault (the first one wins); returns whether this one was recorded.
@@ -184,18 +196,6 @@ void review_suspects() {
   }
 }
 
-// Test hooks: make worker `tid` trap, or end its thread, in its next slice.
-void test_hook(int tid) {
-  if (__atomic_load_n(&g_test_tid, __ATOMIC_ACQUIRE) != tid) return;
-  const int32_t kind = g_test_kind;
-  __atomic_store_n(&g_test_tid, -1, __ATOMIC_RELAXED);
-  if (kind == 1) __builtin_trap();
-  if (kind == 2) {
-    wj_host(kHostDieId);
-    static int32_t never = 0;  // where the host cannot end the thread, it sleeps for good
-    for (;;) __builtin_wasm_memory_atomic_wait32(&never, 0, -1);
-  }
-}
 #endif
 
 }  // namespace
@@ -275,7 +275,7 @@ void worker_loop(int tid) {
     if (job.kind == kDeviceJob) {
       run_device(tid);
     } else {
-      test_hook(tid);
+      g_test_hook.fire(tid);
       run_slice(job, tid, tid);
     }
     expect = slot_word(gen, S_RUNNING);
@@ -353,8 +353,7 @@ void set_stall_ms(int32_t ms) {
 
 void test_pool_hook(int32_t kind, int32_t tid) {
 #ifdef __wasm_atomics__
-  g_test_kind = kind;
-  __atomic_store_n(&g_test_tid, tid, __ATOMIC_RELEASE);
+  g_test_hook.arm(kind, tid);
 #else
   (void)kind, (void)tid;
 #endif

@@ -40,6 +40,17 @@ extern int32_t g_stall_ms;
 
 constexpr int32_t kHostDieId = -2;  // on a worker: its thread ends here (a test hook)
 
+// A test hook: arm(kind, tid) makes thread `tid` trap (kind 1) or end its thread (kind 2) when
+// it next calls fire. Kernel slices and device programs each have one.
+struct TestHook {
+  int32_t kind = 0, tid = -1;
+  void arm(int32_t k, int32_t t) {
+    kind = k;
+    __atomic_store_n(&tid, t, __ATOMIC_RELEASE);
+  }
+  void fire(int t);  // threads.cpp
+};
+
 double now_ms();
 bool record_fault(int tid, int32_t kind);
 void report_lost(int tid);
