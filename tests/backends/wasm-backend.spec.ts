@@ -1,6 +1,6 @@
 // The wasm Backend against the cpu reference backend: same programs, same values.
 import * as jax from "../../ts/index.js";
-import { float16Value } from "../../ts/core/dtype.js";
+import { float16Probes } from "../util/float16_probes.js";
 import * as compiler from "../../ts/backends/wasm/program.js";
 import { Instr, lower } from "../../ts/compiler/lower.js";
 import { simplify } from "../../ts/compiler/simplify.js";
@@ -368,21 +368,13 @@ describe("wasm backend", () => {
   });
 
   it("converts every float16 to float32 and float32 values around every float16 back, as the reference", () => {
-    // All 65536 halves (NaNs included), and for each finite one the float32 values just below,
-    // at and just above the midpoint to its successor: ties, overflow to inf, subnormals.
-    const halves = Float32Array.from({ length: 65536 }, (_, h) => float16Value(h));
-    const probes: number[] = [];
-    for (let h = 0; h < 0x7c00; h++) {
-      const [a, b] = [float16Value(h), float16Value(h + 1)];
-      const mid = Math.fround((a + b) / 2);
-      for (const v of [mid, nextFloat32(mid, -1), nextFloat32(mid, 1)]) probes.push(v, -v);
-    }
+    const { halves, midpoints } = float16Probes();
     // h is read twice, so it is stored as float16 and loaded back (both conversions run).
     const f = jax.jit((x: jax.Array) => {
       const h = x.astype("float16");
       return [h, h.astype("float32").mul(1)];
     });
-    for (const values of [halves, Float32Array.from(probes)]) {
+    for (const values of [halves, midpoints]) {
       const got = f(np.array(values)) as jax.Array[];
       const want = f(jax.devicePut(np.array(values), "cpu")) as jax.Array[];
       for (const k of [0, 1]) {
@@ -394,10 +386,3 @@ describe("wasm backend", () => {
     }
   });
 });
-
-function nextFloat32(x: number, dir: 1 | -1): number {
-  const b = new Float32Array([x]);
-  const u = new Uint32Array(b.buffer);
-  u[0] += (x >= 0 ? dir : -dir);
-  return b[0];
-}

@@ -5,15 +5,8 @@
 // after every op, bit for bit as the cpu reference.
 import * as jax from "../../ts/index.js";
 import { numpy as np } from "../../ts/index.js";
-import { float16Value } from "../../ts/core/dtype.js";
 import { currentWebGpu, startWebGpu, webgpuOrPending } from "../util/webgpu.js";
-
-function nextFloat32(x: number, dir: 1 | -1): number {
-  const b = new Float32Array([x]);
-  const u = new Uint32Array(b.buffer);
-  u[0] += x >= 0 ? dir : -dir;
-  return b[0];
-}
+import { float16Probes } from "../util/float16_probes.js";
 
 /** Elements of `got` that are not `want` bit for bit (any NaN matches any NaN). */
 function mismatches(got: ArrayLike<number>, want: ArrayLike<number>): string[] {
@@ -40,19 +33,13 @@ describe("webgpu float16", () => {
         const gpu = webgpuOrPending();
         if (!gpu) return;
         if (native && !gpu.adapter.hasF16) return pending(`this adapter (${gpu.adapter.description}) has no shader-f16`);
-        const halves = Float32Array.from({ length: 65536 }, (_, h) => float16Value(h));
-        const probes: number[] = [];
-        for (let h = 0; h < 0x7c00; h++) {
-          const [a, b] = [float16Value(h), float16Value(h + 1)];
-          const mid = Math.fround((a + b) / 2);
-          for (const v of [mid, nextFloat32(mid, -1), nextFloat32(mid, 1)]) probes.push(v, -v);
-        }
+        const { halves, midpoints } = float16Probes();
         // h is read twice, so it is stored as float16 and loaded back (both conversions run).
         const f = (x: jax.Array) => {
           const h = x.astype("float16");
           return [h, h.astype("float32").mul(1)];
         };
-        for (const values of [halves, Float32Array.from(probes)]) {
+        for (const values of [halves, midpoints]) {
           const got = jax.jit(f, { backend: "webgpu" })(np.array(values)) as jax.Array[];
           const want = jax.jit(f, { backend: "cpu" })(np.array(values)) as jax.Array[];
           for (const k of [0, 1]) expect(mismatches(await got[k].data(), await want[k].data())).withContext(`${path}, output ${k}`).toEqual([]);

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { CASES, demoteFloat64, dotGeneral, largeDot } from "../util/primitive_cases.js";
 import { backendProperties, checkers } from "../util/backend_properties.js";
 import { fcParams } from "../util/compare.js";
-import { NO_WEBGPU, startWebGpu } from "../util/webgpu.js";
+import { NO_WEBGPU, startWebGpu, withStyle } from "../util/webgpu.js";
 
 describe("webgpu backend properties (against cpu)", () => {
   let gpu: Awaited<ReturnType<typeof startWebGpu>> = null;
@@ -28,20 +28,14 @@ describe("webgpu kernels for GPUs and for CPU adapters (against cpu)", () => {
   // implementations of WebGPU, gpu on GPUs): matmuls past the tiles, transposed (strided) and
   // batched; reductions in one pass and in pieces, arg reductions, fused inputs.
   for (const style of ["gpu", "cpu"] as const) {
-    it(`${style} style: dot_general and reductions match cpu`, async () => {
-      if (!gpu) return pending(NO_WEBGPU);
-      const before = gpu.limits.style;
-      gpu.setKernelStyle(style);
-      try {
+    it(`${style} style: dot_general and reductions match cpu`, () =>
+      withStyle(style, async () => {
         await fc.assert(fc.asyncProperty(fc.gen(), (g) => checkCase("dot_general", largeDot(g))), fcParams(12));
         await fc.assert(fc.asyncProperty(fc.gen(), (g) => checkCase("dot_general", dotGeneral(g))), fcParams(20));
         for (const name of ["reduce_sum", "reduce_max", "argmax", "argmin", "reduce_and"]) {
           await fc.assert(fc.asyncProperty(fc.gen(), (g) => checkCase(name, CASES[name](g))), fcParams(15));
         }
         await fc.assert(fc.asyncProperty(fc.gen(), checkExpressionReduction), fcParams(20));
-      } finally {
-        gpu.setKernelStyle(before);
-      }
-    }, 240000);
+      }), 240000);
   }
 });
