@@ -46,6 +46,9 @@ describe("webgpu: reductions through vec4 loads", () => {
         for (let k = 0; k < rows; k++) data[k * cols + 12] = k % 2 ? -0 : 0; // column 12 all zeros
         for (let k = 0; k < cols; k++) data[10 * cols + k] = k % 3 ? -0 : 0; // row 10 all zeros
         for (let k = 0; k < rows; k++) data[k * cols + 13] = -0;
+        for (let k = 0; k < rows; k++) data[k * cols + 14] = Infinity; // min over axis 0: +inf
+        for (let k = 0; k < cols; k++) data[11 * cols + k] = -Infinity; // max over axis 1: -inf
+        new Uint32Array(data.buffer)[5 * cols + 7] = 0xffc00000; // a NaN with its sign bit set (x86's default NaN)
         const x = np.array(data).reshape([rows, cols]);
         const f = jax.jit((x: Array) => [x.max(0), x.max(1), x.min(0), x.min(1)], { backend: "webgpu" });
         const outs = f(x) as Array[];

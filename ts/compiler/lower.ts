@@ -9,7 +9,7 @@ import { DType } from "../core/dtype.js";
 import { Atom, Jaxpr, JaxprEqn, Literal, Var } from "../core/jaxpr.js";
 import { Buf, View, broadcastView, collapse, collapseDims, contiguous, fullView, nbytes, reshapeView } from "./buffers.js";
 import { DT, E, ROp, VMath, constBits, constHi, dtCode, kernelDt, literalBits, literalHi } from "./bytecode.js";
-import type { Capabilities } from "./capabilities.js";
+import { Capabilities, checkDTypes, checkRanks } from "./capabilities.js";
 import * as C from "./complex.js";
 import { LowerContext, lowerControlFlow } from "./control.js";
 import { lowerDataKernel } from "./movement.js";
@@ -763,22 +763,6 @@ export function lower(jaxpr: Jaxpr, caps: Capabilities, opts: LowerOptions = {})
   return { instrs, inputs, outputs };
 }
 
-/** A clear error for kernels whose views keep more axes (after merging) than the backend's kernels take. */
-function checkRanks(instrs: Instr[], caps: Capabilities): void {
-  const check = (shape: number[], strides: number[][], usesIndex: boolean) => {
-    const rank = usesIndex ? shape.length : collapseDims(shape, strides)[0].length;
-    if (rank > caps.maxRank) {
-      throw new Error(`webjax ${caps.name}: a kernel over ${rank} axes that do not merge is not supported (at most ${caps.maxRank}); reshape the operands first.`);
-    }
-  };
-  const kernel = (k: Kernel) => check(k.shape, k.ins.map((v) => v.strides), k.code.some((w, i) => i % 5 === 0 && w === E.INDEX));
-  for (const i of flatten(instrs).flat) {
-    if (i.op === "fused") kernel(i);
-    else if (i.op === "reduceFused") kernel(i.input);
-    else if (i.op === "copy") check(i.input.shape, [i.input.strides, i.outStrides], false);
-  }
-}
-
 /**
  * Whether an expression is a float32 value computed in 32-bit lanes only: no complex pair and
  * no float64 value anywhere (those kernels run other block sizes; fused reductions take neither).
@@ -792,24 +776,4 @@ function float32Only(root: Node): boolean {
     return n.k !== "op" || n.args.every(ok);
   };
   return root.dtype === "float32" && ok(root);
-}
-
-
-/** Throws the backend's message when `jaxpr` (or a nested one) holds a value of a dtype it cannot. */
-function checkDTypes(jaxpr: Jaxpr, caps: Capabilities): void {
-  const bad = (d: DType) => !caps.dtypes.has(d);
-  const visit = (j: Jaxpr): void => {
-    for (const v of [...j.constvars, ...j.invars]) if (bad(v.aval.dtype)) throw unsupported(v.aval.dtype);
-    for (const e of j.eqns) {
-      for (const v of e.outvars) if (bad(v.aval.dtype)) throw unsupported(v.aval.dtype);
-      for (const p of Object.values(e.params)) {
-        for (const x of globalThis.Array.isArray(p) ? p : [p]) {
-          if (x instanceof Jaxpr) visit(x);
-          else if (x && typeof x === "object" && (x as { jaxpr?: unknown }).jaxpr instanceof Jaxpr) visit((x as { jaxpr: Jaxpr }).jaxpr);
-        }
-      }
-    }
-  };
-  const unsupported = (d: DType) => new TypeError(caps.unsupported?.(d) ?? `webjax ${caps.name}: arrays of dtype ${d} are not supported by this backend.`);
-  visit(jaxpr);
 }

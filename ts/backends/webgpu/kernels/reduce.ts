@@ -181,23 +181,27 @@ export function reduceQuad(sh: Shader, spec: ReduceSpec, guard: number | null, o
   const fminmax = spec.dt === DT.F32 && (spec.rop === ROp.MAX || spec.rop === ROp.MIN);
   const plainVec = spec.dt !== DT.F32 && (spec.rop === ROp.SUM || spec.rop === ROp.PROD || spec.rop === ROp.AND || spec.rop === ROp.OR || spec.dt === DT.U32);
   if (fminmax) {
-    // wj_fmax / wj_fmin on four lanes without branches: NaN wins, then the larger (smaller) value, -0 < +0.
-    const mx = spec.rop === ROp.MAX;
-    sh.decl(`fn q_minmax(a: vec4<u32>, b: vec4<u32>) -> vec4<u32> {
-  let fa = bitcast<vec4<f32>>(a); let fb = bitcast<vec4<f32>>(b);
-  let inf = vec4<u32>(VM_INF); let abs = vec4<u32>(0x7fffffffu);
-  let nan = ((a & abs) > inf) | ((b & abs) > inf);
-  let r = select(select(b, a, fa ${mx ? ">" : "<"} fb), a ${mx ? "&" : "|"} b, fa == fb);
-  return select(r, vec4<u32>(VM_NAN | P[0].x), nan);
+    // Floats as order keys (u32 order = float order, -0 < +0, any NaN the extreme that wins), so
+    // that a step is one vector max/min; keys go back to floats (NaN canonical) after the loop.
+    const nanKey = spec.rop === ROp.MAX ? "0xffffffffu" : "0u";
+    sh.decl(`fn q_key(x: vec4<u32>) -> vec4<u32> {
+  let k = select(x | vec4<u32>(0x80000000u), ~x, x >= vec4<u32>(0x80000000u));
+  return select(k, vec4<u32>(${nanKey}), (x & vec4<u32>(0x7fffffffu)) > vec4<u32>(VM_INF));
+}
+fn q_unkey(k: vec4<u32>) -> vec4<u32> {
+  let x = select(~k, k & vec4<u32>(0x7fffffffu), k >= vec4<u32>(0x80000000u));
+  return select(x, vec4<u32>(VM_NAN | P[0].x), k == vec4<u32>(${nanKey}));
 }`);
   }
+  const fn = spec.rop === ROp.MAX ? "max" : "min";
   const step = (a: string, b: string) =>
-    fminmax ? `${a} = q_minmax(${a}, ${b});`
+    fminmax ? `${a} = ${fn}(${a}, q_key(${b}));`
     : plainVec ? `${a} = ${combine(spec.rop, spec.dt, a, b)};`
     : lanes.map((c) => `${a}.${c} = ${combine(spec.rop, spec.dt, `${a}.${c}`, `${b}.${c}`)};`).join(" ");
+  const init = fminmax ? `var acc = q_key(vec4<u32>(${identity(spec.rop, spec.dt)}));` : `var acc = vec4<u32>(${identity(spec.rop, spec.dt)});`;
+  const done = fminmax ? "acc = q_unkey(acc);" : "";
   const g = guardLine(sh, guard);
   const partial = opts.partial;
-  const id = identity(spec.rop, spec.dt);
   if (along) {
     const outs = spec.outer, r4 = spec.red / 4;
     const t = sh.param(outs * chunks), red4 = sh.param(r4), nch = sh.param(chunks), per = sh.param(Math.ceil(r4 / chunks));
@@ -207,8 +211,9 @@ export function reduceQuad(sh: Shader, spec: ReduceSpec, guard: number | null, o
       `let out = gid / ${sh.p(nch)};`, `let ch = gid % ${sh.p(nch)};`,
       `let k0 = ch * ${sh.p(per)};`, `let k1 = min(k0 + ${sh.p(per)}, ${sh.p(red4)});`,
       `let row = ${q.base} + out * ${sh.p(red4)};`,
-      `var acc = vec4<u32>(${id});`,
+      init,
       ...reduceLoop(spec, [`let x = ${sh.ld128(q.mem, "row + k")};`], "k0", "k1", 1, step("acc", "x"), true),
+      done,
       // The lanes pairwise (a tree for sums).
       `var h = vec4<u32>(acc.x, acc.z, 0u, 0u); let h2 = vec4<u32>(acc.y, acc.w, 0u, 0u);`,
       `h.x = ${combine(spec.rop, spec.dt, "h.x", "h2.x")}; h.y = ${combine(spec.rop, spec.dt, "h.y", "h2.y")};`,
@@ -234,8 +239,9 @@ export function reduceQuad(sh: Shader, spec: ReduceSpec, guard: number | null, o
     `let first = 4u * out4;`,
     `let k0 = ch * ${sh.p(per)};`, `let k1 = min(k0 + ${sh.p(per)}, ${sh.p(red)});`,
     `let at = ${q.base} + o * ${sh.p(red)} * ${sh.p(inner4)} + j4;`,
-    `var acc = vec4<u32>(${id});`,
+    init,
     ...reduceLoop(spec, [`let x = ${sh.ld128(q.mem, `at + k * ${sh.p(inner4)}`)};`], "k0", "k1", 1, step("acc", "x"), true),
+    done,
     ...stores,
   ];
   return { body: body.filter(Boolean).map((l) => `  ${l}`).join("\n"), threads: outs4 * chunks };
