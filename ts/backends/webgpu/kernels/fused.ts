@@ -260,13 +260,17 @@ function quadLayout(sh: Shader, k: Kernel, shape: number[], strides: number[][],
   return insOk && outs.every((p, i) => (k.outDts[i] === DT.F32 || k.outDts[i] === DT.I32 || k.outDts[i] === DT.U32) && aligned(p, 0));
 }
 
-/** fusedBody's four elements per invocation (quadLayout): vec4 loads, the register code per lane, vec4 stores. */
+/**
+ * fusedBody's four elements per invocation (quadLayout): vec4 loads, the register code once as
+ * a function of one element's inputs, called for each lane, vec4 stores. (A loop over the lanes
+ * indexing vectors dynamically costs SwiftShader half again: exp over 4M elements 29 -> 19 ms.)
+ */
 function quadBody(sh: Shader, k: Kernel, strides: number[][], outs: Place[], placeOf: PlaceOf, guard: string, t: number): { body: string; threads: number } {
   const threads = k.shape.reduce((x, y) => x * y, 1) / 4;
   sh.params[t] = threads;
   const pre: string[] = [];
-  const used = new Set<number>();
-  for (let at = 0; at < k.code.length; at += 5) if (k.code[at] === E.LOAD) used.add(k.code[at + 2]);
+  const used: number[] = [];
+  for (let at = 0; at < k.code.length; at += 5) if (k.code[at] === E.LOAD && !used.includes(k.code[at + 2])) used.push(k.code[at + 2]);
   for (const a of used) {
     const v = k.ins[a];
     const p = placeOf(v.buf);
@@ -277,17 +281,16 @@ function quadBody(sh: Shader, k: Kernel, strides: number[][], outs: Place[], pla
     else if (strides[a][0] === 0) pre.push(`let s${a} = ${sh.ld32(p.mem, base)};`);
     else pre.push(`let q${a} = ${sh.ld128(p.mem, `(${base} >> 2u) + gid`)};`);
   }
-  const { lines, outs: vals } = kernelCode(sh, k, strides, placeOf, (a) => (strides[a][0] === 0 ? `s${a}` : `q${a}[e]`));
-  const stores = outs.map((p, i) => sh.st128(p.mem, `(u32(${baseOffset(sh, p, 4)}) >> 2u) + gid`, `o${i}`));
-  const body = [
-    `if (gid >= ${sh.p(t)}) { return; }`, guard, ...pre,
-    ...outs.map((_, i) => `var o${i}: vec4<u32>;`),
-    `for (var e = 0u; e < 4u; e = e + 1u) {`,
-    ...lines.map((l) => `  ${l}`),
-    ...vals.map((v, i) => `  o${i}[e] = ${v[0]};`),
-    `}`,
-    ...stores,
-  ].filter(Boolean).map((l) => `  ${l}`).join("\n");
+  const { lines, outs: vals } = kernelCode(sh, k, strides, placeOf, (a) => `v${a}`);
+  const n = outs.length;
+  // One output comes back as a u32, several as an array (which SwiftShader keeps in memory).
+  const ret = n === 1 ? ["u32", vals[0][0]] : [`array<u32, ${n}>`, `array<u32, ${n}>(${vals.map((v) => v[0]).join(", ")})`];
+  sh.decl([`fn quad_lane(${used.map((a) => `v${a}: u32`).join(", ")}) -> ${ret[0]} {`, ...lines.map((l) => `  ${l}`), `  return ${ret[1]};`, `}`].join("\n"));
+  const lanes = ["x", "y", "z", "w"];
+  const call = (c: string) => `quad_lane(${used.map((a) => (strides[a][0] === 0 ? `s${a}` : `q${a}.${c}`)).join(", ")})`;
+  const stores = outs.map((p, i) => sh.st128(p.mem, `(u32(${baseOffset(sh, p, 4)}) >> 2u) + gid`, `vec4<u32>(${lanes.map((c) => (n === 1 ? `l${c}` : `l${c}[${i}]`)).join(", ")})`));
+  const body = [`if (gid >= ${sh.p(t)}) { return; }`, guard, ...pre, ...lanes.map((c) => `let l${c} = ${call(c)};`), ...stores]
+    .filter(Boolean).map((l) => `  ${l}`).join("\n");
   return { body, threads };
 }
 
