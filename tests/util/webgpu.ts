@@ -9,8 +9,13 @@ export const NO_WEBGPU = "no WebGPU in this environment (Node 20 has none; these
 
 let gpu: WebGpuBackend | null | undefined;
 
-/** Starts the runtime once; the webgpu backend, or null where there is none. */
+/**
+ * Starts the runtime once; the webgpu backend, or null where there is none. The WebGPU specs
+ * test the GPU's kernels, so small computations stay on the GPU here: webgpuCpuHandoff is 0
+ * (tests/webgpu/handoff.spec.ts turns it on for its own specs).
+ */
 export async function startWebGpu(): Promise<WebGpuBackend | null> {
+  jax.config.update("webgpuCpuHandoff", 0);
   if (gpu === undefined) {
     const names = await jax.init();
     gpu = names.includes("webgpu") ? (jax.getBackend("webgpu") as unknown as WebGpuBackend) : null;

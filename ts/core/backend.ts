@@ -52,8 +52,10 @@ export interface Backend {
    * Runs a jaxpr (constvars first, then invars) on buffers of this backend, in one call.
    * A backend may write an output into a `donated` argument's buffer: the output is then a new
    * record that adopted that memory (`MemoryPool.adopt`), and the argument's record is freed.
+   * `mayHandOff`: the placement was implicit (no jit backend, no committed argument), so a
+   * backend may run a small computation elsewhere (WebGPU: on wasm, see webgpuCpuHandoff).
    */
-  execute(jaxpr: Jaxpr, args: Buffer[], donated?: readonly boolean[], device?: number): Buffer[];
+  execute(jaxpr: Jaxpr, args: Buffer[], donated?: readonly boolean[], device?: number, opts?: { mayHandOff?: boolean }): Buffer[];
   /** Buffers allocated and not yet freed (on the device, where it has memory of its own), for leak tests. */
   liveBuffers(): number;
   /** Resolves when everything dispatched so far has finished. */

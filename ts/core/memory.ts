@@ -82,6 +82,14 @@ export class DeviceBuffer {
   handle: unknown = null;
   /** The eviction copy while not resident. */
   host: unknown = null;
+  /**
+   * The array's bytes as they also are in host memory, kept for small arrays made from host
+   * values (WebGPU: they are read back and computed on without the GPU, see webgpuCpuHandoff).
+   * An array's values never change, so the mirror stays true while the record lives.
+   */
+  mirror: Uint8Array | null = null;
+  /** Made in host memory (`host`) and not yet on the device: its first upload is no re-upload. */
+  unborn = false;
   /** Programs running with this buffer as an input or output; a busy buffer is never evicted. */
   busy = 0;
   freed = false;
@@ -235,6 +243,17 @@ export class MemoryPool {
     return buf;
   }
 
+  /**
+   * An array whose values are in host memory only (`host`, in the heap's eviction form) until a
+   * program first uses it (WebGPU's small results computed on wasm: most are only read).
+   */
+  hostArray(bytes: number, aval: ShapedArray, host: unknown): DeviceBuffer {
+    const buf = new DeviceBuffer(this, bytes, aval);
+    buf.host = host;
+    buf.unborn = true;
+    return buf;
+  }
+
   /** Device memory that is counted but never evicted: compiled programs, a call's scratch. */
   allocRaw(bytes: number, what: string): unknown {
     return this.#take(bytes, what);
@@ -250,6 +269,7 @@ export class MemoryPool {
     if (buf.freed) return;
     buf.freed = true;
     buf.host = null;
+    buf.mirror = null;
     unwatch(buf);
     // A running program still reads it (a callback disposed one of its inputs): freed at unpin.
     if (buf.busy === 0) this.#release(buf);
@@ -287,13 +307,16 @@ export class MemoryPool {
   use(buf: DeviceBuffer): unknown {
     if (buf.freed) throw new Error("internal: use of a freed device buffer");
     if (!buf.resident) {
-      buf.handle = this.#take(buf.bytes, "an evicted array");
+      buf.handle = this.#take(buf.bytes, buf.unborn ? "an array" : "an evicted array");
       this.heap.restore(buf.handle, buf.host);
       buf.host = null; // the device copy is the one now; its owner watches it again after the call
       this.#arrays++;
-      this.#stats.uploads++;
-      this.#stats.uploadedBytes += buf.bytes;
-      this.#noticeThrash();
+      if (buf.unborn) buf.unborn = false;
+      else {
+        this.#stats.uploads++;
+        this.#stats.uploadedBytes += buf.bytes;
+        this.#noticeThrash();
+      }
     } else {
       this.#unlink(buf);
     }

@@ -249,7 +249,7 @@ export function executeJaxpr(jaxpr: Jaxpr, args: ConcreteArray[], opts: ExecuteO
   const bufs = args.map((a) => (a.backend === backend ? a.buffer : (moved ??= [])[moved.push(transfer(a, backend, device, false)) - 1].buffer));
   let outs: Buffer[];
   try {
-    outs = backend.execute(jaxpr, bufs, give?.some(Boolean) ? give : undefined, device);
+    outs = backend.execute(jaxpr, bufs, give?.some(Boolean) ? give : undefined, device, { mayHandOff: !commit && !committed });
   } finally {
     if (moved) for (const m of moved) if (!m.isPinned) m.dispose();
   }

@@ -6,7 +6,8 @@
 // before it, and everything queued after it waits for it: calls keep their order.
 
 import { ShapedArray } from "../../core/aval.js";
-import { Backend, Buffer } from "../../core/backend.js";
+import { Backend, Buffer, getBackend, registeredBackends } from "../../core/backend.js";
+import { defineSetting } from "../../core/config.js";
 import { DType, TypedArray, hostView } from "../../core/dtype.js";
 import { DeviceLostError, SyncReadError } from "../../core/errors.js";
 import { Jaxpr } from "../../core/jaxpr.js";
@@ -21,6 +22,19 @@ import type { KernelStyle } from "./kernels/dot.js";
 
 /** Compiled programs kept; past this the least recently run ones are let go. */
 const PROGRAM_CACHE = 1024;
+
+/**
+ * `jax.config.update("webgpuCpuHandoff", n)`: arrays of at most n elements made from host values
+ * keep a host copy, and computations on such arrays alone, with no array past n elements, run
+ * on wasm where placement was implicit (WebGpuBackend.handOff). 0 turns it off.
+ */
+let handoffElements = 1024;
+defineSetting("webgpuCpuHandoff", handoffElements, (v) => {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
+    throw new TypeError(`jax.config.update: webgpuCpuHandoff must be a whole number of elements (0 turns it off); got ${String(v)}.`);
+  }
+  return (handoffElements = v);
+});
 
 /** What the WGSL kernels do, for lowering: everything but float64. */
 function capabilities(storageBuffers: number): Capabilities {
@@ -48,8 +62,8 @@ export class WebGpuBackend implements Backend, ProgramHost {
   heap!: GpuHeap;
   limits!: ShaderLimits & { offsetAlign: number; uniformAlign: number; style: KernelStyle };
   caps!: Capabilities;
-  /** Programs run, host calls they made, pipelines compiled. */
-  readonly stats = { programs: 0, hostCalls: 0, pipelines: 0 };
+  /** Programs run, host calls they made, pipelines compiled, computations handed to wasm. */
+  readonly stats = { programs: 0, hostCalls: 0, pipelines: 0, handedOff: 0 };
   private gpu!: GpuDevice;
   private pipelines = new Map<string, GPUComputePipeline>();
   private programs = new Map<Jaxpr, GpuProgram>();
@@ -196,7 +210,9 @@ export class WebGpuBackend implements Backend, ProgramHost {
     this.checkDevice();
     if (!this.caps.dtypes.has(aval.dtype)) throw new TypeError(this.caps.unsupported!(aval.dtype));
     const buf = this.memory.allocArray(data.byteLength, aval);
-    this.heap.write(buf.handle as GPUBuffer, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    this.heap.write(buf.handle as GPUBuffer, bytes);
+    if (aval.size <= handoffElements) buf.mirror = bytes.slice();
     return buf;
   }
 
@@ -206,9 +222,17 @@ export class WebGpuBackend implements Backend, ProgramHost {
 
   async read(b: Buffer, aval: ShapedArray): Promise<TypedArray> {
     const buf = b as DeviceBuffer;
+    let bytes: Uint8Array;
+    if (buf.mirror) {
+      // Values known on the host: no read-back (which costs a round trip, 10 ms in Deno).
+      this.checkDevice([buf]);
+      this.raise();
+      bytes = buf.mirror.slice();
+      const View = hostView(aval.dtype);
+      return new View(bytes.buffer, 0, buf.bytes / (View as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
+    }
     await this.idle();
     this.checkDevice([buf]);
-    let bytes: Uint8Array;
     if (buf.resident) {
       bytes = await this.heap.readBytes(buf.handle as GPUBuffer, buf.bytes);
     } else {
@@ -254,9 +278,13 @@ export class WebGpuBackend implements Backend, ProgramHost {
 
   // ---- programs ----
 
-  execute(jaxpr: Jaxpr, args: Buffer[], donated?: readonly boolean[]): Buffer[] {
+  execute(jaxpr: Jaxpr, args: Buffer[], donated?: readonly boolean[], _device = 0, opts: { mayHandOff?: boolean } = {}): Buffer[] {
     const bufs = args as DeviceBuffer[];
     this.checkDevice(bufs);
+    if (opts.mayHandOff && !donated?.some(Boolean)) {
+      const outs = this.handOff(jaxpr, bufs);
+      if (outs) return outs;
+    }
     let base = this.programs.get(jaxpr);
     if (!base) {
       if (this.programs.size >= PROGRAM_CACHE) this.dropLeastRecent(PROGRAM_CACHE / 8);
@@ -277,6 +305,52 @@ export class WebGpuBackend implements Backend, ProgramHost {
     this.stats.programs++;
     this.stats.hostCalls += program.nHost;
     return program.run(bufs, take, (work) => this.defer(work));
+  }
+
+  /**
+   * A small computation on arrays whose values are on the host runs on the wasm backend, as
+   * TensorFlow.js hands small tensors to its CPU backend: a GPU round trip costs far more than
+   * the work (0.5 ms in Chromium, 10 ms in Deno, against microseconds). Only where placement was
+   * implicit (no jit backend, no committed argument), every argument has a host mirror and no
+   * array passes `webgpuCpuHandoff` elements. The results are WebGPU arrays in host memory,
+   * uploaded when a GPU program first uses them; reading them needs no round trip either.
+   * Null where it does not apply.
+   */
+  /** Whether a program's arrays are all within the handoff limit (as it was when checked). */
+  private readonly smallPrograms = new WeakMap<Jaxpr, { limit: number; fits: boolean }>();
+
+  private handOff(jaxpr: Jaxpr, bufs: DeviceBuffer[]): DeviceBuffer[] | null {
+    if (handoffElements === 0) return null;
+    for (const b of bufs) if (!b.mirror) return null;
+    let small = this.smallPrograms.get(jaxpr);
+    if (small?.limit !== handoffElements) {
+      const fits = (vs: readonly { aval: ShapedArray }[]) => vs.every((v) => v.aval.size <= handoffElements);
+      small = { limit: handoffElements, fits: fits(jaxpr.constvars) && fits(jaxpr.invars) && fits(jaxpr.outvars) };
+      this.smallPrograms.set(jaxpr, small);
+    }
+    if (!small.fits || !registeredBackends().includes("wasm")) return null;
+    const vars = jaxpr.constvars.length ? [...jaxpr.constvars, ...jaxpr.invars] : jaxpr.invars;
+    const cpu = getBackend("wasm");
+    const ins: Buffer[] = [];
+    let outs: Buffer[] = [];
+    try {
+      bufs.forEach((b, i) => {
+        const View = hostView(vars[i].aval.dtype);
+        ins.push(cpu.put(new View(b.mirror!.buffer, 0, b.bytes / (View as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT), vars[i].aval));
+      });
+      outs = cpu.execute(jaxpr, ins);
+      this.stats.handedOff++;
+      return outs.map((o, i) => {
+        const aval = jaxpr.outvars[i].aval;
+        const data = cpu.readSync(o, aval);
+        const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+        const buf = this.memory.hostArray(bytes.byteLength, aval, Eviction.of(bytes));
+        buf.mirror = bytes;
+        return buf;
+      });
+    } finally {
+      for (const b of [...ins, ...outs]) cpu.free(b);
+    }
   }
 
   /** Runs `work` now, or after the work queued behind a read-back; keeps freed buffers while anything waits. */

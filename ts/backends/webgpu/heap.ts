@@ -20,9 +20,16 @@ export class Eviction {
   src: GPUBuffer | null;
   readonly ready: Promise<void>;
   released = false;
-  constructor(src: GPUBuffer, ready: (ev: Eviction) => Promise<void>) {
+  constructor(src: GPUBuffer | null, ready: (ev: Eviction) => Promise<void>) {
     this.src = src;
     this.ready = ready(this);
+  }
+
+  /** Bytes that were never on the GPU (MemoryPool.hostArray). */
+  static of(data: Uint8Array): Eviction {
+    const ev = new Eviction(null, () => Promise.resolve());
+    ev.data = data;
+    return ev;
   }
 }
 
