@@ -37,7 +37,7 @@ describe("webgpu: reductions through vec4 loads", () => {
   for (const style of ["cpu", "gpu"] as KernelStyle[]) {
     it(`(${style} kernels) float32 max/min with NaN, infinities and signed zeros, along and across`, async () => {
       await withStyle(style, async () => {
-        const rows = 12, cols = 16;
+        const rows = 12, cols = 20; // 5 quads a row: the max/min loop's odd quad
         const data = new Float32Array(rows * cols);
         for (let i = 0; i < data.length; i++) data[i] = ((i * 37) % 23) - 11;
         data[3 * cols + 5] = NaN; // row 3, column 5

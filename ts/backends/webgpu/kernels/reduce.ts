@@ -159,6 +159,20 @@ export function reduceSerial(sh: Shader, spec: ReduceSpec, guard: number | null,
   return { body: body.filter(Boolean).map((l) => `  ${l}`).join("\n"), threads: outs * chunks };
 }
 
+/** reduceQuad's max/min loop over quads k0..k1, two quads a step into two accumulators (one more round on SwiftShader). */
+function pairLoop(load: (i: string) => string, step: (a: string, b: string) => string): string[] {
+  return [
+    "var acc2 = acc;",
+    "var k = k0;",
+    "for (; k + 1u < k1; k = k + 2u) {",
+    `  let x = ${load("k")}; let y = ${load("k + 1u")};`,
+    `  ${step("acc", "x")} ${step("acc2", "y")}`,
+    "}",
+    `if (k < k1) { let x = ${load("k")}; ${step("acc", "x")} }`,
+    step("acc", "acc2").replace("q_key(acc2)", "acc2"),
+  ];
+}
+
 /**
  * reduceSerial four outputs or four elements at a time, through vec4 loads (spec.quad): with a
  * contiguous reduced axis (inner = 1, red divisible by 4), an invocation per output (and piece)
@@ -212,7 +226,7 @@ fn q_unkey(k: vec4<u32>) -> vec4<u32> {
       `let k0 = ch * ${sh.p(per)};`, `let k1 = min(k0 + ${sh.p(per)}, ${sh.p(red4)});`,
       `let row = ${q.base} + out * ${sh.p(red4)};`,
       init,
-      ...reduceLoop(spec, [`let x = ${sh.ld128(q.mem, "row + k")};`], "k0", "k1", 1, step("acc", "x"), true),
+      ...(fminmax ? pairLoop((i) => sh.ld128(q.mem, `row + ${i}`), step) : reduceLoop(spec, [`let x = ${sh.ld128(q.mem, "row + k")};`], "k0", "k1", 1, step("acc", "x"), true)),
       done,
       // The lanes pairwise (a tree for sums).
       `var h = vec4<u32>(acc.x, acc.z, 0u, 0u); let h2 = vec4<u32>(acc.y, acc.w, 0u, 0u);`,
