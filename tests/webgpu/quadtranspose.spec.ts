@@ -100,6 +100,12 @@ describe("webgpu: transposing copies four by four", () => {
         }
         const plus = jax.jit((z: Array) => z.transpose().add(1), { backend: "webgpu" })(z) as Array;
         expect(Array.from(await plus.data())).toEqual(permute(d2, [20, 12], [1, 0]).map((v) => Math.fround(v + 1)));
+        // Past transposeCopyMin (2^15 elements) a CPU adapter copies the transposed input first.
+        const d3 = values("float32", 200 * 256);
+        const big = np.array(d3).reshape([200, 256]);
+        const bigPlus = jax.jit((z: Array) => z.transpose().mul(2).add(z.transpose()), { backend: "webgpu" })(big) as Array;
+        expect(Array.from(await bigPlus.data())).toEqual(permute(d3, [200, 256], [1, 0]).map((v) => Math.fround(Math.fround(v * 2) + v)));
+        big.dispose();
         x.dispose();
         z.dispose();
       });

@@ -37,7 +37,7 @@ defineSetting("webgpuCpuHandoff", handoffElements, (v) => {
 });
 
 /** What the WGSL kernels do, for lowering: everything but float64. */
-function capabilities(storageBuffers: number): Capabilities {
+function capabilities(storageBuffers: number, style: KernelStyle): Capabilities {
   return {
     name: "webgpu",
     dtypes: new Set<DType>(["float32", "float16", "int32", "uint32", "bool", "complex64"]),
@@ -50,8 +50,9 @@ function capabilities(storageBuffers: number): Capabilities {
     // Storage bindings besides the inputs: the control words, up to two outputs and the arena.
     maxKernelInputs: Math.max(2, Math.min(28, storageBuffers - 4)),
     maxRegisters: 31,
-    // Strided reads cost a GPU less than a copy pass would save.
-    transposeCopyMin: Infinity,
+    // Strided reads cost a GPU less than a copy pass would save; a CPU adapter gains from
+    // moving 4x4 blocks first (quadTranspose), then reading contiguously four at a time.
+    transposeCopyMin: style === "cpu" ? 1 << 15 : Infinity,
   };
 }
 
@@ -117,7 +118,7 @@ export class WebGpuBackend implements Backend, ProgramHost {
     const pieceBytes = Math.floor(limits.maxStorageBufferBindingSize / align) * align;
     // CPU implementations of WebGPU pay dearly for workgroup barriers: kernels without them there.
     this.limits = { pieceBytes, storageBuffers: limits.maxStorageBuffersPerShaderStage, f16: gpu.hasF16 && this.useF16, offsetAlign: align, uniformAlign: Math.max(16, limits.minUniformBufferOffsetAlignment), style: gpu.software ? "cpu" : "gpu" };
-    this.caps = capabilities(limits.maxStorageBuffersPerShaderStage);
+    this.caps = capabilities(limits.maxStorageBuffersPerShaderStage, this.limits.style);
     const maxAllocation = limits.maxBufferSize;
     this.heap = new GpuHeap(gpu.device, maxAllocation, 256 * 2 ** 20);
     this.memory?.close();
@@ -149,6 +150,7 @@ export class WebGpuBackend implements Backend, ProgramHost {
   /** Chooses the kernels for GPUs or for CPU adapters (tests run both on every adapter); programs compile again. */
   setKernelStyle(style: KernelStyle): void {
     this.limits = { ...this.limits, style };
+    this.caps = capabilities(this.gpu.limits.maxStorageBuffersPerShaderStage, style);
     for (const p of this.programs.values()) p.dispose();
     this.programs.clear();
   }
