@@ -57,6 +57,41 @@ describe("webgpu: small computations handed to wasm", () => {
     expect(Array.from(await onGpu.value.data())).toEqual([27, 27, 27, 27]);
   });
 
+  it("moves small host-made WebGPU arrays to wasm synchronously (devicePut, grad of a wasm-committed array)", async () => {
+    if (!webgpuOrPending()) return;
+    jax.setDefaultBackend("webgpu");
+    const onWasm = jax.devicePut(np.array([1, 2, 3]), "wasm");
+    expect(onWasm.device.platform).toBe("wasm");
+    expect(Array.from(onWasm.dataSync())).toEqual([1, 2, 3]);
+    expect(jax.devicePut(3, "wasm").item()).toBe(3);
+    // grad's cotangent is made on the default backend (WebGPU) and joins the committed wasm argument.
+    const y = np.array([5, -7, 8], { device: "wasm" });
+    expect(Array.from(jax.grad((v: Array) => np.sum(v.mul(v)))(y).dataSync())).toEqual([10, -14, 16]);
+    expect(Array.from(np.where(y.gt(0), y, 0).dataSync())).toEqual([5, 0, 8]);
+    // Past the limit there is no host copy: reading back stays asynchronous, and says so.
+    expect(() => jax.devicePut(np.ones([2048]), "wasm")).toThrowError(/devicePutAsync/);
+  });
+
+  it("frees small results in a loop that never disposes (Deno's external memory stays bounded)", async () => {
+    if (!webgpuOrPending()) return;
+    const deno = (globalThis as { Deno?: { memoryUsage(): { external: number } } }).Deno;
+    if (!deno) {
+      pending("measures Deno.memoryUsage(); Chromium has no memory API for a page");
+      return;
+    }
+    jax.setDefaultBackend("webgpu");
+    let v = np.zeros([1024]);
+    const step = jax.jit((v: Array) => v.add(1).mul(0.999));
+    const before = deno.memoryUsage().external;
+    for (let i = 1; i <= 30000; i++) {
+      v = i % 2 ? step(v) as Array : v.add(1).mul(0.999);
+      if (i % 100 === 0) await v.data();
+    }
+    // Kept alive, each step's 4 KiB result (and its copies) would come to over 200 MiB.
+    expect(deno.memoryUsage().external - before).toBeLessThan(64 * 2 ** 20);
+    expect((await v.data())[0]).toBeGreaterThan(900);
+  });
+
   it("keeps the GPU for jit's backend, committed arguments, arrays past the limit and a limit of 0", async () => {
     if (!webgpuOrPending()) return;
     jax.setDefaultBackend("webgpu");

@@ -370,9 +370,12 @@ export class ConcreteArray extends Array {
     this.#backend = backend;
     this.#owned = owned;
     this.deviceId = deviceId ?? (buf === null ? 0 : (backend.deviceOfBuffer?.(buf) ?? 0));
-    // Host buffers (the cpu backend) are the garbage collector's alone.
+    // Host buffers (the cpu backend) are the garbage collector's alone, and so are device records
+    // whose data is in host memory only (WebGPU's small results made on wasm): a finalizer's
+    // registration would keep them past young-generation collections. One that reaches the
+    // device is watched from then on (rewatch).
     if (buf instanceof DeviceBuffer) {
-      watch(this, buf);
+      if (buf.resident) watch(this, buf);
       if (!owned) buf.viewed = true;
     }
     if (owned && scopeStarts.length) scoped.push(this);

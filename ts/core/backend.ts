@@ -46,6 +46,8 @@ export interface Backend {
   /** Which device holds a buffer (0 where the backend has one). */
   deviceOfBuffer?(buf: Buffer): number;
   readSync(buf: Buffer, aval: ShapedArray): TypedArray;
+  /** A copy of a buffer's values where the host has them at hand (WebGPU: small arrays' mirrors), else null. */
+  hostValues?(buf: Buffer, aval: ShapedArray): TypedArray | null;
   read(buf: Buffer, aval: ShapedArray): Promise<TypedArray>;
   free(buf: Buffer): void;
   /**

@@ -288,6 +288,8 @@ export function transfer(x: ConcreteArray, backend: Backend, device = 0, commit 
   // Cached scalars have a twin on every backend.
   if (x.scalarValue !== undefined && !commit && device === 0) return scalar(x.scalarValue, x.dtype, x.weakType, backend);
   if (!x.backend.syncReads) {
+    const values = x.backend.hostValues?.(x.buffer, x.aval);
+    if (values) return new ConcreteArray(x.aval, backend, backend.put(values, x.aval, device), true, commit);
     throw new ValueError(`Moving an array from WebGPU to ${backend.name} reads it back, which is asynchronous: ` +
       `use await jax.devicePutAsync(x, "${backend.name}") (implicit moves go only toward WebGPU).`);
   }

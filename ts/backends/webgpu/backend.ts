@@ -222,19 +222,25 @@ export class WebGpuBackend implements Backend, ProgramHost {
     throw new SyncReadError(`Reading ${aval.str()} synchronously`, "await x.data()", "WebGPU");
   }
 
+  hostValues(b: Buffer, aval: ShapedArray): TypedArray | null {
+    const buf = b as DeviceBuffer;
+    if (!buf.mirror) return null;
+    this.checkDevice([buf]);
+    const View = hostView(aval.dtype);
+    return new View(buf.mirror.slice().buffer, 0, buf.bytes / (View as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
+  }
+
   async read(b: Buffer, aval: ShapedArray): Promise<TypedArray> {
     const buf = b as DeviceBuffer;
-    let bytes: Uint8Array;
-    if (buf.mirror) {
-      // Values known on the host: no read-back (which costs a round trip, 10 ms in Deno).
-      this.checkDevice([buf]);
+    // Values known on the host: no read-back (which costs a round trip, 10 ms in Deno).
+    const mirrored = this.hostValues(buf, aval);
+    if (mirrored) {
       this.raise();
-      bytes = buf.mirror.slice();
-      const View = hostView(aval.dtype);
-      return new View(bytes.buffer, 0, buf.bytes / (View as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
+      return mirrored;
     }
     await this.idle();
     this.checkDevice([buf]);
+    let bytes: Uint8Array;
     if (buf.resident) {
       bytes = await this.heap.readBytes(buf.handle as GPUBuffer, buf.bytes);
     } else {
@@ -309,6 +315,9 @@ export class WebGpuBackend implements Backend, ProgramHost {
     return program.run(bufs, take, (work) => this.defer(work));
   }
 
+  /** Whether a program's arrays are all within the handoff limit (as it was when checked). */
+  private readonly smallPrograms = new WeakMap<Jaxpr, { limit: number; fits: boolean }>();
+
   /**
    * A small computation on arrays whose values are on the host runs on the wasm backend, as
    * TensorFlow.js hands small tensors to its CPU backend: a GPU round trip costs far more than
@@ -318,9 +327,6 @@ export class WebGpuBackend implements Backend, ProgramHost {
    * uploaded when a GPU program first uses them; reading them needs no round trip either.
    * Null where it does not apply.
    */
-  /** Whether a program's arrays are all within the handoff limit (as it was when checked). */
-  private readonly smallPrograms = new WeakMap<Jaxpr, { limit: number; fits: boolean }>();
-
   private handOff(jaxpr: Jaxpr, bufs: DeviceBuffer[]): DeviceBuffer[] | null {
     if (handoffElements === 0) return null;
     for (const b of bufs) if (!b.mirror) return null;
