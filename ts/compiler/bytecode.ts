@@ -38,6 +38,12 @@ export const E = {
   DSELECT: 137,
 } as const;
 
+/** Whether a fused kernel's code (5-word instructions) reads its coordinates (E.INDEX): then its axes cannot merge. */
+export function readsCoordinates(code: readonly number[]): boolean {
+  for (let i = 0; i < code.length; i += 5) if (code[i] === E.INDEX) return true;
+  return false;
+}
+
 /** core-cpp/vmath.h VMathOp. */
 export const VMath = {
   exp: 0, log: 1, tanh: 2, logistic: 3, sin: 4, cos: 5, erf: 6, expm1: 7, log1p: 8, tan: 9, atan: 10, exp2: 11,

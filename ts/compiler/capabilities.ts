@@ -6,7 +6,7 @@
 import type { DType } from "../core/dtype.js";
 import { Jaxpr } from "../core/jaxpr.js";
 import { collapseDims } from "./buffers.js";
-import { E } from "./bytecode.js";
+import { readsCoordinates } from "./bytecode.js";
 import type { Instr, Kernel } from "./lower.js";
 import { flatten } from "./plan.js";
 
@@ -42,7 +42,7 @@ export function checkRanks(instrs: Instr[], caps: Capabilities): void {
       throw new Error(`webjax ${caps.name}: a kernel over ${rank} axes that do not merge is not supported (at most ${caps.maxRank}); reshape the operands first.`);
     }
   };
-  const kernel = (k: Kernel) => check(k.shape, k.ins.map((v) => v.strides), k.code.some((w, i) => i % 5 === 0 && w === E.INDEX));
+  const kernel = (k: Kernel) => check(k.shape, k.ins.map((v) => v.strides), readsCoordinates(k.code));
   for (const i of flatten(instrs).flat) {
     if (i.op === "fused") kernel(i);
     else if (i.op === "reduceFused") kernel(i.input);

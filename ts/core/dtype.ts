@@ -67,6 +67,12 @@ export function hostView(d: DType): TypedArrayView {
   return HOST_VIEWS[d];
 }
 
+/** The first `byteLength` bytes of `bytes` as dtype `d`'s host elements: a view, no copy (aligned to the element). */
+export function bytesAs(d: DType, bytes: Uint8Array, byteLength = bytes.byteLength): TypedArray {
+  const View = HOST_VIEWS[d];
+  return new View(bytes.buffer, bytes.byteOffset, byteLength / (View as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
+}
+
 export function allocHost(d: DType, size: number): TypedArray {
   switch (d) {
     case "bool": return new Uint8Array(size);

@@ -8,7 +8,7 @@ import { Jaxpr } from "../../core/jaxpr.js";
 import { interpretEqn } from "../../primitives/reference.js";
 import type { Core } from "../../../bindings/core.js";
 import { collapseDims } from "../../compiler/buffers.js";
-import { E, Encoder, Op, VMath, dtCode, kernelDt, wideWords } from "../../compiler/bytecode.js";
+import { Encoder, Op, VMath, dtCode, kernelDt, readsCoordinates, wideWords } from "../../compiler/bytecode.js";
 import { Buf, Capabilities, Instr, Kernel, LowerOptions, Lowered, lower, nbytes } from "../../compiler/lower.js";
 import { donationPairs, flatten, planArena } from "../../compiler/plan.js";
 import { simplify } from "../../compiler/simplify.js";
@@ -86,7 +86,7 @@ export class WasmProgram {
     /** An OP_FUSED payload. */
     const kernelWords = (k: Kernel, outs: Buf[]): number[] => {
       // Coordinates (iota) name axes, so kernels that read them keep their axes as they are.
-      const usesIndex = k.code.some((w, i) => i % 5 === 0 && w === E.INDEX);
+      const usesIndex = readsCoordinates(k.code);
       const [shape, strides] = usesIndex
         ? k.shape.length ? [k.shape, k.ins.map((v) => v.strides)] : [[1], k.ins.map(() => [0])]
         : collapseChecked(k.shape, k.ins.map((v) => v.strides));

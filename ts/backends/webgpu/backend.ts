@@ -8,7 +8,7 @@
 import { ShapedArray } from "../../core/aval.js";
 import { Backend, Buffer, getBackend, registeredBackends } from "../../core/backend.js";
 import { defineSetting } from "../../core/config.js";
-import { DType, TypedArray, hostView } from "../../core/dtype.js";
+import { DType, TypedArray, bytesAs } from "../../core/dtype.js";
 import { DeviceLostError, SyncReadError } from "../../core/errors.js";
 import { Jaxpr } from "../../core/jaxpr.js";
 import { DeviceBuffer, MemoryPool } from "../../core/memory.js";
@@ -226,8 +226,7 @@ export class WebGpuBackend implements Backend, ProgramHost {
     const buf = b as DeviceBuffer;
     if (!buf.mirror) return null;
     this.checkDevice([buf]);
-    const View = hostView(aval.dtype);
-    return new View(buf.mirror.slice().buffer, 0, buf.bytes / (View as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
+    return bytesAs(aval.dtype, buf.mirror.slice(), buf.bytes);
   }
 
   async read(b: Buffer, aval: ShapedArray): Promise<TypedArray> {
@@ -249,9 +248,7 @@ export class WebGpuBackend implements Backend, ProgramHost {
       bytes = ev.data!.slice(0, buf.bytes);
     }
     this.raise();
-    const View = hostView(aval.dtype);
-    const per = (View as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
-    return new View(bytes.buffer, bytes.byteOffset, buf.bytes / per);
+    return bytesAs(aval.dtype, bytes, buf.bytes);
   }
 
   free(b: Buffer): void {
@@ -342,10 +339,7 @@ export class WebGpuBackend implements Backend, ProgramHost {
     const ins: Buffer[] = [];
     let outs: Buffer[] = [];
     try {
-      bufs.forEach((b, i) => {
-        const View = hostView(vars[i].aval.dtype);
-        ins.push(cpu.put(new View(b.mirror!.buffer, 0, b.bytes / (View as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT), vars[i].aval));
-      });
+      bufs.forEach((b, i) => ins.push(cpu.put(bytesAs(vars[i].aval.dtype, b.mirror!, b.bytes), vars[i].aval)));
       outs = cpu.execute(jaxpr, ins);
       this.stats.handedOff++;
       return outs.map((o, i) => {

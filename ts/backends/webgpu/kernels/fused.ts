@@ -4,7 +4,7 @@
 // them as the op needs. float16 values compute in float32 and round (E.F16ROUND); complex64
 // values are pairs of float32 expressions stored interleaved; float64 never reaches WebGPU.
 
-import { DT, E, VMath } from "../../../compiler/bytecode.js";
+import { DT, E, VMath, readsCoordinates } from "../../../compiler/bytecode.js";
 import type { Kernel } from "../../../compiler/lower.js";
 import { collapseDims, nbytes } from "../../../compiler/buffers.js";
 import type { Shader } from "../shader.js";
@@ -20,7 +20,7 @@ const notNan = (x: string) => `!vm_isnan(${F(x)})`;
 
 /** The kernel's shape and its views' strides after merging axes (unless it reads coordinates). */
 export function kernelLayout(k: Kernel): { shape: number[]; strides: number[][] } {
-  const usesIndex = k.code.some((w, i) => i % 5 === 0 && w === E.INDEX);
+  const usesIndex = readsCoordinates(k.code);
   if (usesIndex) return k.shape.length ? { shape: k.shape, strides: k.ins.map((v) => v.strides) } : { shape: [1], strides: k.ins.map(() => [0]) };
   const [shape, strides] = collapseDims(k.shape, k.ins.map((v) => v.strides));
   return { shape, strides };
@@ -249,7 +249,7 @@ export function elementIndex(sh: Shader, shape: number[], strides: number[][]): 
  * this halves an elementwise kernel's time: a quarter of the invocations, one 16-byte load each.
  */
 function quadLayout(sh: Shader, k: Kernel, shape: number[], strides: number[][], outs: Place[], placeOf: PlaceOf): boolean {
-  if (shape.length !== 1 || shape[0] % 4 !== 0 || k.code.some((w, i) => i % 5 === 0 && w === E.INDEX)) return false;
+  if (shape.length !== 1 || shape[0] % 4 !== 0 || readsCoordinates(k.code)) return false;
   const aligned = (p: Place, elems: number) => !p.loops?.length && p.byteOffset % 16 === 0 && elems % 4 === 0 && sh.onePiece(p.mem);
   const insOk = k.ins.every((v, a) => {
     const p = placeOf(v.buf);

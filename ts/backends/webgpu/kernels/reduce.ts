@@ -159,8 +159,8 @@ export function reduceSerial(sh: Shader, spec: ReduceSpec, guard: number | null,
   return { body: body.filter(Boolean).map((l) => `  ${l}`).join("\n"), threads: outs * chunks };
 }
 
-/** reduceQuad's max/min loop over quads k0..k1, two quads a step into two accumulators (one more round on SwiftShader). */
-function pairLoop(load: (i: string) => string, step: (a: string, b: string) => string): string[] {
+/** reduceQuad's max/min loop over quads k0..k1, two quads a step into two accumulators of keys (one more round on SwiftShader); `fn`: max or min. */
+function pairLoop(load: (i: string) => string, step: (a: string, b: string) => string, fn: string): string[] {
   return [
     "var acc2 = acc;",
     "var k = k0;",
@@ -169,7 +169,7 @@ function pairLoop(load: (i: string) => string, step: (a: string, b: string) => s
     `  ${step("acc", "x")} ${step("acc2", "y")}`,
     "}",
     `if (k < k1) { let x = ${load("k")}; ${step("acc", "x")} }`,
-    step("acc", "acc2").replace("q_key(acc2)", "acc2"),
+    `acc = ${fn}(acc, acc2);`,
   ];
 }
 
@@ -226,7 +226,7 @@ fn q_unkey(k: vec4<u32>) -> vec4<u32> {
       `let k0 = ch * ${sh.p(per)};`, `let k1 = min(k0 + ${sh.p(per)}, ${sh.p(red4)});`,
       `let row = ${q.base} + out * ${sh.p(red4)};`,
       init,
-      ...(fminmax ? pairLoop((i) => sh.ld128(q.mem, `row + ${i}`), step) : reduceLoop(spec, [`let x = ${sh.ld128(q.mem, "row + k")};`], "k0", "k1", 1, step("acc", "x"), true)),
+      ...(fminmax ? pairLoop((i) => sh.ld128(q.mem, `row + ${i}`), step, fn) : reduceLoop(spec, [`let x = ${sh.ld128(q.mem, "row + k")};`], "k0", "k1", 1, step("acc", "x"), true)),
       done,
       // The lanes pairwise (a tree for sums).
       `var h = vec4<u32>(acc.x, acc.z, 0u, 0u); let h2 = vec4<u32>(acc.y, acc.w, 0u, 0u);`,
